@@ -1,0 +1,54 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Which products link GSL (GPL-3.0): LossSpec, LossCheckCLI and the `losscheck` executable.
+// LossCore does not, and LossFast must not.
+let strict: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+  name: "losscheck",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "LossCore", targets: ["LossCore"]),
+    .library(name: "LossSpec", targets: ["LossSpec"]),
+    .executable(name: "losscheck", targets: ["losscheck"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CGSL",
+      pkgConfig: "gsl",
+      providers: [.apt(["libgsl-dev"])]
+    ),
+    .target(name: "LossCore", swiftSettings: strict),
+    .target(
+      name: "LossSpec",
+      dependencies: [
+        "LossCore", "CGSL",
+        .product(name: "BigInt", package: "BigInt"),
+      ],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "LossCheckCLI",
+      dependencies: [
+        "LossCore", "LossSpec",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(name: "losscheck", dependencies: ["LossCheckCLI"], swiftSettings: strict),
+    .testTarget(name: "LossCoreTests", dependencies: ["LossCore"], swiftSettings: strict),
+    .testTarget(
+      name: "LossSpecTests", dependencies: ["LossSpec", "LossCore", "CGSL"], swiftSettings: strict),
+    .testTarget(
+      name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossCore"],
+      swiftSettings: strict),
+  ]
+)

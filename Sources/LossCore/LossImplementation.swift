@@ -1,0 +1,55 @@
+/// Anything that computes the fourteen losses: the reference (LossSpec), the fast path
+/// (LossFast), or an external process speaking `losscheck/1`.
+///
+/// The runner, the property suite and the reports only ever talk to this protocol, so none of them
+/// special-cases who computed a value.
+public protocol LossImplementation: Sendable {
+  /// A human-readable name with a version, e.g. `"LossSpec 1"` or `"numpy-flux 2.4"`.
+  var name: String { get }
+  /// The losses it implements.
+  var losses: [LossID] { get }
+  /// The element types it computes in.
+  var dtypes: [DType] { get }
+
+  /// Evaluates one request. Errors of the loss (shape, domain, parameter) are outcomes, not
+  /// thrown: the protocol carries them as values.
+  func evaluate(_ request: LossRequest) async -> LossOutcome
+}
+
+extension LossImplementation {
+  /// The hello line this implementation sends when it speaks `losscheck/1`.
+  public var hello: Hello {
+    Hello(implementation: name, losses: losses.map(\.rawValue), dtypes: dtypes.map(\.rawValue))
+  }
+}
+
+/// The first line an adapter writes.
+public struct Hello: Sendable, Hashable {
+  public static let currentProtocol = "losscheck/1"
+
+  public var protocolName: String
+  public var implementation: String
+  public var losses: [String]
+  public var dtypes: [String]
+
+  public init(
+    protocolName: String = Hello.currentProtocol, implementation: String, losses: [String],
+    dtypes: [String]
+  ) {
+    self.protocolName = protocolName
+    self.implementation = implementation
+    self.losses = losses
+    self.dtypes = dtypes
+  }
+}
+
+/// One response line: the request's id and its outcome.
+public struct LossResponse: Sendable, Hashable {
+  public var id: String
+  public var outcome: LossOutcome
+
+  public init(id: String, outcome: LossOutcome) {
+    self.id = id
+    self.outcome = outcome
+  }
+}

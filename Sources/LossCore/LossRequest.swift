@@ -1,0 +1,119 @@
+/// The target `y`: an array of `ŷ`'s shape, or a bare number (a constant label, as in
+/// `binarycrossentropy([0.1, 0.2, 0.9], 1)`).
+public enum Target: Sendable, Hashable {
+  case scalar(Double)
+  case array(Tensor)
+}
+
+/// One evaluation of one loss: the unit every implementation answers, the line of the
+/// `losscheck/1` protocol and of a golden vector file.
+public struct LossRequest: Sendable, Hashable {
+  public var id: String
+  public var loss: LossID
+  public var dtype: DType
+  public var yhat: Tensor
+  public var y: Target
+  public var params: LossParameters
+
+  public init(
+    id: String = "", loss: LossID, dtype: DType, yhat: Tensor, y: Target,
+    params: LossParameters = LossParameters()
+  ) {
+    self.id = id
+    self.loss = loss
+    self.dtype = dtype
+    self.yhat = yhat
+    self.y = y
+    self.params = params
+  }
+
+  /// `y` as an array of `ŷ`'s shape (a scalar `y` broadcast), after the shape check.
+  ///
+  /// - Throws: `DimensionMismatch` naming both shapes when `y` is an array of another shape.
+  public func targetValues() throws(LossError) -> [Double] {
+    switch y {
+    case .scalar(let v):
+      return [Double](repeating: v, count: yhat.count)
+    case .array(let t):
+      guard t.shape == yhat.shape else {
+        throw .dimensionMismatch(
+          "\(loss.rawValue): ŷ has shape \(yhat.shape) but y has shape \(t.shape); they must be equal, or y a scalar"
+        )
+      }
+      return t.values
+    }
+  }
+
+  /// Validates the request as a whole and resolves its parameters: the shapes, the element type
+  /// of every value, the parameters. Implementations call this first so that all of them reject
+  /// the same inputs with the same error class.
+  public func validated() throws(LossError) -> (y: [Double], params: ResolvedParameters) {
+    try yhat.shape.validate(name: "ŷ")
+    for (i, v) in yhat.values.enumerated() where !dtype.represents(v) {
+      throw .argumentError("ŷ[\(i + 1)] = \(v) is not a \(dtype.rawValue) value")
+    }
+    let y = try targetValues()
+    for (i, v) in y.enumerated() where !dtype.represents(v) {
+      throw .argumentError("y[\(i + 1)] = \(v) is not a \(dtype.rawValue) value")
+    }
+    let params = try params.resolved(for: loss, dtype: dtype, yhatShape: yhat.shape)
+    return (y, params)
+  }
+}
+
+/// A loss's value: a number, or (for `agg = none`) an array, already rounded to the element type.
+public enum LossValue: Sendable, Hashable {
+  case scalar(Double)
+  case array(Tensor)
+
+  /// The values, column-major (one for a scalar).
+  public var values: [Double] {
+    switch self {
+    case .scalar(let v): [v]
+    case .array(let t): t.values
+    }
+  }
+}
+
+/// What an implementation answers to a request.
+public enum LossOutcome: Sendable, Hashable {
+  case value(LossValue)
+  case error(LossError)
+  /// The implementation does not support this loss, dtype or parameter; the reason says which.
+  case unsupported(String)
+}
+
+/// The outcome class of a scalar value or an error, used to compare implementations
+/// (DESIGN.md: a different outcome class is a divergence whatever the numbers).
+public enum OutcomeClass: String, Sendable, Hashable, CaseIterable, Codable {
+  case finite
+  case plusInfinity = "+Inf"
+  case minusInfinity = "-Inf"
+  case nan = "NaN"
+  case domainError = "DomainError"
+  case dimensionMismatch = "DimensionMismatch"
+  case argumentError = "ArgumentError"
+  case other = "Other"
+  case unsupported
+
+  public init(value: Double) {
+    if value.isNaN {
+      self = .nan
+    } else if value == .infinity {
+      self = .plusInfinity
+    } else if value == -.infinity {
+      self = .minusInfinity
+    } else {
+      self = .finite
+    }
+  }
+
+  public init(error: LossError) {
+    switch error.kind {
+    case .dimensionMismatch: self = .dimensionMismatch
+    case .domainError: self = .domainError
+    case .argumentError: self = .argumentError
+    case .other: self = .other
+    }
+  }
+}
