@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Which products link GSL (GPL-3.0): LossSpec, LossCheckCLI and the `losscheck` executable.
-// LossCore does not, and LossFast must not.
+// LossCore and LossReports do not, and LossFast must not.
 let strict: [SwiftSetting] = [
   .swiftLanguageMode(.v6),
   .treatAllWarnings(as: .error),
@@ -35,10 +35,11 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    .target(name: "LossReports", swiftSettings: strict),
     .target(
       name: "LossCheckCLI",
       dependencies: [
-        "LossCore", "LossSpec",
+        "LossCore", "LossSpec", "LossReports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -47,8 +48,9 @@ let package = Package(
     .testTarget(name: "LossCoreTests", dependencies: ["LossCore"], swiftSettings: strict),
     .testTarget(
       name: "LossSpecTests", dependencies: ["LossSpec", "LossCore", "CGSL"], swiftSettings: strict),
+    .testTarget(name: "LossReportsTests", dependencies: ["LossReports"], swiftSettings: strict),
     .testTarget(
-      name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossCore"],
+      name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossCore", "LossReports"],
       swiftSettings: strict),
   ]
 )

@@ -1,0 +1,50 @@
+import ArgumentParser
+import LossCore
+import LossSpec
+
+/// The implementations built into `losscheck`, selected by `--impl`.
+///
+/// Adding one (LossFast's `fast`) is a new case here and a new branch of ``implementation``;
+/// every command that takes `--impl` then offers it, and `--help` lists it.
+public enum BuiltInImplementation: String, CaseIterable, Sendable, ExpressibleByArgument {
+  /// LossSpec: each loss as the literal formula, evaluated in high precision with an error
+  /// bound, then rounded once to the dtype.
+  case spec
+
+  /// The implementation this case names.
+  public var implementation: any LossImplementation {
+    switch self {
+    case .spec: ReferenceImplementation()
+    }
+  }
+
+  /// One line for `--help`.
+  public var summary: String {
+    switch self {
+    case .spec: "LossSpec, the high-precision reference"
+    }
+  }
+
+  public static var allValueDescriptions: [String: String] {
+    Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0.summary) })
+  }
+}
+
+// `--dtype float32`.
+extension DType: ExpressibleByArgument {}
+
+// `--loss mse`; the aliases of `LossID(name:)` (`hinge_loss`, `squared_hinge_loss`) are accepted.
+extension LossID: ExpressibleByArgument {
+  public init?(argument: String) { self.init(name: argument) }
+}
+
+// `--agg mean|sum|none`; Flux's spelling `identity` is accepted for `none`.
+extension Aggregation: ExpressibleByArgument {
+  public init?(argument: String) {
+    if argument == "identity" {
+      self = .none
+    } else {
+      self.init(rawValue: argument)
+    }
+  }
+}

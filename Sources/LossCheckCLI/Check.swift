@@ -1,0 +1,130 @@
+import Foundation
+import LossCore
+
+/// One verification that `losscheck verify` runs and reports as a row: a name, a group, and an
+/// asynchronous body that returns a ``CheckResult``.
+///
+/// Checks are values, so any module can contribute some: a ``CheckRegistry`` provider turns a
+/// ``CheckContext`` into checks, and the verify command runs them in order.
+public struct Check: Sendable {
+  /// The family the check belongs to, e.g. `oracle`, `published`, `properties`.
+  public var group: String
+  /// What the check verifies, unique within its group.
+  public var name: String
+  /// The body. It must not throw or trap: a problem is a failed result with a detail.
+  public var run: @Sendable () async -> CheckResult
+
+  public init(group: String, name: String, run: @escaping @Sendable () async -> CheckResult) {
+    self.group = group
+    self.name = name
+    self.run = run
+  }
+}
+
+/// What a ``Check`` found.
+public struct CheckResult: Sendable, Hashable {
+  /// Whether the check holds. A skipped check holds (it found nothing wrong) but is shown as
+  /// skipped, and a run in which every check was skipped does not pass.
+  public var passed: Bool
+  /// Whether the check did not run (a missing optional input), with the reason in `detail`.
+  public var skipped: Bool
+  /// One or two sentences: what was compared and what was found.
+  public var detail: String
+  /// The number of cases (requests, examples, properties × inputs) the check covered.
+  public var cases: Int
+  /// The individual failures or notes (at most a bounded number), each one self-contained.
+  public var findings: [String]
+
+  public init(passed: Bool, detail: String, cases: Int, findings: [String] = []) {
+    self.passed = passed
+    self.skipped = false
+    self.detail = detail
+    self.cases = cases
+    self.findings = findings
+  }
+
+  /// A check that did not run, and why.
+  public static func skipped(_ reason: String) -> CheckResult {
+    var result = CheckResult(passed: true, detail: reason, cases: 0)
+    result.skipped = true
+    return result
+  }
+}
+
+/// What the checks of one `verify` run may use: the implementation under verification and the
+/// input files.
+public struct CheckContext: Sendable {
+  /// The implementation whose values are checked (LossSpec for `verify`).
+  public var implementation: any LossImplementation
+  /// The golden oracle file (JSON Lines), and whether it was named on the command line (then a
+  /// missing file is an error rather than a skip).
+  public var oracleFile: InputFile
+  /// The published Flux examples (a JSON array).
+  public var publishedExamplesFile: InputFile
+
+  public init(implementation: any LossImplementation, oracleFile: InputFile, publishedExamplesFile: InputFile) {
+    self.implementation = implementation
+    self.oracleFile = oracleFile
+    self.publishedExamplesFile = publishedExamplesFile
+  }
+
+  /// A path and whether the user asked for it explicitly.
+  public struct InputFile: Sendable, Hashable {
+    public var path: String
+    public var isExplicit: Bool
+
+    public init(path: String, isExplicit: Bool) {
+      self.path = path
+      self.isExplicit = isExplicit
+    }
+
+    /// The contents, `nil` if the file does not exist; a read error of an existing file throws.
+    func contents() throws -> String? {
+      guard FileManager.default.fileExists(atPath: path) else { return nil }
+      return try String(contentsOfFile: path, encoding: .utf8)
+    }
+  }
+}
+
+/// The checks `losscheck verify` runs: the union of what every provider contributes, in the
+/// order of ``providers``.
+///
+/// This is the extension point of the verify command. A new family of checks (properties, fast
+/// versus reference, stability sweeps) is one more entry in ``providers``.
+public enum CheckRegistry {
+  /// Makes the checks of one family for a run.
+  public typealias Provider = @Sendable (CheckContext) async -> [Check]
+
+  /// The families of checks, in report order.
+  public static let providers: [(family: String, make: Provider)] = [
+    ("oracle", OracleChecks.checks(for:)),
+    ("published", PublishedExampleChecks.checks(for:)),
+  ]
+
+  /// Every check of a run, in report order.
+  public static func checks(for context: CheckContext) async -> [Check] {
+    var checks: [Check] = []
+    for provider in providers { checks += await provider.make(context) }
+    return checks
+  }
+}
+
+/// Collects findings up to a limit and counts the ones left out, so a report stays readable
+/// when thousands of cases fail alike.
+struct FindingList {
+  let limit: Int
+  private(set) var items: [String] = []
+  private(set) var omitted = 0
+
+  init(limit: Int = 50) { self.limit = limit }
+
+  mutating func append(_ finding: String) {
+    if items.count < limit {
+      items.append(finding)
+    } else {
+      omitted += 1
+    }
+  }
+
+  var all: [String] { omitted == 0 ? items : items + ["… and \(omitted) more"] }
+}

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where the commands read and write: the process's standard streams, or (in tests) captures.
+///
+/// Every command writes through ``current`` and never calls `print`, so output is unbuffered
+/// (each protocol line reaches the pipe before the next request is read) and a test can capture
+/// it by binding ``current`` for the duration of a call.
+package struct Console: Sendable {
+  /// Writes text to standard output, unbuffered.
+  package var write: @Sendable (String) -> Void
+  /// Writes text to standard error, unbuffered.
+  package var writeError: @Sendable (String) -> Void
+  /// Reads one line of standard input without its line terminator; `nil` at end of input.
+  package var readLine: @Sendable () -> String?
+  /// Whether standard error is a terminal (progress lines are shown only then).
+  package var errorIsTerminal: Bool
+
+  package init(
+    write: @escaping @Sendable (String) -> Void,
+    writeError: @escaping @Sendable (String) -> Void,
+    readLine: @escaping @Sendable () -> String?,
+    errorIsTerminal: Bool
+  ) {
+    self.write = write
+    self.writeError = writeError
+    self.readLine = readLine
+    self.errorIsTerminal = errorIsTerminal
+  }
+
+  /// The process's standard streams.
+  package static let standard = Console(
+    write: { writeAll($0, to: 1) },
+    writeError: { writeAll($0, to: 2) },
+    readLine: { Swift.readLine(strippingNewline: true) },
+    errorIsTerminal: isatty(2) == 1
+  )
+
+  /// The console of the running command.
+  @TaskLocal package static var current = Console.standard
+
+  /// Reads standard input to its end (for `eval --json -`), lines joined by line feeds.
+  package func readAll() -> String {
+    var lines: [String] = []
+    while let line = readLine() { lines.append(line) }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// Writes `text` to a file descriptor with as many `write(2)` calls as it takes.
+///
+/// A failed write (a closed pipe once SIGPIPE is ignored) drops the rest of the text: there is
+/// nowhere left to report it.
+private func writeAll(_ text: String, to descriptor: Int32) {
+  var bytes = Array(text.utf8)
+  bytes.withUnsafeMutableBytes { buffer in
+    guard let base = buffer.baseAddress else { return }
+    var offset = 0
+    while offset < buffer.count {
+      let written = write(descriptor, base + offset, buffer.count - offset)
+      if written < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      offset += written
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import LossCore
+
+/// The `losscheck/1` server side: a hello line, then exactly one response line per request line.
+///
+/// `respond(to:)` is a pure function of one line, so the protocol can be tested without a
+/// process; ``serve(console:)`` adds the loop over standard input.
+struct ProtocolServer: Sendable {
+  let implementation: any LossImplementation
+
+  /// The hello line (without its line feed).
+  var helloLine: String { ProtocolCodec.encode(implementation.hello).serialized() }
+
+  /// The response line (without its line feed) to one request line, or `nil` for a blank line,
+  /// which gets no response.
+  ///
+  /// A line that cannot be decoded (malformed JSON, a missing or malformed field, an unknown loss)
+  /// gets an error response carrying its id when the id can be read, else `""`, and the kind
+  /// `ArgumentError` (or `DimensionMismatch` when a value count does not fit its shape). Values
+  /// are encoded in the request's dtype, Float64 when it is unknown.
+  func respond(to line: String) async -> String? {
+    var text = Substring(line)
+    if text.last == "\r" { text.removeLast() }
+    guard text.contains(where: { !$0.isWhitespace }) else { return nil }
+    let response: LossResponse
+    let dtype: DType
+    switch RequestDecoding.decode(String(text)) {
+    case .success(let request):
+      response = LossResponse(id: request.id, outcome: await implementation.evaluate(request))
+      dtype = request.dtype
+    case .failure(let rejected):
+      response = LossResponse(id: rejected.id, outcome: .error(rejected.error))
+      dtype = rejected.dtype
+    }
+    return ProtocolCodec.encode(response, dtype: dtype).serialized()
+  }
+
+  /// Writes the hello line, then answers each line of standard input in order until its end.
+  /// Each line is written with one unbuffered write, so it reaches the client at once.
+  func serve(console: Console) async {
+    console.write(helloLine + "\n")
+    while let line = console.readLine() {
+      if let response = await respond(to: line) {
+        console.write(response + "\n")
+      }
+    }
+  }
+}

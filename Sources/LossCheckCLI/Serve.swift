@@ -1,0 +1,25 @@
+import ArgumentParser
+import LossCore
+
+extension LossCheck {
+  /// `losscheck serve`: speaks the `losscheck/1` adapter protocol on standard input and output,
+  /// so any tool can use a built-in implementation as an oracle.
+  struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Speak the losscheck/1 protocol on standard input and output.",
+      discussion: """
+        Writes a hello line, then answers each request line (JSON) with exactly one response \
+        line, in order, flushing each; blank lines are ignored. A malformed line gets an error \
+        response (kind ArgumentError) and the server goes on. Exits with status 0 at the end of \
+        input. The protocol is described in Conformance/PROTOCOL.md.
+        """
+    )
+
+    @Option(help: "The implementation that answers the requests.")
+    var impl: BuiltInImplementation = .spec
+
+    func run() async throws {
+      await ProtocolServer(implementation: impl.implementation).serve(console: Console.current)
+    }
+  }
+}

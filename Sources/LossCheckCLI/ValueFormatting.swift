@@ -1,0 +1,30 @@
+import LossCore
+
+/// How `eval` prints values: the shortest decimal that round-trips in the dtype.
+enum ValueFormatting {
+  /// `x`, an exact value of `dtype`, as the shortest decimal that reads back to the same value in
+  /// `dtype` (`0.1` for Float32's 0.100000001490116…); non-finite values as the protocol spells
+  /// them: `NaN`, `Infinity`, `-Infinity`.
+  static func format(_ x: Double, dtype: DType) -> String {
+    if x.isNaN { return "NaN" }
+    if x.isInfinite { return x > 0 ? "Infinity" : "-Infinity" }
+    return dtype == .float32 ? Float(x).description : x.description
+  }
+
+  /// A loss value as `eval` prints it: a number, or for an array its shape and its values in
+  /// column-major order.
+  ///
+  /// ```
+  /// 0.41
+  /// shape (2, 3), column-major: [0.01, 0.81, 0.25, 0.04, 1.0, 0.0]
+  /// ```
+  static func format(_ value: LossValue, dtype: DType) -> String {
+    switch value {
+    case .scalar(let x):
+      return format(x, dtype: dtype)
+    case .array(let t):
+      let values = t.values.map { format($0, dtype: dtype) }.joined(separator: ", ")
+      return "shape \(t.shape), column-major: [\(values)]"
+    }
+  }
+}

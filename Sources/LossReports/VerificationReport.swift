@@ -1,0 +1,190 @@
+/// The page `losscheck verify` writes to `Reports/index.html`: the verdict first, then one row per
+/// check, the findings of every check that has any, and the environment.
+///
+/// The model holds plain strings and numbers only, so any runner can fill it and
+/// ``html()`` can escape every one of them.
+public struct VerificationReport: Sendable, Hashable {
+  /// The status of one check.
+  public enum Status: String, Sendable, Hashable {
+    case passed
+    case failed
+    case skipped
+  }
+
+  /// One check: a row of the table.
+  public struct Row: Sendable, Hashable {
+    public var group: String
+    public var name: String
+    public var cases: Int
+    public var status: Status
+    public var detail: String
+    /// Individual failing cases or notes (signed zeros, tolerances); shown below the table.
+    public var findings: [String]
+
+    public init(
+      group: String, name: String, cases: Int, status: Status, detail: String, findings: [String] = []
+    ) {
+      self.group = group
+      self.name = name
+      self.cases = cases
+      self.status = status
+      self.detail = detail
+      self.findings = findings
+    }
+  }
+
+  public var title: String
+  /// Whether every check holds.
+  public var passed: Bool
+  /// One sentence under the verdict, e.g. "14 checks, 2 104 cases; 0 failed".
+  public var summary: String
+  public var rows: [Row]
+  /// Name–value pairs: date, toolchain, machine, the command that reproduces the page.
+  public var environment: [Pair]
+
+  /// A name and a value of the environment table.
+  public struct Pair: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+      self.name = name
+      self.value = value
+    }
+  }
+
+  public init(title: String, passed: Bool, summary: String, rows: [Row], environment: [Pair]) {
+    self.title = title
+    self.passed = passed
+    self.summary = summary
+    self.rows = rows
+    self.environment = environment
+  }
+
+  /// The self-contained HTML page: inline CSS, no scripts, no external references.
+  ///
+  /// - Complexity: O(*n*) in the total size of the report's text.
+  public func html() -> String {
+    var body: [HTML] = [
+      .element("h1", text: title),
+      verdictSection(),
+      checksSection(),
+    ]
+    if rows.contains(where: { !$0.findings.isEmpty }) { body.append(findingsSection()) }
+    body.append(environmentSection())
+    return HTML.document(title: title, styleSheet: Self.styleSheet, body: body).markup
+  }
+
+  private func verdictSection() -> HTML {
+    let counts = Dictionary(grouping: rows, by: \.status).mapValues(\.count)
+    let figures = [
+      "\(rows.count) checks",
+      "\(counts[.passed, default: 0]) passed",
+      "\(counts[.failed, default: 0]) failed",
+      "\(counts[.skipped, default: 0]) skipped",
+      "\(rows.reduce(0) { $0 + $1.cases }) cases",
+    ]
+    return .element(
+      "section", ["class": "verdict " + (passed ? "pass" : "fail")],
+      [
+        .element("p", ["class": "badge"], text: passed ? "PASS" : "FAIL"),
+        .element("p", ["class": "summary"], text: summary),
+        .element("p", ["class": "figures"], text: figures.joined(separator: " · ")),
+      ])
+  }
+
+  private func checksSection() -> HTML {
+    let header = HTML.element(
+      "tr", [:],
+      ["Group", "Check", "Cases", "Result", "Detail"].map { .element("th", ["scope": "col"], text: $0) })
+    var body: [HTML] = []
+    for (index, row) in rows.enumerated() {
+      var nameCell = [HTML.text(row.name)]
+      if !row.findings.isEmpty {
+        nameCell.append(.text(" "))
+        nameCell.append(.element("a", ["href": "#findings-\(index + 1)"], text: "(findings)"))
+      }
+      body.append(
+        .element(
+          "tr", ["class": row.status.rawValue],
+          [
+            .element("td", text: row.group),
+            .element("td", [:], nameCell),
+            .element("td", ["class": "num"], text: String(row.cases)),
+            .element("td", ["class": "status"], text: row.status.label),
+            .element("td", ["class": "detail"], text: row.detail),
+          ]))
+    }
+    return .element(
+      "section", [:],
+      [
+        .element("h2", text: "Checks"),
+        .element("table", [:], [.element("thead", [:], [header]), .element("tbody", [:], body)]),
+      ])
+  }
+
+  private func findingsSection() -> HTML {
+    var items: [HTML] = [.element("h2", text: "Findings")]
+    for (index, row) in rows.enumerated() where !row.findings.isEmpty {
+      let list = HTML.element("ul", [:], row.findings.map { .element("li", text: $0) })
+      var attributes: HTML.Attributes = ["id": "findings-\(index + 1)", "class": row.status.rawValue]
+      if row.status == .failed { attributes = attributes.adding("open", "open") }
+      items.append(
+        .element(
+          "details", attributes,
+          [
+            .element("summary", text: "\(row.group) / \(row.name): \(row.findings.count) finding(s)"),
+            list,
+          ]))
+    }
+    return .element("section", [:], items)
+  }
+
+  private func environmentSection() -> HTML {
+    let rows = environment.map { pair in
+      HTML.element(
+        "tr", [:],
+        [.element("th", ["scope": "row"], text: pair.name), .element("td", [:], [.element("code", text: pair.value)])])
+    }
+    return .element(
+      "section", [:],
+      [.element("h2", text: "Environment"), .element("table", ["class": "env"], [.element("tbody", [:], rows)])])
+  }
+
+  static let styleSheet = StyleSheet(
+    """
+    body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;\
+    padding:0 1rem;color:#1b1f24;background:#fff}
+    h1{font-size:1.6rem;margin:0 0 1rem}h2{font-size:1.2rem;margin:2rem 0 .6rem}
+    .verdict{border-radius:8px;padding:1rem 1.4rem;border:2px solid}
+    .verdict.pass{background:#e9f7ee;border-color:#2f8f4e}.verdict.fail{background:#fdecec;border-color:#c62828}
+    .badge{font-size:2.2rem;font-weight:700;letter-spacing:.08em;margin:0}
+    .pass .badge{color:#1f6e3a}.fail .badge{color:#b3261e}
+    .summary{font-size:1.05rem;margin:.3rem 0}.figures{color:#555;margin:.2rem 0 0}
+    table{border-collapse:collapse;width:100%}
+    th,td{border-bottom:1px solid #ddd;padding:.35rem .6rem;text-align:left;vertical-align:top}
+    thead th{background:#f3f4f6}
+    td.num{text-align:right;font-variant-numeric:tabular-nums}
+    td.detail{white-space:pre-wrap;word-break:break-word}
+    tr.failed td.status{color:#b3261e;font-weight:700}tr.passed td.status{color:#1f6e3a}
+    tr.skipped td{color:#777}
+    details{margin:.4rem 0;padding:.4rem .8rem;border:1px solid #ddd;border-radius:6px}
+    details.failed{border-color:#c62828}
+    summary{cursor:pointer;font-weight:600}
+    li{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem;white-space:pre-wrap;\
+    word-break:break-word}
+    table.env th{width:12rem;background:none}
+    code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9rem;word-break:break-all}
+    @media print{body{margin:0}details{break-inside:avoid}}
+    """)
+}
+
+extension VerificationReport.Status {
+  /// The word shown in the table.
+  public var label: String {
+    switch self {
+    case .passed: "pass"
+    case .failed: "FAIL"
+    case .skipped: "skipped"
+    }
+  }
+}
