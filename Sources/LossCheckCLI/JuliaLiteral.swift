@@ -64,6 +64,17 @@ enum JuliaLiteral {
     return JuliaNumber(value: value, kind: .float64)
   }
 
+  /// A number shown without a type suffix inside an array whose element type is `kind` (Julia
+  /// prints a `Vector{Float32}`'s elements without `f0`): the decimal rounded once to `kind`.
+  static func number(_ text: String, as kind: JuliaNumber.Kind) -> JuliaNumber? {
+    guard let n = number(text) else { return nil }
+    guard kind == .float32, n.kind != .float32, n.value.isFinite else {
+      return JuliaNumber(value: n.value, kind: kind)
+    }
+    guard let value = Float(text.trimmingSpaces) else { return nil }
+    return JuliaNumber(value: Double(value), kind: .float32)
+  }
+
   /// Whether `t` is made only of what a decimal literal holds (digits, sign, point, `e`, `f`).
   private static func isDecimal(_ t: String) -> Bool {
     guard let first = t.unicodeScalars.first, first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
@@ -92,8 +103,7 @@ enum JuliaLiteral {
       if inner.trimmingSpaces.isEmpty { return .array([], shape: [0]) }
       var values: [JuliaNumber] = []
       for token in inner.split(separator: ",") {
-        guard var n = number(String(token)) else { return nil }
-        if let kind { n.kind = kind }
+        guard let n = kind.map({ number(String(token), as: $0) }) ?? number(String(token)) else { return nil }
         values.append(n)
       }
       return .array(values, shape: [values.count])
@@ -134,8 +144,7 @@ enum JuliaLiteral {
     for line in lines.dropFirst() {
       var row: [JuliaNumber] = []
       for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-        guard var n = number(String(token)) else { return nil }
-        n.kind = kind
+        guard let n = number(String(token), as: kind) else { return nil }
         row.append(n)
       }
       rows.append(row)

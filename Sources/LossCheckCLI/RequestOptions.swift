@@ -18,10 +18,12 @@ struct RequestOptions: ParsableArguments {
   @Option(help: "The element type.")
   var dtype: DType?
 
-  @Option(help: ArgumentHelp("The predictions ŷ, column-major, separated by commas.", valueName: "numbers"))
+  @Option(
+    parsing: .unconditional,help: ArgumentHelp("The predictions ŷ, column-major, separated by commas.", valueName: "numbers"))
   var yhat: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "The targets y, column-major, separated by commas; a single number is a constant label (give --yshape for a one-element array).",
       valueName: "numbers"))
@@ -36,13 +38,16 @@ struct RequestOptions: ParsableArguments {
   @Option(help: "The aggregation: mean, sum, or none (Flux's identity).")
   var agg: Aggregation?
 
-  @Option(help: ArgumentHelp("Flux's ϵ (default: the machine epsilon of the dtype).", valueName: "number"))
+  @Option(
+    parsing: .unconditional,help: ArgumentHelp("Flux's ϵ (default: the machine epsilon of the dtype).", valueName: "number"))
   var eps: String?
 
-  @Option(help: ArgumentHelp("The 1-based dimensions to reduce, e.g. 1 or 1,2 (default 1).", valueName: "dims"))
+  @Option(
+    parsing: .unconditional,help: ArgumentHelp("The 1-based dimensions to reduce, e.g. 1 or 1,2 (default 1).", valueName: "dims"))
   var dims: String?
 
-  @Option(help: ArgumentHelp("A weight: one number, or numbers separated by commas.", valueName: "numbers"))
+  @Option(
+    parsing: .unconditional,help: ArgumentHelp("A weight: one number, or numbers separated by commas.", valueName: "numbers"))
   var weight: String?
 
   @Option(
@@ -50,13 +55,16 @@ struct RequestOptions: ParsableArguments {
     help: ArgumentHelp("The shape of an array weight (default: a vector).", valueName: "dims"))
   var weightShape: String?
 
-  @Option(help: ArgumentHelp("Huber's δ (default 1).", valueName: "number"))
+  @Option(
+    parsing: .unconditional,help: ArgumentHelp("Huber's δ (default 1).", valueName: "number"))
   var delta: String?
 
-  @Option(help: ArgumentHelp("Dice's smooth (default 1).", valueName: "number"))
+  @Option(
+    parsing: .unconditional,help: ArgumentHelp("Dice's smooth (default 1).", valueName: "number"))
   var smooth: String?
 
-  @Option(help: ArgumentHelp("Tversky's β (default 0.7).", valueName: "number"))
+  @Option(
+    parsing: .unconditional,help: ArgumentHelp("Tversky's β (default 0.7).", valueName: "number"))
   var beta: String?
 
   /// The flags that describe a case, by name, for the "cannot combine with --json" message.

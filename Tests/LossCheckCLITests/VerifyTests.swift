@@ -1,0 +1,63 @@
+import Foundation
+import LossReports
+import Testing
+
+@testable import LossCheckCLI
+
+@Suite("verify")
+struct VerifyTests {
+  @Test("a missing explicit --oracle is a usage error (status 2)")
+  func missingOracle() async {
+    let run = await runLossCheck(["verify", "--oracle", "/nonexistent/oracle.jsonl", "--reports", "/nonexistent"])
+    #expect(run.status == 2)
+    #expect(run.error.contains("--oracle: no such file"))
+  }
+
+  @Test("the verdict: a skipped check does not fail, but a run of only skipped checks is not a pass")
+  func verdict() {
+    typealias Row = VerificationReport.Row
+    let pass = Row(group: "g", name: "a", cases: 3, status: .passed, detail: "")
+    let skip = Row(group: "g", name: "b", cases: 0, status: .skipped, detail: "")
+    let fail = Row(group: "g", name: "c", cases: 1, status: .failed, detail: "")
+    #expect(LossCheck.Verify.verdict([pass, skip]).passed)
+    #expect(!LossCheck.Verify.verdict([pass, fail]).passed)
+    #expect(!LossCheck.Verify.verdict([skip]).passed)
+    #expect(!LossCheck.Verify.verdict([]).passed)
+  }
+
+  @Test("the report: verdict first, every row, escaped, no scripts or external references")
+  func report() async throws {
+    let directory = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let oracle = directory.appendingPathComponent("oracle <&>.jsonl")
+    try (OracleCheckTests.lines.joined(separator: "\n") + "\n").write(to: oracle, atomically: true, encoding: .utf8)
+    let reports = directory.appendingPathComponent("out")
+    let run = await runLossCheck([
+      "verify", "--reports", reports.path, "--oracle", oracle.path, "--published", oracle.path + ".absent",
+    ])
+    // The usage check rejects the absent explicit file before anything runs.
+    #expect(run.status == 2)
+
+    let second = await runLossCheck(["verify", "--reports", reports.path, "--oracle", oracle.path, "--quiet"])
+    #expect(second.status == 0 || second.status == 1)
+    #expect(second.output.isEmpty, "--quiet prints nothing")
+    let html = try String(contentsOf: reports.appendingPathComponent("index.html"), encoding: .utf8)
+    #expect(html.hasPrefix("<!DOCTYPE html>"))
+    let verdictPosition = try #require(html.range(of: #"class="badge""#)).lowerBound
+    let tablePosition = try #require(html.range(of: "<table")).lowerBound
+    #expect(verdictPosition < tablePosition)
+    #expect(html.contains("oracle &lt;&amp;&gt;.jsonl"))
+    #expect(!html.contains("oracle <&>"))
+    #expect(!html.lowercased().contains("<script"))
+    #expect(!html.contains("http://") && !html.contains("https://"))
+    #expect(html.contains("losscheck verify --reports"))
+  }
+
+  @Test("shell quoting of the reproduction command")
+  func quoting() {
+    #expect(LossCheck.Verify.shellQuoted("Reports") == "Reports")
+    #expect(LossCheck.Verify.shellQuoted("my reports") == "'my reports'")
+    #expect(LossCheck.Verify.shellQuoted("it's") == #"'it'\''s'"#)
+    #expect(LossCheck.Verify.shellQuoted("") == "''")
+  }
+}
