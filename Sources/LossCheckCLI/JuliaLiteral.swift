@@ -77,7 +77,8 @@ enum JuliaLiteral {
 
   /// Whether `t` is made only of what a decimal literal holds (digits, sign, point, `e`, `f`).
   private static func isDecimal(_ t: String) -> Bool {
-    guard let first = t.unicodeScalars.first, first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
+    guard let first = t.unicodeScalars.first,
+      first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
     else { return false }
     return t.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || "+-.eEf".unicodeScalars.contains($0) }
   }

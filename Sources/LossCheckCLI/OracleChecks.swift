@@ -186,7 +186,8 @@ enum OracleChecks {
     do {
       return .success(try ProtocolCodec.decodeRequest(json))
     } catch {
-      return .failure(RejectedRequest(error: error, id: RequestDecoding.id(of: json), dtype: RequestDecoding.dtype(of: json)))
+      return .failure(
+        RejectedRequest(error: error, id: RequestDecoding.id(of: json), dtype: RequestDecoding.dtype(of: json)))
     }
   }
 

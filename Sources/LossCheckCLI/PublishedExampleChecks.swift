@@ -90,7 +90,8 @@ enum PublishedExampleChecks {
     do {
       return .success(try ProtocolCodec.decodeRequest(json))
     } catch {
-      return .failure(RejectedRequest(error: error, id: RequestDecoding.id(of: json), dtype: RequestDecoding.dtype(of: json)))
+      return .failure(
+        RejectedRequest(error: error, id: RequestDecoding.id(of: json), dtype: RequestDecoding.dtype(of: json)))
     }
   }
 
@@ -144,7 +145,8 @@ enum PublishedExampleChecks {
       let comparison = compare(v, with: p, dtype: dtype, inputsExact: inputsExact)
       return CheckResult(
         passed: comparison.passed,
-        detail: "published \(publishedText.trimmingSpaces), got \(FloatComparison.describe(v, dtype: dtype)): \(comparison.detail)",
+        detail:
+          "published \(publishedText.trimmingSpaces), got \(FloatComparison.describe(v, dtype: dtype)): \(comparison.detail)",
         cases: 1)
     case (.array(let ps, let shape), .value(.array(let t))):
       guard t.count == ps.count, shape.count == 1 || t.shape.dims == shape else {
@@ -180,7 +182,8 @@ enum PublishedExampleChecks {
   static func compare(_ v: Double, with p: JuliaNumber, dtype: DType, inputsExact: Bool) -> Comparison {
     if !v.isFinite || !p.value.isFinite {
       let same = (v.isNaN && p.value.isNaN) || v == p.value
-      return Comparison(passed: same, detail: same ? "identical" : "different outcome class", measure: same ? 0 : .infinity)
+      return Comparison(
+        passed: same, detail: same ? "identical" : "different outcome class", measure: same ? 0 : .infinity)
     }
     if inputsExact {
       // The less precise of the computation's type and the literal's type.

@@ -83,9 +83,10 @@ enum RequestDecoding {
         if case .string(let s)? = try? JSONValue(parsing: token) { return s }
         return nil
       }
-      while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i])
-        || bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: ".")
-        || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") || bytes[i] == UInt8(ascii: "+")
+      while i < bytes.count,
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i])
+          || bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: ".")
+          || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") || bytes[i] == UInt8(ascii: "+")
       {
         i += 1
       }

@@ -19,7 +19,8 @@ struct RequestOptions: ParsableArguments {
   var dtype: DType?
 
   @Option(
-    parsing: .unconditional,help: ArgumentHelp("The predictions ŷ, column-major, separated by commas.", valueName: "numbers"))
+    parsing: .unconditional,
+    help: ArgumentHelp("The predictions ŷ, column-major, separated by commas.", valueName: "numbers"))
   var yhat: String?
 
   @Option(
@@ -39,15 +40,18 @@ struct RequestOptions: ParsableArguments {
   var agg: Aggregation?
 
   @Option(
-    parsing: .unconditional,help: ArgumentHelp("Flux's ϵ (default: the machine epsilon of the dtype).", valueName: "number"))
+    parsing: .unconditional,
+    help: ArgumentHelp("Flux's ϵ (default: the machine epsilon of the dtype).", valueName: "number"))
   var eps: String?
 
   @Option(
-    parsing: .unconditional,help: ArgumentHelp("The 1-based dimensions to reduce, e.g. 1 or 1,2 (default 1).", valueName: "dims"))
+    parsing: .unconditional,
+    help: ArgumentHelp("The 1-based dimensions to reduce, e.g. 1 or 1,2 (default 1).", valueName: "dims"))
   var dims: String?
 
   @Option(
-    parsing: .unconditional,help: ArgumentHelp("A weight: one number, or numbers separated by commas.", valueName: "numbers"))
+    parsing: .unconditional,
+    help: ArgumentHelp("A weight: one number, or numbers separated by commas.", valueName: "numbers"))
   var weight: String?
 
   @Option(
@@ -56,15 +60,15 @@ struct RequestOptions: ParsableArguments {
   var weightShape: String?
 
   @Option(
-    parsing: .unconditional,help: ArgumentHelp("Huber's δ (default 1).", valueName: "number"))
+    parsing: .unconditional, help: ArgumentHelp("Huber's δ (default 1).", valueName: "number"))
   var delta: String?
 
   @Option(
-    parsing: .unconditional,help: ArgumentHelp("Dice's smooth (default 1).", valueName: "number"))
+    parsing: .unconditional, help: ArgumentHelp("Dice's smooth (default 1).", valueName: "number"))
   var smooth: String?
 
   @Option(
-    parsing: .unconditional,help: ArgumentHelp("Tversky's β (default 0.7).", valueName: "number"))
+    parsing: .unconditional, help: ArgumentHelp("Tversky's β (default 0.7).", valueName: "number"))
   var beta: String?
 
   /// The flags that describe a case, by name, for the "cannot combine with --json" message.
@@ -159,9 +163,10 @@ struct RequestOptions: ParsableArguments {
       if weightShape == nil && values.count == 1 && !weight.contains(",") {
         params.append(("weight", values[0]))
       } else {
-        let dims = try weightShape.map { s throws(RejectedRequest) in
-          try Self.dimensions(s, flag: "--weight-shape", dtype: dtype)
-        } ?? [values.count]
+        let dims =
+          try weightShape.map { s throws(RejectedRequest) in
+            try Self.dimensions(s, flag: "--weight-shape", dtype: dtype)
+          } ?? [values.count]
         params.append(("weight", .object([("shape", Self.json(dims)), ("data", .array(values))])))
       }
     }

@@ -24,7 +24,9 @@ struct OracleCheckTests {
     "z": .value(.scalar(-0.0)),
   ]
 
-  func run(_ answers: [String: LossOutcome], lines: [String] = OracleCheckTests.lines) async throws -> [(Check, CheckResult)] {
+  func run(_ answers: [String: LossOutcome], lines: [String] = OracleCheckTests.lines) async throws -> [(
+    Check, CheckResult
+  )] {
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let file = directory.appendingPathComponent("oracle.jsonl")
@@ -109,7 +111,8 @@ struct PublishedExampleCheckTests {
     return await PublishedExampleChecks.check(json, number: 1, implementation: implementation)
   }
 
-  static let mae = #"{"loss":"mae","dtype":"float64","shape":[3],"yhat":[1.1,1.9,3.1],"y":[1,2,3],"params":{},"published":"0.10000000000000009","inputs_exact":true}"#
+  static let mae =
+    #"{"loss":"mae","dtype":"float64","shape":[3],"yhat":[1.1,1.9,3.1],"y":[1,2,3],"params":{},"published":"0.10000000000000009","inputs_exact":true}"#
 
   @Test("within 4 ulps of a Float64 literal")
   func ulps() async throws {
@@ -132,7 +135,8 @@ struct PublishedExampleCheckTests {
 
   @Test("rounded inputs: a relative tolerance, and the detail says so")
   func roundedInputs() async throws {
-    let example = #"{"loss":"crossentropy","dtype":"float32","shape":[2],"yhat":[0.5,0.5],"y":[1,0],"published":"1.6076053f0","inputs_exact":false}"#
+    let example =
+      #"{"loss":"crossentropy","dtype":"float32","shape":[2],"yhat":[0.5,0.5],"y":[1,0],"published":"1.6076053f0","inputs_exact":false}"#
     let near = try await check(example, answer: .value(.scalar(Double(Float(1.6076053 * (1 + 5e-7))))))
     #expect(near.passed)
     #expect(near.detail.contains("relative"))
@@ -141,7 +145,8 @@ struct PublishedExampleCheckTests {
 
   @Test("agg = identity and an array display")
   func identityArray() async throws {
-    let example = #"{"loss":"binarycrossentropy","dtype":"float64","shape":[2],"yhat":[0.5,0.25],"y":[1,0],"params":{"agg":"identity"},"published":"2-element Array{Float64,1}:\n 0.6931471805599453\n 0.2876820724517809"}"#
+    let example =
+      #"{"loss":"binarycrossentropy","dtype":"float64","shape":[2],"yhat":[0.5,0.25],"y":[1,0],"params":{"agg":"identity"},"published":"2-element Array{Float64,1}:\n 0.6931471805599453\n 0.2876820724517809"}"#
     let result = try await check(example, answer: .value(.array(Tensor([0.6931471805599453, 0.2876820724517809]))))
     #expect(result.passed, "\(result.detail)")
   }
@@ -150,14 +155,16 @@ struct PublishedExampleCheckTests {
   func rationalAndInfinity() async throws {
     let rational = #"{"loss":"mse","dtype":"float64","shape":[2],"yhat":[0,2],"y":[1,1],"published":"1//1"}"#
     #expect(try await check(rational, answer: .value(.scalar(1))).passed)
-    let infinite = #"{"loss":"kldivergence","dtype":"float64","shape":[2],"yhat":[1,0],"y":[0.5,0.5],"params":{"eps":0},"published":"Inf"}"#
+    let infinite =
+      #"{"loss":"kldivergence","dtype":"float64","shape":[2],"yhat":[1,0],"y":[0.5,0.5],"params":{"eps":0},"published":"Inf"}"#
     #expect(try await check(infinite, answer: .value(.scalar(.infinity))).passed)
     #expect(try await !check(infinite, answer: .value(.scalar(.nan))).passed)
   }
 
   @Test("a boolean check")
   func booleanCheck() async throws {
-    let example = #"{"loss":"kldivergence","dtype":"float64","shape":[2,2],"yhat":[0.5,0.5,0.5,0.5],"y":[1,0,0,1],"published":"true","check":"isapprox(result, log(2))"}"#
+    let example =
+      #"{"loss":"kldivergence","dtype":"float64","shape":[2,2],"yhat":[0.5,0.5,0.5,0.5],"y":[1,0,0,1],"published":"true","check":"isapprox(result, log(2))"}"#
     #expect(try await check(example, answer: .value(.scalar(0.6931471805599453))).passed)
     #expect(try await !check(example, answer: .value(.scalar(0.7))).passed)
   }

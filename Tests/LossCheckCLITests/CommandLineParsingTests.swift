@@ -29,7 +29,9 @@ struct CommandLineParsingTests {
 
   @Test("eval accepts Flux's later loss names and agg = identity")
   func aliases() throws {
-    let command = try LossCheck.parseAsRoot(["eval", "--loss", "hinge_loss", "--yhat", "1", "--y", "1", "--agg", "identity"])
+    let command = try LossCheck.parseAsRoot([
+      "eval", "--loss", "hinge_loss", "--yhat", "1", "--y", "1", "--agg", "identity",
+    ])
     let eval = try #require(command as? LossCheck.Eval)
     #expect(eval.request.loss == .hinge)
     #expect(eval.request.agg == Aggregation.none)
@@ -37,7 +39,9 @@ struct CommandLineParsingTests {
 
   @Test("values may start with a minus sign")
   func negativeValues() throws {
-    let command = try LossCheck.parseAsRoot(["eval", "--loss", "huber_loss", "--yhat", "-1,2", "--y", "-0.5", "--delta", "-1"])
+    let command = try LossCheck.parseAsRoot([
+      "eval", "--loss", "huber_loss", "--yhat", "-1,2", "--y", "-0.5", "--delta", "-1",
+    ])
     let eval = try #require(command as? LossCheck.Eval)
     #expect(eval.request.yhat == "-1,2")
     #expect(eval.request.y == "-0.5")

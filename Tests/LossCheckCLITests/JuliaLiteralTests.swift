@@ -108,7 +108,9 @@ struct JuliaCheckExpressionTests {
     #expect(try holds("1 - result ≈ 0.75", result: 0.25))
   }
 
-  @Test("syntax errors are reported, not trapped", arguments: ["result +", "foo(1)", "isapprox(1)", "result $ 1", "(1 == 1"])
+  @Test(
+    "syntax errors are reported, not trapped",
+    arguments: ["result +", "foo(1)", "isapprox(1)", "result $ 1", "(1 == 1"])
   func syntaxErrors(source: String) {
     #expect(throws: JuliaCheckExpression.SyntaxError.self) { try holds(source, result: 1) }
   }

@@ -30,7 +30,8 @@ struct ProtocolServerTests {
     #expect(
       await server.respond(to: #"{"id":"f32","loss":"mse","dtype":"float32","yhat":[1],"y":[0]}"#)
         == #"{"id":"f32","value":0.1}"#)
-    #expect(await server.respond(to: #"{"id":"nan","loss":"mse","yhat":[1],"y":[0]}"#) == #"{"id":"nan","value":"NaN"}"#)
+    #expect(
+      await server.respond(to: #"{"id":"nan","loss":"mse","yhat":[1],"y":[0]}"#) == #"{"id":"nan","value":"NaN"}"#)
     #expect(
       await server.respond(to: #"{"id":"arr","loss":"mse","yhat":[1,2],"y":[0,0],"params":{"agg":"none"}}"#)
         == #"{"id":"arr","value":[1.0,0.5],"shape":[2]}"#)
@@ -67,7 +68,8 @@ struct ProtocolServerTests {
     let missing = try JSONValue(parsing: try #require(await server.respond(to: #"{"id":"m","loss":"mse","yhat":[1]}"#)))
     #expect(missing["id"] == .string("m"))
     #expect(missing["error"]?["kind"] == .string("ArgumentError"))
-    let unknown = try JSONValue(parsing: try #require(await server.respond(to: #"{"id":7,"loss":"nope","yhat":[1],"y":1}"#)))
+    let unknown = try JSONValue(
+      parsing: try #require(await server.respond(to: #"{"id":7,"loss":"nope","yhat":[1],"y":1}"#)))
     #expect(unknown["id"] == .string("7"))
     #expect(unknown["error"]?["kind"] == .string("ArgumentError"))
   }
@@ -77,13 +79,15 @@ struct ProtocolServerTests {
     #expect(await server.respond(to: "") == nil)
     #expect(await server.respond(to: "   \t") == nil)
     #expect(await server.respond(to: "\r") == nil)
-    #expect(await server.respond(to: #"{"id":"a","loss":"mse","yhat":[1],"y":[0]}"# + "\r") == #"{"id":"a","value":0.41}"#)
+    #expect(
+      await server.respond(to: #"{"id":"a","loss":"mse","yhat":[1],"y":[0]}"# + "\r") == #"{"id":"a","value":0.41}"#)
   }
 
   @Test("a whole session: hello, then one line per request, in order")
   func session() async throws {
     let streams = CapturedStreams(input: [
-      #"{"id":"a","loss":"mse","yhat":[1],"y":[0]}"#, "", #"{"id":"b","#, #"{"id":"err","loss":"msle","yhat":[-2],"y":[0]}"#,
+      #"{"id":"a","loss":"mse","yhat":[1],"y":[0]}"#, "", #"{"id":"b","#,
+      #"{"id":"err","loss":"msle","yhat":[-2],"y":[0]}"#,
     ])
     await server.serve(console: streams.console)
     let lines = streams.outputText.split(separator: "\n", omittingEmptySubsequences: false)

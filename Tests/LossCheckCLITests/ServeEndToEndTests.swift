@@ -74,11 +74,12 @@ struct ServeEndToEndTests {
 
   @Test("hello, then one response per request in order (a malformed line in the middle), exit 0 at EOF")
   func session() async throws {
-    let input = [
-      #"{"id":"first","loss":"mse","dtype":"float64","shape":[2],"yhat":[1,2],"y":[0,0]}"#,
-      #"{"id":"broken","loss":"mse","yhat":[1,2"#,
-      #"{"id":"third","loss":"hinge","dtype":"float32","yhat":[0.5],"y":1}"#,
-    ].joined(separator: "\n") + "\n"
+    let input =
+      [
+        #"{"id":"first","loss":"mse","dtype":"float64","shape":[2],"yhat":[1,2],"y":[0,0]}"#,
+        #"{"id":"broken","loss":"mse","yhat":[1,2"#,
+        #"{"id":"third","loss":"hinge","dtype":"float32","yhat":[0.5],"y":1}"#,
+      ].joined(separator: "\n") + "\n"
     let finished = try await Self.run(["serve", "--impl", "spec"], input: input)
     #expect(!finished.timedOut, "losscheck serve did not finish within 30 s")
     #expect(finished.status == 0, "stderr: \(finished.error)")

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The tests: every test target (Swift Testing), then the formatting lint.
+# Warnings are errors for every target of this package (Package.swift: .treatAllWarnings(as: .error)).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+
+swift build --build-tests
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+swift test 2>&1 | tee "$log"
+# `swift test` succeeds when no test ran at all; that must not pass.
+if ! grep -Eq 'Test run with [1-9][0-9]* tests? .*passed' "$log"; then
+  echo "test.sh: no Swift Testing tests ran" >&2
+  exit 1
+fi
+
+swift format lint --strict --recursive Sources Tests Package.swift
+echo "test.sh: all tests passed and the sources are formatted"

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job: builds losscheck in release mode and runs `losscheck verify`, which writes
+# Reports/index.html and exits 0 only if every check holds. Extra arguments go to verify
+# (e.g. --reports DIR, --oracle FILE, --quiet).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+
+swift build -c release --product losscheck
+bin="$(swift build -c release --show-bin-path)"
+exec "$bin/losscheck" verify "$@"
