@@ -5,4 +5,5 @@
 #include <gsl/gsl_sf_log.h>
 #include <gsl/gsl_sf_exp.h>
 #include <gsl/gsl_math.h>
+#include <gsl/gsl_version.h>
 #endif

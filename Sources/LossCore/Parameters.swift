@@ -102,8 +102,9 @@ extension LossParameters {
       }
       return converted
     }
-    let eps = try scalar(self.eps, "eps", default: dtype.machineEpsilon)
+    var eps = try scalar(self.eps, "eps", default: dtype.machineEpsilon)
     guard eps >= 0 else { throw .argumentError("eps must be ≥ 0, got \(eps)") }
+    eps = eps == 0 ? 0 : eps  // −0 is 0: ŷ + ϵ never becomes −0 through ϵ
     let delta = try scalar(self.delta, "delta", default: 1)
     guard delta > 0 else { throw .argumentError("delta must be > 0, got \(delta)") }
     let smooth = try scalar(self.smooth, "smooth", default: 1)

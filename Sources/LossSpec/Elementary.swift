@@ -1,0 +1,215 @@
+internal import CGSL
+
+/// The elementary functions of LossSpec, on balls, with rigorous radii.
+///
+/// `log` and `log1p` start from GSL's double-precision `gsl_sf_log_1plusx_e` and refine it:
+/// with `y₀` the seed, `log(1 + t) = y₀ + log1p(c)` exactly, where
+/// `c = (1 + t)·e^(−y₀) − 1 = t·(1 + expm1(−y₀)) + expm1(−y₀)` is tiny (about 2⁻⁵² when the seed is
+/// good), so a few terms of the `log1p` series finish the job; the series' tail is bounded and
+/// added to the radius. GSL's accuracy affects only the speed: a poor seed costs a Newton step,
+/// never a wrong bound. `exp` and `expm1` are Taylor series with argument reduction (`ln 2`) and
+/// halving, all in ball arithmetic, so every rounding is accounted for.
+enum Elementary {
+  /// GSL's default error handler aborts the process; it is switched off once, before any call.
+  static let gslReady: Bool = {
+    gsl_set_error_handler_off()
+    return true
+  }()
+
+  /// GSL's `log(1 + x)` in double precision, `nil` when GSL reports an error.
+  static func gslLog1p(_ x: Double) -> Double? {
+    guard gslReady else { return nil }
+    var result = gsl_sf_result(val: 0, err: 0)
+    let status = gsl_sf_log_1plusx_e(x, &result)
+    return status == GSL_SUCCESS && result.val.isFinite ? result.val : nil
+  }
+
+  // MARK: ln 2
+
+  /// The largest working precision the cached `ln 2` supports.
+  static let maxPrecision = 12_000
+
+  /// `ln 2` to `maxPrecision + 64` bits: `ln 2 = 2·atanh(1/3) = Σ 2 / ((2j+1)·3^(2j+1))`, summed
+  /// in fixed point. Each truncating division errs by less than one unit, so the radius is
+  /// `2·(terms + 2)` units.
+  static let ln2Cached: Ball = {
+    let bits = maxPrecision + 64
+    var power = (BigIntType(2) << bits) / 3  // 2·2^N / 3
+    var sum = BigIntType(0)
+    var j = 0
+    while !power.isZero {
+      sum += power / BigIntType(2 * j + 1)
+      power /= 9
+      j += 1
+    }
+    return Ball(
+      Dyadic(mantissa: sum, exponent: -bits), rad: Bound(m: UInt64(2 * (j + 2)), e: -bits),
+      precision: bits)
+  }()
+
+  /// `ln 2` at `precision` bits.
+  static func ln2(precision: Int) -> Ball {
+    var b = ln2Cached
+    b.precision = precision
+    return b.normalized()
+  }
+
+  // MARK: exp
+
+  /// `e^x − 1` with a small *relative* error, for `|x| ≤ 1`.
+  ///
+  /// Halves `x` until `|x| ≤ 2⁻¹²`, sums the Taylor series with a bounded tail, and doubles back
+  /// with `expm1(2a) = expm1(a)·(expm1(a) + 2)`, which loses at most one bit per doubling
+  /// (covered by the guard bits).
+  static func expm1Small(_ x: Ball) -> Ball {
+    if x.isExact && x.mid.isZero { return x }
+    let precision = x.precision
+    let work = precision + 40
+    let top = x.mid.topExponent
+    let halvings = Swift.max(0, top + 13)
+    let t = Ball(x.mid, rad: x.rad, precision: work).scaled(by: -halvings)
+    let tMag = Bound(atLeast: t.mid) + t.rad  // ≤ 2⁻¹² (plus the radius)
+    var sum = t
+    var term = t
+    var k = 1
+    let target = tMag.topExponent - work - 4
+    while true {
+      k += 1
+      term = term * t / Ball(Dyadic(k), precision: work)
+      sum = sum + term
+      let termBound = Bound(atLeast: term.mid) + term.rad
+      if termBound.isZero || termBound.topExponent < target { break }
+    }
+    // Tail Σ_{i>k} |t|^i / i! ≤ |term_k|·|t|/(k+1) · 1/(1 − |t|) ≤ 2·|term_k|·|t|.
+    let tail = (Bound(atLeast: term.mid) + term.rad) * tMag.scaled(by: 1)
+    sum = sum.widened(by: tail)
+    let two = Ball(Dyadic(2), precision: work)
+    for _ in 0..<halvings {
+      sum = sum * (sum + two)
+    }
+    sum.precision = precision
+    return sum.normalized()
+  }
+
+  /// `e^x` for `x ≤ 2⁴⁰`; below `−2⁴⁰` the result is the ball `[0, 2^x]` (far below every
+  /// subnormal).
+  static func exp(_ x: Ball) -> Ball {
+    let precision = x.precision
+    if x.isExact && x.mid.isZero { return Ball(.one, precision: precision) }
+    let approx = x.mid.approximation
+    precondition(approx <= 0x1p40, "internal: exp overflow is not reachable from the losses")
+    if approx < -0x1p40 {
+      // e^x < 2^x for x < 0.
+      let upper = Swift.max(x.upper.approximation, -0x1p50)
+      return Ball(.zero, rad: Bound(powerOfTwo: Int(upper.rounded(.up))), precision: precision)
+    }
+    let one = Ball(.one, precision: precision + 40)
+    if abs(approx) <= 0.5 {
+      return (one + expm1Small(Ball(x.mid, rad: x.rad, precision: precision + 8))).withPrecision(precision)
+    }
+    let k = Int((approx / 0.6931471805599453).rounded())
+    let kBits = Swift.max(1, 64 - UInt64(k.magnitude).leadingZeroBitCount)
+    let ln2 = ln2(precision: precision + kBits + 24)
+    let r = Ball(x.mid, rad: x.rad, precision: precision + 24) - Ball(Dyadic(k), precision: precision) * ln2
+    return (one + expm1Small(r)).scaled(by: k).withPrecision(precision)
+  }
+
+  // MARK: log
+
+  /// `log(1 + t)` with a small relative error, for a ball `t > −1`.
+  static func log1p(_ t: Ball) -> Ball {
+    let precision = t.precision
+    if t.isExact && t.mid.isZero { return t }
+    if !t.isExact {
+      // |log1p(a) − log1p(b)| ≤ |a − b| / (1 + min(a, b)): evaluate at the exact midpoint and
+      // widen by the radius over the ball's lowest point of 1 + t.
+      let lowest = t.lowerBound(plus: .one)
+      guard lowest.signum > 0 else { return Ball(t.mid, rad: Bound(powerOfTwo: 1 << 20), precision: precision) }
+      return log1p(Ball(t.mid, precision: precision)).widened(by: t.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
+    }
+    let approx = t.mid.approximation
+    guard approx >= -0.25 && approx <= 0.5 else {
+      return log(Ball(.one, precision: precision) + t)
+    }
+    let work = precision + 24
+    let tw = Ball(t.mid, rad: t.rad, precision: work)
+    var y0 = Ball(Dyadic(gslLog1p(approx) ?? approx), precision: work)
+    let one = Ball(.one, precision: work)
+    var c = tw
+    for _ in 0..<64 {
+      let e = expm1Small(-y0)
+      c = tw * (one + e) + e
+      // A good seed leaves |c| ≈ 2⁻⁵²; otherwise take a Newton step and try again.
+      if c.mid.isZero || c.mid.topExponent < -40 { break }
+      y0 = Ball(y0.mid + c.mid, precision: work)
+    }
+    return (y0 + log1pSeries(c)).withPrecision(precision)
+  }
+
+  /// `log(1 + c)` for `|c| ≤ 2⁻⁴⁰` by its alternating series, with the tail bounded.
+  static func log1pSeries(_ c: Ball) -> Ball {
+    if c.isExact && c.mid.isZero { return c }
+    let work = c.precision
+    let cMag = Bound(atLeast: c.mid) + c.rad
+    // The refinement leaves |c| ≈ 2⁻⁵²; a larger c means the ball is useless anyway.
+    guard cMag.topExponent < -20 else { return c.widened(by: Bound(powerOfTwo: 1 << 20)) }
+    var sum = c
+    var power = c
+    var k = 1
+    let target = cMag.topExponent - work - 4
+    while true {
+      k += 1
+      power = power * c
+      let term = power / Ball(Dyadic(k), precision: work)
+      sum = k % 2 == 0 ? sum - term : sum + term
+      let bound = Bound(atLeast: term.mid) + term.rad
+      if bound.isZero || bound.topExponent < target { break }
+    }
+    // Tail ≤ Σ_{i>k} |c|^i / i ≤ |c|^(k+1) · 2 ≤ |power|·|c|·2.
+    let tail = (Bound(atLeast: power.mid) + power.rad) * cMag.scaled(by: 1)
+    return sum.widened(by: tail)
+  }
+
+  /// `log x` for a ball `x > 0`: `x = 2^k·f` with `f ∈ [0.75, 1.5)`, `log x = k·ln 2 + log1p(f − 1)`,
+  /// so a result near zero (`x ≈ 1`) keeps a small relative error.
+  static func log(_ x: Ball) -> Ball {
+    let precision = x.precision
+    if x.isExact && x.mid == .one { return Ball(.zero, precision: precision) }
+    if !x.isExact {
+      // |log a − log b| ≤ |a − b| / min(a, b).
+      let lowest = x.lowerBound(plus: .zero)
+      guard lowest.signum > 0 else { return Ball(x.mid, rad: Bound(powerOfTwo: 1 << 20), precision: precision) }
+      return log(Ball(x.mid, precision: precision)).widened(by: x.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
+    }
+    var k = x.mid.topExponent
+    var f = x.scaled(by: -k)
+    if f.mid.approximation >= 1.5 {
+      k += 1
+      f = f.scaled(by: -1)
+    }
+    let t = f - Ball(.one, precision: precision)
+    var result = log1p(Ball(t.mid, rad: t.rad, precision: precision + 8))
+    if k != 0 {
+      let kBits = 64 - UInt64(k.magnitude).leadingZeroBitCount
+      result = result + Ball(Dyadic(k), precision: precision) * ln2(precision: precision + kBits + 16)
+    }
+    return result.withPrecision(precision)
+  }
+}
+
+extension Ball {
+  func withPrecision(_ bits: Int) -> Ball {
+    var b = self
+    b.precision = bits
+    return b.normalized()
+  }
+}
+
+extension Dyadic {
+  static func == (a: Dyadic, b: Dyadic) -> Bool { a.mantissa == b.mantissa && a.exponent == b.exponent || (a - b).isZero }
+}
+
+/// The version of the GSL library linked.
+public enum GSLVersion {
+  public static var string: String { GSL_VERSION }
+}

@@ -1,0 +1,264 @@
+import LossCore
+
+/// The fourteen losses of SEMANTICS.md, each written as its literal formula over
+/// ``ExtendedReal``s at one working precision.
+///
+/// Read each `case` next to the table in SEMANTICS.md: the order of operations is the formula's,
+/// the arithmetic is exact (balls), and only the rounding to Float32/Float64 at the very end is
+/// inexact — decided by ``LossSpec/evaluate(_:)``, which reruns this at a higher precision when a
+/// ball straddles a rounding boundary.
+struct Formulas {
+  let request: LossRequest
+  let y: [Double]
+  let params: ResolvedParameters
+  let precision: Int
+
+  /// The result: one value (`shape == nil`) or an array of `shape` (`agg = none`).
+  struct Result {
+    var values: [ExtendedReal]
+    var shape: Shape?
+  }
+
+  private var n: Int { request.yhat.count }
+  private var shape: Shape { request.yhat.shape }
+  private var loss: LossID { request.loss }
+
+  private func real(_ x: Double) -> ExtendedReal { ExtendedReal(x, precision: precision) }
+  private var zero: ExtendedReal { .exact(0, precision: precision) }
+  private var one: ExtendedReal { .exact(1, precision: precision) }
+
+  func evaluate() throws -> Result {
+    let yhat = request.yhat.values
+    switch loss {
+    case .mae:
+      // agg(|ŷ − y|)
+      return try aggregate(elementwise { i in try (real(yhat[i]) - real(y[i])).magnitude() })
+    case .mse:
+      // agg((ŷ − y)²)
+      return try aggregate(elementwise { i in try (real(yhat[i]) - real(y[i])).squared() })
+    case .msle:
+      // agg(log((ŷ + ϵ) / (y + ϵ))²)
+      let eps = real(params.eps)
+      return try aggregate(
+        elementwise { i in
+          try logRatio(real(yhat[i]) + eps, real(y[i]) + eps, index: i).squared()
+        })
+    case .huberLoss:
+      // e = |ŷ − y|: 0.5·e² if e < δ, else δ·(e − 0.5·δ)
+      let delta = real(params.delta)
+      let half = ExtendedReal.finite(Ball(Dyadic(mantissa: 1, exponent: -1), precision: precision))
+      return try aggregate(
+        elementwise { i in
+          let e = try (real(yhat[i]) - real(y[i])).magnitude()
+          switch e {
+          case .nan: return .nan
+          case .finite(let b) where b.mid < Dyadic(params.delta):
+            return try half * e.squared()
+          default:
+            return try delta * (e - half * delta)
+          }
+        })
+    case .crossentropy:
+      // agg(−sum(weight · xlogy(y, ŷ + ϵ); dims))
+      return try aggregate(negated(crossentropySums()))
+    case .logitcrossentropy:
+      // agg(−sum(weight · y · logsoftmax(ŷ; dims); dims))
+      let logsoftmax = try logSoftmax(yhat)
+      let weights = weightValues()
+      let terms = try elementwise { i in try weights(i) * (real(y[i]) * logsoftmax[i]) }
+      return try aggregate(negated(sumOverDims(terms)))
+    case .binarycrossentropy:
+      // agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))
+      let eps = real(params.eps)
+      return try aggregate(
+        elementwise { i in
+          let first = try xlogy(real(y[i]), real(yhat[i]) + eps, "xlogy(y, ŷ + ϵ)", i)
+          let second = try xlogy(one - real(y[i]), one - real(yhat[i]) + eps, "xlogy(1 − y, 1 − ŷ + ϵ)", i)
+          return -first - second
+        })
+    case .logitbinarycrossentropy:
+      // agg((1 − y)·ŷ − logσ(ŷ)), with −logσ(ŷ) = softplus(−ŷ)
+      return try aggregate(
+        elementwise { i in
+          try (one - real(y[i])) * real(yhat[i]) + (-real(yhat[i])).softplus()
+        })
+    case .kldivergence:
+      // agg(sum(xlogx(y); dims)) + crossentropy(ŷ, y; dims, agg, ϵ)
+      let entropy = try aggregate(
+        sumOverDims(elementwise { i in try xlogy(real(y[i]), real(y[i]), "xlogx(y)", i) }))
+      let cross = try aggregate(negated(crossentropySums()))
+      return Result(values: zip(entropy.values, cross.values).map { $0 + $1 }, shape: entropy.shape)
+    case .poissonLoss:
+      // agg(ŷ − xlogy(y, ŷ))
+      return try aggregate(
+        elementwise { i in try real(yhat[i]) - xlogy(real(y[i]), real(yhat[i]), "xlogy(y, ŷ)", i) })
+    case .hinge:
+      // agg(max(0, 1 − ŷ·y))
+      return try aggregate(
+        elementwise { i in try (one - real(yhat[i]) * real(y[i])).clampedBelowAtZero() })
+    case .squaredHinge:
+      // agg(max(0, 1 − ŷ·y)²)
+      return try aggregate(
+        elementwise { i in try (one - real(yhat[i]) * real(y[i])).clampedBelowAtZero().squared() })
+    case .diceCoeffLoss:
+      // 1 − (2·Σ(y·ŷ) + smooth) / (Σy² + Σŷ² + smooth)
+      let smooth = real(params.smooth)
+      let two = ExtendedReal.exact(2, precision: precision)
+      let overlap = try sum(elementwise { i in try real(y[i]) * real(yhat[i]) })
+      let ySquares = try sum(elementwise { i in try real(y[i]).squared() })
+      let yhatSquares = try sum(elementwise { i in try real(yhat[i]).squared() })
+      let value = try one - (two * overlap + smooth) / (ySquares + yhatSquares + smooth)
+      return Result(values: [value], shape: nil)
+    case .tverskyLoss:
+      // 1 − (Σ(y·ŷ) + 1) / (Σ(y·ŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)
+      let beta = real(params.beta)
+      let truePositive = try sum(elementwise { i in try real(y[i]) * real(yhat[i]) })
+      let denominatorTerms = try elementwise { i in
+        let y = real(y[i])
+        let yhat = real(yhat[i])
+        return try y * yhat + beta * (one - y) * yhat + (one - beta) * y * (one - yhat)
+      }
+      let value = try one - (truePositive + one) / (sum(denominatorTerms) + one)
+      return Result(values: [value], shape: nil)
+    }
+  }
+
+  // MARK: Building blocks
+
+  /// Evaluates `term` at every element index.
+  private func elementwise(_ term: (Int) throws -> ExtendedReal) rethrows -> [ExtendedReal] {
+    var out: [ExtendedReal] = []
+    out.reserveCapacity(n)
+    for i in 0..<n { out.append(try term(i)) }
+    return out
+  }
+
+  /// `Σ values`, exactly (balls) or by IEEE's rules for non-finite values.
+  private func sum(_ values: [ExtendedReal]) -> ExtendedReal {
+    var total = zero
+    for v in values { total = total + v }
+    return total
+  }
+
+  /// `sum(values; dims)`, Julia's reduced array (reduced dimensions kept with size 1).
+  private func sumOverDims(_ values: [ExtendedReal]) -> (values: [ExtendedReal], shape: Shape) {
+    let reduction = Reduction(shape, dims: params.dims)
+    var out = [ExtendedReal](repeating: zero, count: reduction.output.count)
+    for (i, target) in reduction.outputIndices().enumerated() {
+      out[target] = out[target] + values[i]
+    }
+    return (out, reduction.output)
+  }
+
+  private func negated(_ array: (values: [ExtendedReal], shape: Shape)) -> (values: [ExtendedReal], shape: Shape) {
+    (array.values.map { -$0 }, array.shape)
+  }
+
+  private func aggregate(_ values: [ExtendedReal]) throws -> Result {
+    try aggregate((values, shape))
+  }
+
+  /// `agg(values)`: mean (NaN for no elements), sum (0 for none), or the array itself.
+  private func aggregate(_ array: (values: [ExtendedReal], shape: Shape)) throws -> Result {
+    switch params.agg {
+    case .none: return Result(values: array.values, shape: array.shape)
+    case .sum: return Result(values: [sum(array.values)], shape: nil)
+    case .mean:
+      return Result(values: [try sum(array.values) / .exact(array.values.count, precision: precision)], shape: nil)
+    }
+  }
+
+  /// The weight paired with each element (1 for `weight = nothing`).
+  private func weightValues() -> (Int) -> ExtendedReal {
+    switch params.weight {
+    case nil:
+      let one = self.one
+      return { _ in one }
+    case .scalar(let w):
+      let weight = real(w)
+      return { _ in weight }
+    case .array(let t):
+      let indices = t.shape.broadcastIndices(to: shape)
+      let values = t.values.map(real)
+      return { i in values[indices[i]] }
+    }
+  }
+
+  /// `sum(weight · xlogy(y, ŷ + ϵ); dims)`, before the sign and the aggregation.
+  private func crossentropySums() throws -> (values: [ExtendedReal], shape: Shape) {
+    let eps = real(params.eps)
+    let weights = weightValues()
+    let yhat = request.yhat.values
+    return sumOverDims(
+      try elementwise { i in try weights(i) * xlogy(real(y[i]), real(yhat[i]) + eps, "xlogy(y, ŷ + ϵ)", i) })
+  }
+
+  /// `xlogy(x, y)`: DomainError for `y < 0` (even when `x == 0`); 0 when `x == 0`; else `x·log(y)`.
+  private func xlogy(_ x: ExtendedReal, _ y: ExtendedReal, _ what: String, _ index: Int) throws
+    -> ExtendedReal
+  {
+    if let s = try y.sign(), s < 0 {
+      throw LossEvaluationError.loss(
+        .domainError("\(loss.rawValue): \(what) at element \(index + 1): log of a negative number \(describe(y))"))
+    }
+    if x.isExactZero { return zero }
+    return try x * y.log("\(loss.rawValue) \(what) at element \(index + 1)")
+  }
+
+  /// `log(a / b)` by IEEE's reading of the quotient; the quotient's sign is decided exactly.
+  private func logRatio(_ a: ExtendedReal, _ b: ExtendedReal, index: Int) throws -> ExtendedReal {
+    let context = "\(loss.rawValue): log((ŷ + ϵ)/(y + ϵ)) at element \(index + 1)"
+    if case .finite(let p) = a, case .finite(let q) = b, let sp = p.certainSign, let sq = q.certainSign,
+      sp != 0, sq != 0
+    {
+      guard sp == sq else {
+        throw LossEvaluationError.loss(
+          .domainError("\(context): the ratio \(p.mid.approximation)/\(q.mid.approximation) is negative"))
+      }
+      // log(a/b) = log1p((a − b)/b): accurate relative to the result near a perfect fit.
+      let t = (p - q) / q
+      if let st = t.certainSign, st == 0 { return zero }
+      if t.mid.approximation.magnitude <= 0.25 {
+        return .finite(Elementary.log1p(t))
+      }
+      return .finite(Elementary.log(p / q))
+    }
+    let ratio = try a / b
+    // log of any zero is −∞ (Julia: log(-0.0) == -Inf).
+    if ratio.isExactZero { return .infinity(sign: -1) }
+    return try ratio.log(context)
+  }
+
+  /// `logsoftmax(x; dims) = x − m − log(Σ exp(x − m))`, `m = maximum(x; dims)`.
+  private func logSoftmax(_ x: [Double]) throws -> [ExtendedReal] {
+    let reduction = Reduction(shape, dims: params.dims)
+    let groupOf = reduction.outputIndices()
+    // m = maximum(x; dims): NaN if the group holds a NaN (Julia's maximum).
+    var maxima = [Double](repeating: -.infinity, count: reduction.output.count)
+    for (i, g) in groupOf.enumerated() {
+      if x[i].isNaN || maxima[g].isNaN {
+        maxima[g] = .nan
+      } else if x[i] > maxima[g] {
+        maxima[g] = x[i]
+      }
+    }
+    let shifted = elementwise { i in real(x[i]) - real(maxima[groupOf[i]]) }
+    var sums = [ExtendedReal](repeating: zero, count: reduction.output.count)
+    for (i, g) in groupOf.enumerated() {
+      sums[g] = sums[g] + shifted[i].exp()
+    }
+    var logs: [ExtendedReal] = []
+    for s in sums {
+      logs.append(try s.log("logsoftmax normaliser"))
+    }
+    return elementwise { i in shifted[i] - logs[groupOf[i]] }
+  }
+
+  private func describe(_ x: ExtendedReal) -> String {
+    switch x {
+    case .nan: "NaN"
+    case .infinity(let s): s > 0 ? "Inf" : "-Inf"
+    case .finite(let b): "\(b.mid.approximation)"
+    }
+  }
+}
