@@ -47,55 +47,59 @@ enum Elementary {
       precision: bits)
   }()
 
+  /// `ln 2` to 320 bits, for the first Ziv steps (truncating the long constant each time costs).
+  static let ln2Short: Ball = ln2Cached.withPrecision(300)
+
   /// `ln 2` at `precision` bits.
   static func ln2(precision: Int) -> Ball {
-    var b = ln2Cached
+    var b = precision <= 290 ? ln2Short : ln2Cached
     b.precision = precision
     return b.normalized()
   }
 
   // MARK: exp
 
+  /// The precision up to which the fixed-size ``Ball128`` kernels are used (their midpoints
+  /// carry 128 bits; the guard bits of the kernels fit below that).
+  static let fastPrecisionLimit = 112
+
   /// `e^x − 1` with a small *relative* error, for `|x| ≤ 1`.
   ///
   /// Halves `x` until `|x| ≤ 2⁻¹²`, sums the Taylor series with a bounded tail, and doubles back
   /// with `expm1(2a) = expm1(a)·(expm1(a) + 2)`, which loses at most one bit per doubling
   /// (covered by the guard bits).
-  static func expm1Small(_ x: Ball) -> Ball {
-    if x.isExact && x.mid.isZero { return x }
+  static func expm1Small<B: BallNumber>(_ x: B) -> B {
+    if x.isExactZero { return x }
     let precision = x.precision
     let work = precision + 40
-    let top = x.mid.topExponent
-    let halvings = Swift.max(0, top + 13)
-    let t = Ball(x.mid, rad: x.rad, precision: work).scaled(by: -halvings)
-    let tMag = Bound(atLeast: t.mid) + t.rad  // ≤ 2⁻¹² (plus the radius)
+    let halvings = Swift.max(0, x.midTopExponent + 13)
+    let t = x.withPrecision(work).scaled(by: -halvings)
+    let tMag = t.magnitudeBound  // ≤ 2⁻¹² (plus the radius)
     var sum = t
     var term = t
     var k = 1
     let target = tMag.topExponent - work - 4
     while true {
       k += 1
-      term = term * t / Ball(Dyadic(k), precision: work)
+      term = (term * t).divided(by: k)
       sum = sum + term
-      let termBound = Bound(atLeast: term.mid) + term.rad
+      let termBound = term.magnitudeBound
       if termBound.isZero || termBound.topExponent < target { break }
     }
     // Tail Σ_{i>k} |t|^i / i! ≤ |term_k|·|t|/(k+1) · 1/(1 − |t|) ≤ 2·|term_k|·|t|.
-    let tail = (Bound(atLeast: term.mid) + term.rad) * tMag.scaled(by: 1)
-    sum = sum.widened(by: tail)
-    let two = Ball(Dyadic(2), precision: work)
+    sum = sum.widened(by: term.magnitudeBound * tMag.scaled(by: 1))
+    let two = B.integer(2, precision: work)
     for _ in 0..<halvings {
       sum = sum * (sum + two)
     }
-    sum.precision = precision
-    return sum.normalized()
+    return sum.withPrecision(precision)
   }
 
   /// `e^x` for `x ≤ 2⁴⁰`; below `−2⁴⁰` the result is the ball `[0, 2^x]` (far below every
   /// subnormal).
   static func exp(_ x: Ball) -> Ball {
     let precision = x.precision
-    if x.isExact && x.mid.isZero { return Ball(.one, precision: precision) }
+    if x.isExactZero { return Ball(.one, precision: precision) }
     let approx = x.mid.approximation
     precondition(approx <= 0x1p40, "internal: exp overflow is not reachable from the losses")
     if approx < -0x1p40 {
@@ -103,14 +107,25 @@ enum Elementary {
       let upper = Swift.max(x.upper.approximation, -0x1p50)
       return Ball(.zero, rad: Bound(powerOfTwo: Int(upper.rounded(.up))), precision: precision)
     }
-    let one = Ball(.one, precision: precision + 40)
+    if precision <= fastPrecisionLimit {
+      return expKernel(Ball128(x)).ball.normalized()
+    }
+    return expKernel(x).normalized()
+  }
+
+  /// `e^x = 2^k·(1 + expm1(x − k·ln 2))` for moderate `x`.
+  static func expKernel<B: BallNumber>(_ x: B) -> B {
+    let precision = x.precision
+    let one = B.integer(1, precision: precision + 40)
+    let approx = x.midApproximation
     if abs(approx) <= 0.5 {
-      return (one + expm1Small(Ball(x.mid, rad: x.rad, precision: precision + 8))).withPrecision(precision)
+      return (one + expm1Small(x.withPrecision(precision + 8))).withPrecision(precision)
     }
     let k = Int((approx / 0.6931471805599453).rounded())
     let kBits = Swift.max(1, 64 - UInt64(k.magnitude).leadingZeroBitCount)
     let ln2 = ln2(precision: precision + kBits + 24)
-    let r = Ball(x.mid, rad: x.rad, precision: precision + 24) - Ball(Dyadic(k), precision: precision) * ln2
+    let ln2B = B(exact: ln2.mid, precision: ln2.precision).widened(by: ln2.rad)
+    let r = x.withPrecision(precision + 24) - B.integer(k, precision: precision) * ln2B
     return (one + expm1Small(r)).scaled(by: k).withPrecision(precision)
   }
 
@@ -119,38 +134,50 @@ enum Elementary {
   /// `log(1 + t)` with a small relative error, for a ball `t > −1`.
   static func log1p(_ t: Ball) -> Ball {
     let precision = t.precision
-    if t.isExact && t.mid.isZero { return t }
+    if t.isExactZero { return t }
     if !t.isExact {
       // |log1p(a) − log1p(b)| ≤ |a − b| / (1 + min(a, b)): evaluate at the exact midpoint and
       // widen by the radius over the ball's lowest point of 1 + t.
       let lowest = t.lowerBound(plus: .one)
       guard lowest.signum > 0 else { return Ball(t.mid, rad: Bound(powerOfTwo: 1 << 20), precision: precision) }
-      return log1p(Ball(t.mid, precision: precision)).widened(by: t.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
+      return log1p(Ball(t.mid, precision: precision)).widened(
+        by: t.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
     }
     let approx = t.mid.approximation
     guard approx >= -0.25 && approx <= 0.5 else {
       return log(Ball(.one, precision: precision) + t)
     }
+    if precision <= fastPrecisionLimit {
+      return log1pKernel(Ball128(t)).ball.normalized()
+    }
+    return log1pKernel(t).normalized()
+  }
+
+  /// `log(1 + t)` for `t ∈ [−0.25, 0.5]`: GSL's seed `y₀`, then `log(1 + t) = y₀ + log1p(c)` with
+  /// `c = t·(1 + expm1(−y₀)) + expm1(−y₀)`, tiny.
+  static func log1pKernel<B: BallNumber>(_ t: B) -> B {
+    let precision = t.precision
     let work = precision + 24
-    let tw = Ball(t.mid, rad: t.rad, precision: work)
-    var y0 = Ball(Dyadic(gslLog1p(approx) ?? approx), precision: work)
-    let one = Ball(.one, precision: work)
+    let tw = t.withPrecision(work)
+    let approx = t.midApproximation
+    var y0 = B(exact: Dyadic(gslLog1p(approx) ?? approx), precision: work)
+    let one = B.integer(1, precision: work)
     var c = tw
     for _ in 0..<64 {
       let e = expm1Small(-y0)
       c = tw * (one + e) + e
       // A good seed leaves |c| ≈ 2⁻⁵²; otherwise take a Newton step and try again.
-      if c.mid.isZero || c.mid.topExponent < -40 { break }
-      y0 = Ball(y0.mid + c.mid, precision: work)
+      if c.midTopExponent < -40 { break }
+      y0 = B(exact: y0.midDyadic + c.midDyadic, precision: work)
     }
     return (y0 + log1pSeries(c)).withPrecision(precision)
   }
 
-  /// `log(1 + c)` for `|c| ≤ 2⁻⁴⁰` by its alternating series, with the tail bounded.
-  static func log1pSeries(_ c: Ball) -> Ball {
-    if c.isExact && c.mid.isZero { return c }
+  /// `log(1 + c)` for `|c| ≤ 2⁻²⁰` by its alternating series, with the tail bounded.
+  static func log1pSeries<B: BallNumber>(_ c: B) -> B {
+    if c.isExactZero { return c }
     let work = c.precision
-    let cMag = Bound(atLeast: c.mid) + c.rad
+    let cMag = c.magnitudeBound
     // The refinement leaves |c| ≈ 2⁻⁵²; a larger c means the ball is useless anyway.
     guard cMag.topExponent < -20 else { return c.widened(by: Bound(powerOfTwo: 1 << 20)) }
     var sum = c
@@ -160,14 +187,13 @@ enum Elementary {
     while true {
       k += 1
       power = power * c
-      let term = power / Ball(Dyadic(k), precision: work)
+      let term = power.divided(by: k)
       sum = k % 2 == 0 ? sum - term : sum + term
-      let bound = Bound(atLeast: term.mid) + term.rad
+      let bound = term.magnitudeBound
       if bound.isZero || bound.topExponent < target { break }
     }
     // Tail ≤ Σ_{i>k} |c|^i / i ≤ |c|^(k+1) · 2 ≤ |power|·|c|·2.
-    let tail = (Bound(atLeast: power.mid) + power.rad) * cMag.scaled(by: 1)
-    return sum.widened(by: tail)
+    return sum.widened(by: power.magnitudeBound * cMag.scaled(by: 1))
   }
 
   /// `log x` for a ball `x > 0`: `x = 2^k·f` with `f ∈ [0.75, 1.5)`, `log x = k·ln 2 + log1p(f − 1)`,
@@ -179,7 +205,8 @@ enum Elementary {
       // |log a − log b| ≤ |a − b| / min(a, b).
       let lowest = x.lowerBound(plus: .zero)
       guard lowest.signum > 0 else { return Ball(x.mid, rad: Bound(powerOfTwo: 1 << 20), precision: precision) }
-      return log(Ball(x.mid, precision: precision)).widened(by: x.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
+      return log(Ball(x.mid, precision: precision)).widened(
+        by: x.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
     }
     var k = x.mid.topExponent
     var f = x.scaled(by: -k)

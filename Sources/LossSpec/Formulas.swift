@@ -1,3 +1,4 @@
+import Dispatch
 import LossCore
 
 /// The fourteen losses of SEMANTICS.md, each written as its literal formula over
@@ -125,12 +126,45 @@ struct Formulas {
 
   // MARK: Building blocks
 
-  /// Evaluates `term` at every element index.
+  /// Evaluates `term` at every element index, in parallel for large inputs.
+  ///
+  /// The terms are independent, so the parallel evaluation gives the same values as a sequential
+  /// one; an error is that of the lowest failing index, as a sequential loop would report it.
   private func elementwise(_ term: (Int) throws -> ExtendedReal) rethrows -> [ExtendedReal] {
-    var out: [ExtendedReal] = []
-    out.reserveCapacity(n)
-    for i in 0..<n { out.append(try term(i)) }
-    return out
+    let chunk = 2048
+    if n <= chunk {
+      var out: [ExtendedReal] = []
+      out.reserveCapacity(n)
+      for i in 0..<n { out.append(try term(i)) }
+      return out
+    }
+    let chunks = (n + chunk - 1) / chunk
+    var results = [ExtendedReal?](repeating: nil, count: n)
+    var failures = [(index: Int, error: any Error)?](repeating: nil, count: chunks)
+    try withoutActuallyEscaping(term) { term in
+      results.withUnsafeMutableBufferPointer { resultBuffer in
+        failures.withUnsafeMutableBufferPointer { failureBuffer in
+          // Each chunk writes only its own slots.
+          nonisolated(unsafe) let resultSlots = resultBuffer
+          nonisolated(unsafe) let failureSlots = failureBuffer
+          nonisolated(unsafe) let term = term
+          DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for i in (c * chunk)..<Swift.min(n, (c + 1) * chunk) {
+              do {
+                resultSlots[i] = try term(i)
+              } catch {
+                failureSlots[c] = (i, error)
+                return
+              }
+            }
+          }
+        }
+      }
+      if let first = failures.lazy.compactMap({ $0 }).first {
+        throw first.error
+      }
+    }
+    return results.map { $0! }
   }
 
   /// `Σ values`, exactly (balls) or by IEEE's rules for non-finite values.
