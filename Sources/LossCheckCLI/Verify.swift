@@ -107,12 +107,18 @@ extension LossCheck {
       return (false, "\(failed.count) of \(ran.count) checks failed: \(names)\(failed.count > 5 ? ", …" : "")")
     }
 
-    /// The command that reproduces this run, with the options as given.
-    var reproduction: String {
-      var words = ["losscheck", "verify", "--reports", reports]
+    /// The options of this run that differ from the defaults, shell-quoted, e.g.
+    /// `--reports out --oracle cases.jsonl`.
+    var reproductionArguments: String {
+      var words: [String] = []
+      if reports != "Reports" { words += ["--reports", reports] }
       if let oracle { words += ["--oracle", oracle] }
       if let published { words += ["--published", published] }
       return words.map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    static func commandLine(_ parts: [String]) -> String {
+      parts.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     static func shellQuoted(_ word: String) -> String {
@@ -132,7 +138,8 @@ extension LossCheck {
         .init("Compiler", "Swift \(Self.compilerVersion)"),
         .init("Machine", Self.machine),
         .init("Working directory", FileManager.default.currentDirectoryPath),
-        .init("Reproduce", "scripts/verify.sh   (or: \(reproduction))"),
+        .init("Reproduce", Self.commandLine(["scripts/verify.sh", reproductionArguments])),
+        .init("Or, with a built losscheck", Self.commandLine(["losscheck verify", reproductionArguments])),
       ]
     }
 
