@@ -53,8 +53,14 @@ public struct LossRequest: Sendable, Hashable {
       throw .argumentError("ŷ[\(i + 1)] = \(v) is not a \(dtype.rawValue) value")
     }
     let y = try targetValues()
-    for (i, v) in y.enumerated() where !dtype.represents(v) {
-      throw .argumentError("y[\(i + 1)] = \(v) is not a \(dtype.rawValue) value")
+    switch self.y {
+    case .scalar(let v) where !dtype.represents(v):
+      throw .argumentError("y = \(v) is not a \(dtype.rawValue) value")
+    case .array(let t):
+      for (i, v) in t.values.enumerated() where !dtype.represents(v) {
+        throw .argumentError("y[\(i + 1)] = \(v) is not a \(dtype.rawValue) value")
+      }
+    default: break
     }
     let params = try params.resolved(for: loss, dtype: dtype, yhatShape: yhat.shape)
     return (y, params)

@@ -131,6 +131,7 @@ extension LossParameters {
       }
       var converted = w
       for (i, v) in w.values.enumerated() {
+        guard v.isFinite else { throw .argumentError("weight[\(i + 1)] must be finite, got \(v)") }
         converted.values[i] = dtype.round(v)
         if v.isFinite && !converted.values[i].isFinite {
           throw .argumentError("weight[\(i + 1)] = \(v) overflows \(dtype.rawValue)")

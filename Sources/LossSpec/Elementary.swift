@@ -29,11 +29,10 @@ enum Elementary {
   /// The largest working precision the cached `ln 2` supports.
   static let maxPrecision = 12_000
 
-  /// `ln 2` to `maxPrecision + 64` bits: `ln 2 = 2·atanh(1/3) = Σ 2 / ((2j+1)·3^(2j+1))`, summed
-  /// in fixed point. Each truncating division errs by less than one unit, so the radius is
+  /// `ln 2` to `bits` bits: `ln 2 = 2·atanh(1/3) = Σ 2 / ((2j+1)·3^(2j+1))`, summed in fixed
+  /// point. Each truncating division errs by less than one unit, so the radius is
   /// `2·(terms + 2)` units.
-  static let ln2Cached: Ball = {
-    let bits = maxPrecision + 64
+  static func computeLn2(bits: Int) -> Ball {
     var power = (BigIntType(2) << bits) / 3  // 2·2^N / 3
     var sum = BigIntType(0)
     var j = 0
@@ -45,10 +44,13 @@ enum Elementary {
     return Ball(
       Dyadic(mantissa: sum, exponent: -bits), rad: Bound(m: UInt64(2 * (j + 2)), e: -bits),
       precision: bits)
-  }()
+  }
 
-  /// `ln 2` to 320 bits, for the first Ziv steps (truncating the long constant each time costs).
-  static let ln2Short: Ball = ln2Cached.withPrecision(300)
+  /// `ln 2` for the first Ziv steps (up to 290 bits).
+  static let ln2Short: Ball = computeLn2(bits: 400).withPrecision(300)
+
+  /// `ln 2` for the arbitrary-precision steps (up to `maxPrecision`), computed on first use.
+  static let ln2Cached: Ball = computeLn2(bits: maxPrecision + 64)
 
   /// `ln 2` at `precision` bits.
   static func ln2(precision: Int) -> Ball {
