@@ -56,7 +56,10 @@ struct Wide: Sendable {
   }
 
   var approximation: Double {
-    m == 0 ? 0 : Double(sign: negative ? .minus : .plus, exponent: e + 64, significand: Double(UInt64(truncatingIfNeeded: m >> 64)))
+    m == 0
+      ? 0
+      : Double(
+        sign: negative ? .minus : .plus, exponent: e + 64, significand: Double(UInt64(truncatingIfNeeded: m >> 64)))
   }
 
   static prefix func - (x: Wide) -> Wide { x.m == 0 ? x : Wide(negative: !x.negative, m: x.m, e: x.e) }
@@ -190,7 +193,9 @@ struct Ball128: BallNumber {
   }
 
   func scaled(by k: Int) -> Ball128 {
-    Ball128(mid: mid.isZero ? mid : Wide(negative: mid.negative, m: mid.m, e: mid.e + k), rad: rad.scaled(by: k), precision: precision)
+    Ball128(
+      mid: mid.isZero ? mid : Wide(negative: mid.negative, m: mid.m, e: mid.e + k), rad: rad.scaled(by: k),
+      precision: precision)
   }
 
   func widened(by error: Bound) -> Ball128 { Ball128(mid: mid, rad: rad + error, precision: precision) }

@@ -235,7 +235,9 @@ extension Ball {
 }
 
 extension Dyadic {
-  static func == (a: Dyadic, b: Dyadic) -> Bool { a.mantissa == b.mantissa && a.exponent == b.exponent || (a - b).isZero }
+  static func == (a: Dyadic, b: Dyadic) -> Bool {
+    a.mantissa == b.mantissa && a.exponent == b.exponent || (a - b).isZero
+  }
 }
 
 /// The version of the GSL library linked.

@@ -52,7 +52,10 @@ public enum ErrorScale {
     case .mae:
       for i in 0..<n { perElement[i] = 2 * abs(yhat[i] - y[i]) }
     case .mse:
-      for i in 0..<n { let d = yhat[i] - y[i]; perElement[i] = 4 * d * d }
+      for i in 0..<n {
+        let d = yhat[i] - y[i]
+        perElement[i] = 4 * d * d
+      }
     case .msle:
       for i in 0..<n {
         let l = Foundation.log(abs((yhat[i] + eps) / (y[i] + eps)))
@@ -78,8 +81,8 @@ public enum ErrorScale {
       for i in 0..<n { s[group[i]] += Foundation.exp(yhat[i] - m[group[i]]) }
       for i in 0..<n {
         let d = yhat[i] - m[group[i]]
-        let L = Foundation.log(s[group[i]])
-        perElement[i] = weightAt(i) * abs(y[i]) * (3 * abs(d - L) + 2 * abs(d) + 2 * abs(L) + 2)
+        let logSum = Foundation.log(s[group[i]])
+        perElement[i] = weightAt(i) * abs(y[i]) * (3 * abs(d - logSum) + 2 * abs(d) + 2 * abs(logSum) + 2)
       }
     case .binarycrossentropy:
       for i in 0..<n {
@@ -100,7 +103,10 @@ public enum ErrorScale {
         perElement[i] = 2 * abs(yhat[i] - yl) + abs(yhat[i]) + 2 * abs(yl) + abs(y[i])
       }
     case .hinge:
-      for i in 0..<n { let p = yhat[i] * y[i]; perElement[i] = abs(p) + 2 * abs(1 - p) }
+      for i in 0..<n {
+        let p = yhat[i] * y[i]
+        perElement[i] = abs(p) + 2 * abs(1 - p)
+      }
     case .squaredHinge:
       for i in 0..<n {
         let p = yhat[i] * y[i]
@@ -108,7 +114,10 @@ public enum ErrorScale {
         perElement[i] = 2 * h * h + 2 * h * (abs(p) + abs(1 - p))
       }
     case .diceCoeffLoss:
-      var overlap = 0.0, aN = 0.0, aD = 0.0, d = 0.0
+      var overlap = 0.0
+      var aN = 0.0
+      var aD = 0.0
+      var d = 0.0
       for i in 0..<n {
         overlap += y[i] * yhat[i]
         aN += 2 * abs(y[i] * yhat[i])
@@ -121,9 +130,13 @@ public enum ErrorScale {
       return [finite(ratioScale(num: num, den: den, aN: aN + s, aD: aD))]
     case .tverskyLoss:
       let b = params.beta
-      var tp = 0.0, den = 0.0, aN = 0.0, aD = 0.0
+      var tp = 0.0
+      var den = 0.0
+      var aN = 0.0
+      var aD = 0.0
       for i in 0..<n {
-        let yi = y[i], p = yhat[i]
+        let yi = y[i]
+        let p = yhat[i]
         tp += yi * p
         aN += abs(yi * p)
         den += yi * p + b * (1 - yi) * p + (1 - b) * yi * (1 - p)

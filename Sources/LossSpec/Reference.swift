@@ -60,7 +60,10 @@ public enum LossSpec {
     for value in result.values {
       switch value {
       case .nan:
-        f32.append(.nan); f64.append(.nan); exact.append("NaN"); radius.append(0)
+        f32.append(.nan)
+        f64.append(.nan)
+        exact.append("NaN")
+        radius.append(0)
       case .infinity(let s):
         f32.append(s > 0 ? .infinity : -.infinity)
         f64.append(s > 0 ? .infinity : -.infinity)

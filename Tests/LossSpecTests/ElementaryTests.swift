@@ -6,10 +6,14 @@ import Testing
 /// mpmath 1.3.0 at 110 digits and listed in OEIS:
 /// A002162 ln 2, A001113 e, A002392 ln 10, A068985 1/e) — an independent source.
 @Suite struct ElementaryTests {
-  static let ln2Digits = "0.693147180559945309417232121458176568075500134360255254120680009493393621969694715605863326996418687"
-  static let eDigits = "2.718281828459045235360287471352662497757247093699959574966967627724076630353547594571382178525166427"
-  static let ln10Digits = "2.302585092994045684017991454684364207601101488628772976033327900967572609677352480235997205089598298"
-  static let invEDigits = "0.367879441171442321595523770161460867445811131031767834507836801697461495744899803357147274345919643"
+  static let ln2Digits =
+    "0.693147180559945309417232121458176568075500134360255254120680009493393621969694715605863326996418687"
+  static let eDigits =
+    "2.718281828459045235360287471352662497757247093699959574966967627724076630353547594571382178525166427"
+  static let ln10Digits =
+    "2.302585092994045684017991454684364207601101488628772976033327900967572609677352480235997205089598298"
+  static let invEDigits =
+    "0.367879441171442321595523770161460867445811131031767834507836801697461495744899803357147274345919643"
 
   /// Checks that `ball` contains the decimal constant and is narrower than 2^-(bits − 4).
   func check(_ ball: Ball, _ decimal: String, bits: Int, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -19,7 +23,9 @@ import Testing
     let distance = (ball.mid - exact).magnitude
     let allowed = ball.rad.dyadic + slack
     #expect(!(allowed < distance), "ball \(ball) excludes \(decimal)", sourceLocation: sourceLocation)
-    #expect(ball.rad.topExponent < -(bits - 4) + 2, "radius \(ball.rad.approximation) too wide", sourceLocation: sourceLocation)
+    #expect(
+      ball.rad.topExponent < -(bits - 4) + 2, "radius \(ball.rad.approximation) too wide",
+      sourceLocation: sourceLocation)
   }
 
   @Test func ln2() {

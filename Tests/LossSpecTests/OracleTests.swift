@@ -81,7 +81,8 @@ import Testing
       for (k, text) in expected.enumerated() {
         guard let want = parse(text, float32: isFloat32) else { return "\(c.id): bad oracle value \(text)" }
         if !same(want, mine[k]) {
-          return "\(c.id) [\(key)] element \(k + 1): LossSpec \(mine[k]), oracle \(text) (exact \(result.exact[k]) ± \(result.radius[k]))"
+          return
+            "\(c.id) [\(key)] element \(k + 1): LossSpec \(mine[k]), oracle \(text) (exact \(result.exact[k]) ± \(result.radius[k]))"
         }
       }
     }
