@@ -1,0 +1,45 @@
+import LossCore
+import Testing
+
+@testable import LossSpec
+
+/// Inputs above the parallel threshold (2048 elements): terms are evaluated on all cores and must
+/// give exactly what the mathematics says.
+@Suite struct LargeInputTests {
+  /// The mean of n identical terms is that term: correctly rounded, so bit-identical to the
+  /// one-element case.
+  @Test(arguments: [LossID.binarycrossentropy, .logitbinarycrossentropy, .msle, .poissonLoss, .mse])
+  func meanOfIdenticalTermsIsTheTerm(loss: LossID) throws {
+    let n = 10_000
+    let yhat = Double(Float(0.3))
+    let y = 1.0
+    let one = try spec(loss, [yhat], [y], dtype: .float32)
+    let many = try spec(loss, [Double](repeating: yhat, count: n), [Double](repeating: y, count: n), dtype: .float32)
+    #expect(many.float32 == one.float32)
+    #expect(many.float64 == one.float64)
+  }
+
+  /// The sum of n identical terms is n times the term, exactly: for a term that is a dyadic the
+  /// rounded results agree bit for bit.
+  @Test func sumOfExactTermsScales() throws {
+    let n = 6000
+    let result = try spec(
+      .mse, [Double](repeating: 1.5, count: n), [Double](repeating: 0, count: n),
+      params: .init(agg: .sum))
+    #expect(result.float64 == [2.25 * Double(n)])
+  }
+
+  /// With several bad elements, the error names the first one, as a sequential loop would.
+  @Test func firstDomainErrorIsReported() throws {
+    var yhat = [Double](repeating: 0.5, count: 6000)
+    yhat[4500] = -2
+    yhat[2500] = -3
+    let y = [Double](repeating: 1, count: 6000)
+    #expect {
+      _ = try spec(.binarycrossentropy, yhat, y)
+    } throws: { error in
+      guard let e = error as? LossError else { return false }
+      return e.kind == .domainError && e.message.contains("element 2501")
+    }
+  }
+}
