@@ -108,7 +108,14 @@ import Testing
       let elapsed = clock.now - start
       if elapsed > .seconds(1) { print("  slow case \(c.id): \(elapsed)") }
     }
+    var precisions: [Int: Int] = [:]
+    for c in cases {
+      if let r = try? ProtocolCodec.decodeRequest(c.json), let result = try? LossSpec.evaluate(r) {
+        precisions[result.precision, default: 0] += 1
+      }
+    }
     print("oracle: \(cases.count) cases, \(cases.count - mismatches.count) match exactly")
+    print("oracle: working precision that decided each case (bits: cases): \(precisions.sorted { $0.key < $1.key })")
     for m in mismatches.prefix(40) { print("  MISMATCH", m) }
     #expect(mismatches.isEmpty, "\(mismatches.count) of \(cases.count) cases differ from the oracle")
   }
