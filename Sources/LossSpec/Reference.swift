@@ -22,6 +22,14 @@ public enum LossSpec {
   /// - Complexity: O(n) ball operations at the first precision; a 1e6-element case takes
   ///   seconds (see README, "Accuracy").
   public static func evaluate(_ request: LossRequest) throws(LossError) -> SpecResult {
+    try evaluate(request, exactDigits: 0)
+  }
+
+  /// Evaluates `request`; with `exactDigits > 0` the precision is also raised until every
+  /// finite value's 45-digit midpoint (``SpecResult/exact``) is correct to `exactDigits`
+  /// significant digits (its radius is below `10^(−exactDigits−1)` of its magnitude, or below
+  /// 2⁻¹²⁰⁰ for a value that cancels to zero) — what golden vectors need.
+  public static func evaluate(_ request: LossRequest, exactDigits: Int) throws(LossError) -> SpecResult {
     let (y, params) = try request.validated()
     var lastResult: Formulas.Result?
     var lastPrecision = precisions[0]
@@ -37,6 +45,7 @@ public enum LossSpec {
         continue  // undecided sign: more precision
       }
       lastResult = result
+      if exactDigits > 0 && !digitsSettled(result, exactDigits) { continue }
       if let rounded = round(result, decided: true, precision: precision, request: request, params: params, y: y) {
         return rounded
       }
@@ -45,6 +54,19 @@ public enum LossSpec {
       throw .init(.other, "LossSpec could not decide a sign even at \(lastPrecision) bits")
     }
     return round(lastResult, decided: false, precision: lastPrecision, request: request, params: params, y: y)!
+  }
+
+  /// Whether every finite value's radius is small enough for `digits` correct significant digits.
+  private static func digitsSettled(_ result: Formulas.Result, _ digits: Int) -> Bool {
+    let bits = Int((Double(digits + 1) * 3.3219280948873626).rounded(.up)) + 2
+    for case .finite(let ball) in result.values where !ball.isExact {
+      if ball.mid.isZero || ball.rad.topExponent >= ball.mid.topExponent - 4 {
+        if ball.rad.topExponent >= -1200 { return false }
+      } else if ball.rad.topExponent > ball.mid.topExponent - bits {
+        return false
+      }
+    }
+    return true
   }
 
   /// Rounds every value of `result` to both formats; `nil` if a ball straddles a rounding

@@ -57,3 +57,25 @@ import Testing
     #expect(checked >= 250)
   }
 }
+
+/// `exactDigits` raises the precision until the midpoint is right to that many digits: the
+/// 45-digit strings then agree with the oracle's in their first 40 significant digits.
+@Suite struct ExactDigitsTests {
+  @Test func fortyDigitsAgreeWithTheOracle() throws {
+    var compared = 0
+    for c in try OracleTests.loadCases() {
+      guard let oracle = c.json["oracle"], case .string("finite")? = oracle["outcome"],
+        case .string(let exactText)? = oracle["exact"], let exact = EnclosureTests.parseScientific(exactText),
+        !exact.isZero, let request = try? ProtocolCodec.decodeRequest(c.json),
+        let result = try? LossSpec.evaluate(request, exactDigits: 40),
+        let mine = EnclosureTests.parseScientific(
+          result.exact[0].contains("e") ? result.exact[0] : result.exact[0] + "e0")
+      else { continue }
+      // |mine − exact| ≤ 10⁻⁴⁰·|exact| (< 2⁻¹³²) plus the oracle's own 45-digit rounding.
+      let allowed = Bound(atLeast: exact).scaled(by: -132)
+      #expect(!(allowed.dyadic < (mine - exact).magnitude), "\(c.id): \(result.exact[0]) vs \(exactText)")
+      compared += 1
+    }
+    #expect(compared >= 250)
+  }
+}
