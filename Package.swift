@@ -19,6 +19,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
   ],
   targets: [
     .systemLibrary(
@@ -37,9 +38,17 @@ let package = Package(
     ),
     .target(name: "LossReports", swiftSettings: strict),
     .target(
-      name: "LossCheckCLI",
+      name: "LossStability",
       dependencies: [
         "LossCore", "LossSpec", "LossReports",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "LossCheckCLI",
+      dependencies: [
+        "LossCore", "LossSpec", "LossReports", "LossStability",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -49,6 +58,9 @@ let package = Package(
     .testTarget(
       name: "LossSpecTests", dependencies: ["LossSpec", "LossCore", "CGSL"], swiftSettings: strict),
     .testTarget(name: "LossReportsTests", dependencies: ["LossReports"], swiftSettings: strict),
+    .testTarget(
+      name: "LossStabilityTests", dependencies: ["LossStability", "LossReports", "LossCore", "LossSpec"],
+      swiftSettings: strict),
     .testTarget(
       name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossCore", "LossReports"],
       swiftSettings: strict),

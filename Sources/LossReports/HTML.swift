@@ -142,6 +142,14 @@ extension HTML {
   }
 }
 
+extension HTML {
+  /// A complete, self-contained document whose style sheet is made of string literals compiled
+  /// into the program (`StaticString`: never data), e.g. ``LineChart/css`` and a page's own rules.
+  public static func document(title: String, styles: [StaticString], body: [HTML]) -> HTML {
+    document(title: title, styleSheet: StyleSheet(styles.map(\.description).joined(separator: "\n")), body: body)
+  }
+}
+
 /// A style sheet written in this module (never built from data, so it is trusted as is).
 struct StyleSheet: Sendable {
   let css: String

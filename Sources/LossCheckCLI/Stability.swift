@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import LossCore
+import LossStability
+
+extension LossCheck {
+  /// `losscheck stability`: parametric sweeps over the regimes where losses break, graded in
+  /// bits of error against LossSpec, written as one self-contained HTML report.
+  struct Stability: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "stability",
+      abstract: "Numerical-stability sweeps of every loss, graded against LossSpec.",
+      discussion: """
+        Every sweep point is evaluated by LossSpec (the exact, correctly rounded reference), by \
+        the Flux evaluation order emulated in the dtype (what Flux users get), and by the \
+        built-in implementations named with --impl (default: every built-in one except spec). \
+        Writes a self-contained HTML report (charts, ULP tables, errata).
+        """)
+
+    @Option(name: .customLong("impl"), help: "A built-in implementation to include (repeatable).")
+    var implementations: [BuiltInImplementation] = []
+
+    @Option(help: "Where to write the report.")
+    var out: String = "Reports/stability.html"
+
+    @Option(name: .customLong("max-n"), help: "The largest n of the growing-n sweeps.")
+    var maxN: Int = 1_000_000
+
+    @Flag(help: "A quick run: growing-n sweeps up to n = 1000.")
+    var quick = false
+
+    func validate() throws {
+      guard maxN >= 10 else { throw ValidationError("--max-n must be at least 10") }
+    }
+
+    func run() async throws {
+      let console = Console.current
+      let started = Date()
+      let chosen = implementations.isEmpty ? BuiltInImplementation.allCases.filter { $0 != .spec } : implementations
+      var run = StabilityRun(implementations: [NaiveFluxImplementation()] + chosen.map(\.implementation))
+      let sweeps = SweepCatalogue.all(maxN: quick ? 1000 : maxN)
+      await run.run(sweeps) { done, total in
+        if console.errorIsTerminal { console.writeError("\rstability: \(done)/\(total) sweeps") }
+      }
+      if console.errorIsTerminal { console.writeError("\n") }
+      let environment: [(String, String)] = [
+        ("Date (UTC)", started.formatted(.iso8601)),
+        ("Duration", String(format: "%.1f s", run.seconds)),
+        ("Implementations", run.implementations.map(\.name).joined(separator: "; ")),
+        ("Compiler", "Swift \(Verify.compilerVersion)"),
+        ("Machine", "\(Verify.machine), \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores"),
+        ("Reproduce", "losscheck stability" + (quick ? " --quick" : maxN != 1_000_000 ? " --max-n \(maxN)" : "")),
+      ]
+      let html = StabilityReport(run: run, environment: environment).html()
+      let url = URL(fileURLWithPath: out)
+      do {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try html.write(to: url, atomically: true, encoding: .utf8)
+      } catch {
+        throw CommandFailure("cannot write \(out): \(error)")
+      }
+      // A one-line summary per implementation.
+      for (k, name) in run.implementations.map(\.name).enumerated() {
+        let worst = run.results.compactMap { $0.worst(k)?.bits }.max() ?? 0
+        let nonFinite = run.results.reduce(0) { $0 + $1.nonFiniteCount(k) }
+        console.write(
+          "\(name): worst \(String(format: "%.1f", worst)) bits of error; \(nonFinite) non-finite results where the exact value is finite\n"
+        )
+      }
+      console.write(
+        "stability: \(run.results.count) sweeps in \(String(format: "%.1f", run.seconds)) s; report: \(url.path)\n")
+    }
+
+    /// The CPU model from /proc/cpuinfo (Linux), or the architecture.
+    static var cpuModel: String {
+      if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+        let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+        let colon = line.firstIndex(of: ":")
+      {
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+      }
+      return "unknown CPU"
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import LossCore
+import LossSpec
+
+/// The accuracy of one result against the correctly rounded reference.
+public struct Accuracy: Sendable {
+  /// The implementation's value (nil for an error or unsupported outcome).
+  public var value: Double?
+  /// `|r − v| / ulp_T(v)`; 0 for equal outcomes; `.infinity` for a different outcome class.
+  public var ulps: Double
+  /// Bits of error, `log₂(1 + ulps)` (Herbie's measure), capped at the dtype's precision; `nil`
+  /// when the outcome class differs (NaN, ±∞ or an error where the reference is finite).
+  public var bits: Double?
+  /// What the implementation returned, for tables: a number, `NaN`, `Inf`, an error kind.
+  public var summary: String
+
+  /// Grades `outcome` against the reference value `v` (correctly rounded in `dtype`).
+  public static func grade(_ outcome: LossOutcome, reference v: Double, dtype: DType) -> Accuracy {
+    let precision = Double(dtype.significandBits)
+    guard case .value(.scalar(let r)) = outcome else {
+      let summary: String
+      switch outcome {
+      case .error(let e): summary = e.kind.rawValue
+      case .unsupported: summary = "unsupported"
+      default: summary = "array"
+      }
+      return Accuracy(value: nil, ulps: .infinity, bits: nil, summary: summary)
+    }
+    let summary = ProtocolCodec.encode(r, dtype: dtype).serialized()
+    if r == v || (r.isNaN && v.isNaN) { return Accuracy(value: r, ulps: 0, bits: 0, summary: summary) }
+    guard r.isFinite, v.isFinite else { return Accuracy(value: r, ulps: .infinity, bits: nil, summary: summary) }
+    let unit: Double
+    if v == 0 {
+      unit = dtype == .float32 ? Double(Float.leastNonzeroMagnitude) : Double.leastNonzeroMagnitude
+    } else {
+      unit = dtype == .float32 ? Double(Float(v).ulp) : v.ulp
+    }
+    let ulps = abs(r - v) / unit
+    return Accuracy(value: r, ulps: ulps, bits: Swift.min(precision, log2(1 + ulps)), summary: summary)
+  }
+}
+
+/// One point of a sweep: the reference and every implementation's accuracy.
+public struct SweepPoint: Sendable {
+  public var x: Double
+  /// LossSpec's correctly rounded value in the sweep's dtype (NaN/±∞ as IEEE), nil for an error.
+  public var reference: Double?
+  public var referenceSummary: String
+  /// Indexed like ``StabilityRun/implementations``.
+  public var accuracy: [Accuracy]
+}
+
+public struct SweepResult: Sendable {
+  public var sweep: Sweep
+  public var points: [SweepPoint]
+
+  /// The largest bits of error of implementation `k` and where (nil bits = a non-finite result
+  /// where the reference is finite, which ranks worst).
+  public func worst(_ k: Int) -> (bits: Double?, point: SweepPoint)? {
+    var best: (Double?, SweepPoint)?
+    for p in points where p.reference != nil {
+      let b = p.accuracy[k].bits
+      if let current = best {
+        if current.0 == nil { continue }
+        if b == nil || b! > current.0! { best = (b, p) }
+      } else {
+        best = (b, p)
+      }
+    }
+    return best
+  }
+
+  public func meanBits(_ k: Int) -> Double {
+    let bits = points.filter { $0.reference != nil }.compactMap { $0.accuracy[k].bits }
+    return bits.isEmpty ? 0 : bits.reduce(0, +) / Double(bits.count)
+  }
+
+  /// How many points gave NaN, ±∞ or an error where the reference is finite.
+  public func nonFiniteCount(_ k: Int) -> Int {
+    points.filter { $0.reference != nil && $0.accuracy[k].bits == nil }.count
+  }
+}
+
+/// Runs sweeps against LossSpec and a list of implementations.
+public struct StabilityRun: Sendable {
+  public var implementations: [any LossImplementation]
+  public var results: [SweepResult] = []
+  public var seconds: Double = 0
+
+  public init(implementations: [any LossImplementation]) {
+    self.implementations = implementations
+  }
+
+  /// Evaluates every point of every sweep. `progress` is called after each sweep.
+  public mutating func run(_ sweeps: [Sweep], progress: (Int, Int) -> Void = { _, _ in }) async {
+    let start = Date()
+    results = []
+    for (s, sweep) in sweeps.enumerated() {
+      var points: [SweepPoint] = []
+      for x in sweep.xs {
+        guard let request = sweep.request(at: x) else { continue }
+        var reference: Double?
+        var referenceSummary: String
+        do {
+          let spec = try LossSpec.evaluate(request)
+          reference = spec.rounded[0]
+          referenceSummary = ProtocolCodec.encode(spec.rounded[0], dtype: sweep.dtype).serialized()
+        } catch {
+          referenceSummary = error.kind.rawValue
+        }
+        var accuracy: [Accuracy] = []
+        for implementation in implementations {
+          let outcome = await implementation.evaluate(request)
+          if let reference {
+            accuracy.append(Accuracy.grade(outcome, reference: reference, dtype: sweep.dtype))
+          } else {
+            let same: Bool
+            if case .error = outcome { same = true } else { same = false }
+            accuracy.append(
+              Accuracy(
+                value: nil, ulps: same ? 0 : .infinity, bits: same ? 0 : nil, summary: same ? referenceSummary : "value"
+              ))
+          }
+        }
+        points.append(SweepPoint(x: x, reference: reference, referenceSummary: referenceSummary, accuracy: accuracy))
+      }
+      results.append(SweepResult(sweep: sweep, points: points))
+      progress(s + 1, sweeps.count)
+    }
+    seconds = Date().timeIntervalSince(start)
+  }
+}
