@@ -94,11 +94,15 @@ public struct LineChart: Sendable {
     // X ticks: decades on a log axis, about six steps on a linear one.
     var xTicks: [Double] = []
     if logX {
-      var d = floor(log10(xMin))
-      while d <= ceil(log10(xMax)) {
+      // At most about eight labelled decades.
+      let first = floor(log10(xMin))
+      let last = ceil(log10(xMax))
+      let step = Swift.max(1, ((last - first) / 8).rounded(.up))
+      var d = first
+      while d <= last {
         let v = pow(10, d)
         if v >= xMin * 0.999 && v <= xMax * 1.001 { xTicks.append(v) }
-        d += 1
+        d += step
       }
     } else {
       for k in 0...6 { xTicks.append(xMin + Double(k) * (xMax - xMin) / 6) }
