@@ -14,6 +14,7 @@ let package = Package(
   products: [
     .library(name: "LossCore", targets: ["LossCore"]),
     .library(name: "LossSpec", targets: ["LossSpec"]),
+    .library(name: "LossFast", targets: ["LossFast"]),
     .executable(name: "losscheck", targets: ["losscheck"]),
   ],
   dependencies: [
@@ -28,6 +29,8 @@ let package = Package(
       providers: [.apt(["libgsl-dev"])]
     ),
     .target(name: "LossCore", swiftSettings: strict),
+    // LossFast links neither GSL nor LossSpec (only its tests use LossSpec, as the oracle).
+    .target(name: "LossFast", dependencies: ["LossCore"], swiftSettings: strict),
     .target(
       name: "LossSpec",
       dependencies: [
@@ -55,6 +58,8 @@ let package = Package(
     ),
     .executableTarget(name: "losscheck", dependencies: ["LossCheckCLI"], swiftSettings: strict),
     .testTarget(name: "LossCoreTests", dependencies: ["LossCore"], swiftSettings: strict),
+    .testTarget(
+      name: "LossFastTests", dependencies: ["LossFast", "LossCore", "LossSpec"], swiftSettings: strict),
     .testTarget(
       name: "LossSpecTests", dependencies: ["LossSpec", "LossCore", "CGSL"], swiftSettings: strict),
     .testTarget(name: "LossReportsTests", dependencies: ["LossReports"], swiftSettings: strict),

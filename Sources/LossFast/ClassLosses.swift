@@ -1,0 +1,403 @@
+import LossCore
+
+/// How `sum(x; dims)` groups a column-major array, computed without allocating.
+struct ClassLayout {
+  /// The number of elements.
+  var count: Int
+  /// The number of reduced values (Julia's reduced array; the divisor of `mean`).
+  var outputCount: Int
+  /// When the reduced dimensions of size > 1 all precede the kept ones, group `g` is the
+  /// contiguous block `g·length ..< (g + 1)·length`; `nil` otherwise.
+  var groupLength: Int?
+
+  init(shape: [Int], dims: [Int]) {
+    var reducedCount = 1
+    var outputs = 1
+    var keptSeen = false
+    var contiguous = true
+    for (k, size) in shape.enumerated() {
+      if dims.contains(k + 1) {
+        reducedCount *= size
+        if size != 1 && keptSeen { contiguous = false }
+      } else {
+        outputs *= size
+        if size != 1 { keptSeen = true }
+      }
+    }
+    count = reducedCount * outputs
+    outputCount = outputs
+    groupLength = contiguous || count == 0 ? reducedCount : nil
+  }
+}
+
+/// A weight as the kernels see it.
+enum WeightSpec {
+  case none
+  case scalar(Double)
+  /// An array broadcast against ŷ (Julia's rule), read through `value`.
+  case array(shape: [Int], value: (Int) -> Double)
+
+  var scalarValue: Double {
+    if case .scalar(let w) = self { return w }
+    return 1
+  }
+  var isArray: Bool {
+    if case .array = self { return true }
+    return false
+  }
+}
+
+/// `xlogy(y, ŷ + ϵ)`, the crossentropy term before weight and sign (Float64: the sum `ŷ + ϵ`
+/// kept exact and its rounding error fed to the logarithm).
+struct XlogyTerm: ElementwiseTerm {
+  let eps: Double
+  static var cost: Int { 8 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    if A.compensated {
+      let (s, e) = twoSum(p, Lanes(repeating: eps))
+      return (xlogy(y, s, plus: logCorrection(s, e)), .zero)
+    }
+    return (xlogy(y, p + eps), .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    try juliaXlogy(y, p + eps, "crossentropy: xlogy(y, ŷ + ϵ) at element \(index + 1)")
+  }
+}
+
+/// `xlogx(y) − xlogy(y, ŷ + ϵ)`, the kldivergence term, as `y · log(y/(ŷ + ϵ))` (one logarithm;
+/// `log1p` of `(y − q)/q` near a perfect fit, where the two logarithms would cancel).
+/// NaN (the DomainError marker) where `y < 0` or `ŷ + ϵ < 0`.
+struct KLTerm: ElementwiseTerm {
+  let eps: Double
+  static var cost: Int { 8 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    let q = p + eps
+    let ratio = y / q
+    let t = (y - q) / q
+    let near = VectorMath.abs(t) .<= 0.25
+    var l = VectorMath.log(ratio).replacing(with: VectorMath.log1p(t), where: near)
+    let magnitude = VectorMath.abs(ratio)
+    let outOfRange = .!near .& ((magnitude .< 0x1p-1022) .| (magnitude .== .infinity))
+    if any(outOfRange) {
+      let direct = VectorMath.log(y) - VectorMath.log(q)
+      l = l.replacing(with: direct, where: outOfRange .& (y .> 0) .& (y .< .infinity) .& (q .> 0) .& (q .< .infinity))
+    }
+    var v = (y * l).replacing(with: 0, where: (y .== 0) .& .!(q .< 0))
+    v = v.replacing(with: .nan, where: (y .< 0) .| (q .< 0))
+    return (v, .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    let entropy = try juliaXlogy(y, y, "kldivergence: xlogx(y) at element \(index + 1)")
+    return entropy - (try juliaXlogy(y, p + eps, "kldivergence: xlogy(y, ŷ + ϵ) at element \(index + 1)"))
+  }
+}
+
+/// The class-reducing losses: crossentropy, logitcrossentropy, kldivergence.
+enum ClassKernel {
+  enum Kind { case crossentropy, logitcrossentropy, kldivergence }
+
+  /// The result before rounding: one value, or the reduced array (`agg = none`).
+  enum Result {
+    case scalar(Double)
+    case array([Double])
+  }
+
+  /// Evaluates a class-reducing loss. The fast paths cover contiguous groups (the default
+  /// `dims = 1`, or any leading block of dimensions) with no weight or a scalar weight, and any
+  /// layout for crossentropy and kldivergence with `agg` mean or sum (whose total ignores the
+  /// grouping); everything else, and every non-finite fast result, goes through ``general``.
+  static func evaluate<P: Operand, Y: Operand>(
+    _ kind: Kind, _ p: P, _ y: Y, shape: [Int], dims: [Int], weight: WeightSpec, eps: Double,
+    agg: Aggregation, compensated: Bool, threads: Int
+  ) throws(LossError) -> Result {
+    let layout = ClassLayout(shape: shape, dims: dims)
+    let n = layout.count
+    let w = weight.scalarValue
+    if !weight.isArray {
+      switch (kind, agg) {
+      case (.crossentropy, .sum), (.crossentropy, .mean), (.kldivergence, .sum), (.kldivergence, .mean):
+        let total: DoubleDouble
+        if kind == .crossentropy {
+          let term = XlogyTerm(eps: eps)
+          total =
+            compensated
+            ? ElementwiseKernel.sum(term, p, y, count: n, threads: threads, CompensatedAccumulator.self)
+            : ElementwiseKernel.sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
+        } else {
+          let term = KLTerm(eps: eps)
+          total =
+            compensated
+            ? ElementwiseKernel.sum(term, p, y, count: n, threads: threads, CompensatedAccumulator.self)
+            : ElementwiseKernel.sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
+        }
+        if total.isFinite {
+          // crossentropy: −w·Σ; kldivergence: Σ (no weight).
+          let signed = kind == .crossentropy ? DoubleDouble(-total.hi, -total.lo) : total
+          let scaled = kind == .crossentropy && w != 1 ? DoubleDouble(signed.multiplied(by: w)) : signed
+          if agg == .mean {
+            return .scalar(layout.outputCount == 0 ? .nan : scaled.divided(by: Double(layout.outputCount)) + 0)
+          }
+          return .scalar(scaled.value + 0)
+        }
+      default:
+        if let length = layout.groupLength {
+          if let result = grouped(
+            kind, p, y, layout: layout, groupLength: length, weight: w, eps: eps, agg: agg,
+            compensated: compensated, threads: threads)
+          {
+            return result
+          }
+        }
+      }
+    }
+    return try general(
+      kind, p, y, shape: shape, dims: dims, weight: weight, eps: eps, agg: agg, compensated: compensated)
+  }
+
+  /// The group value `Σ_group term` (before sign and weight) of group `g`, contiguous.
+  @inline(__always)
+  static func groupValue<P: Operand, Y: Operand, A: LaneAccumulator>(
+    _ kind: Kind, _ p: P, _ y: Y, start: Int, length: Int, eps: Double, _: A.Type
+  ) -> DoubleDouble {
+    switch kind {
+    case .crossentropy:
+      return ElementwiseKernel.chunkSum(XlogyTerm(eps: eps), p, y, start ..< start + length, A.self)
+    case .kldivergence:
+      return ElementwiseKernel.chunkSum(KLTerm(eps: eps), p, y, start ..< start + length, A.self)
+    case .logitcrossentropy:
+      return logitGroup(p, y, start: start, length: length, A.self)
+    }
+  }
+
+  /// The contiguous-group fast path; `nil` if a group value is not finite (the caller then
+  /// takes the general path, which decides the outcome class literally).
+  static func grouped<P: Operand, Y: Operand>(
+    _ kind: Kind, _ p: P, _ y: Y, layout: ClassLayout, groupLength: Int, weight w: Double, eps: Double,
+    agg: Aggregation, compensated: Bool, threads: Int
+  ) -> Result? {
+    let groups = layout.outputCount
+    let perChunk = Swift.max(1, Chunking.length / Swift.max(1, groupLength))
+    let sign = kind == .kldivergence ? 1.0 : -1.0
+    func value<A: LaneAccumulator>(_ g: Int, _ a: A.Type) -> DoubleDouble {
+      let v = groupValue(kind, p, y, start: g * groupLength, length: groupLength, eps: eps, A.self)
+      return DoubleDouble(sign * v.hi, sign * v.lo)
+    }
+    let cost = 8 * Swift.max(1, groupLength)
+    if agg == .none {
+      var out = [Double](repeating: 0, count: groups)
+      let bad = out.withUnsafeMutableBufferPointer { buffer -> FirstIndex in
+        // Each chunk writes only the outputs of its own groups.
+        nonisolated(unsafe) let slots = buffer
+        return Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost) { range in
+          var bad = FirstIndex.zero
+          for g in range {
+            let v = compensated ? value(g, CompensatedAccumulator.self) : value(g, PlainAccumulator.self)
+            let r = (w == 1 ? v.value : v.multiplied(by: w)) + 0
+            if !r.isFinite && bad.index == .max { bad.index = g }
+            slots[g] = r
+          }
+          return bad
+        }
+      }
+      return bad.index == .max ? .array(out) : nil
+    }
+    let total = Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost) { range in
+      var t = DoubleDouble.zero
+      for g in range {
+        t += compensated ? value(g, CompensatedAccumulator.self) : value(g, PlainAccumulator.self)
+      }
+      return t
+    }
+    guard total.isFinite else { return nil }
+    let weighted = w == 1 ? total : DoubleDouble(total.multiplied(by: w))
+    if agg == .mean {
+      return .scalar(groups == 0 ? .nan : weighted.divided(by: Double(groups)) + 0)
+    }
+    return .scalar(weighted.value + 0)
+  }
+
+  /// `Σ y·logsoftmax(x)` over one contiguous group, as `Σ y·(x − m) − L·Σ y` with
+  /// `m = max x` and `L = log Σ e^(x − m) = log1p(Σ' e^(x − m))`, where `Σ'` leaves out the first
+  /// maximal element (whose term is exactly 1): no cancellation in `L` when one class dominates.
+  @inline(__always)
+  static func logitGroup<P: Operand, Y: Operand, A: LaneAccumulator>(
+    _ p: P, _ y: Y, start: Int, length: Int, _: A.Type
+  ) -> DoubleDouble {
+    if length == 0 { return .zero }
+    let end = start + length
+    // m = maximum(x), NaN if any element is NaN (Julia's maximum).
+    var mv = Lanes(repeating: -.infinity)
+    var nan = SIMDMask<SIMD4<Int64>>(repeating: false)
+    var i = start
+    while i < end {
+      let count = Swift.min(4, end - i)
+      var v = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
+      v = v.replacing(with: -.infinity, where: .!leadingLanes(count))
+      nan .|= v .!= v
+      mv = pointwiseMax(mv, v)
+      i += count
+    }
+    if any(nan) { return DoubleDouble(.nan) }
+    let m = mv.max()
+    if !m.isFinite { return DoubleDouble(.nan) }
+    var argmax = start
+    while p[argmax] != m { argmax += 1 }
+    // Σ' e^(x − m).
+    var s = Lanes.zero
+    let mLanes = Lanes(repeating: m)
+    i = start
+    while i < end {
+      let count = Swift.min(4, end - i)
+      let v = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
+      let index = SIMD4<Int64>(0, 1, 2, 3) &+ Int64(i)
+      let skip = .!leadingLanes(count) .| (index .== Int64(argmax))
+      s += VectorMath.exp(v - mLanes).replacing(with: 0, where: skip)
+      i += count
+    }
+    let logSum = VectorMath.log1p(s.sum())
+    // Σ y·(x − m) and Σ y.
+    var a = A()
+    var b = A()
+    i = start
+    while i < end {
+      let count = Swift.min(4, end - i)
+      let keep = leadingLanes(count)
+      let v = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
+      let t = (count == 4 ? y.load(i) : y.loadPartial(i, count: count)).replacing(with: 0, where: .!keep)
+      if A.compensated {
+        let (dh, dl) = twoSum(v, -mLanes)
+        a.add(t * dh, t * dl)
+      } else {
+        a.add(t * (v - mLanes), .zero)
+      }
+      b.add(t, .zero)
+      i += count
+    }
+    let yTotal = b.total.value
+    let product = logSum * yTotal
+    return a.total + DoubleDouble(-product)
+  }
+
+  /// The general path: any layout, weight arrays, and the literal re-evaluation of non-finite
+  /// fast results. Sequential and allocating (the group maps of LossCore's `Reduction`).
+  ///
+  /// For each group it sums the literal terms by IEEE's rules (the outcome class, DomainErrors
+  /// in index order as LossSpec raises them) and, alongside, the fast terms compensated; a finite
+  /// group takes the compensated value.
+  @inline(never)
+  static func general<P: Operand, Y: Operand>(
+    _ kind: Kind, _ p: P, _ y: Y, shape: [Int], dims: [Int], weight: WeightSpec, eps: Double,
+    agg: Aggregation, compensated: Bool
+  ) throws(LossError) -> Result {
+    let shapeValue = Shape(shape)
+    let reduction = Reduction(shapeValue, dims: Set(dims))
+    let groupOf = reduction.outputIndices()
+    let groups = reduction.output.count
+    let n = groupOf.count
+    var weightAt: (Int) -> Double = { _ in 1 }
+    switch weight {
+    case .none: break
+    case .scalar(let w): weightAt = { _ in w }
+    case .array(let wshape, let value):
+      let indices = Shape(wshape).broadcastIndices(to: shapeValue)
+      weightAt = { i in value(indices[i]) }
+    }
+    func accurate(_ term: some ElementwiseTerm, _ i: Int) throws(LossError) -> DoubleDouble {
+      let (h, l) =
+        compensated
+        ? term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), CompensatedAccumulator.self)
+        : term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), PlainAccumulator.self)
+      if h[0].isFinite && l[0].isFinite { return DoubleDouble(h[0], l[0]) }
+      return DoubleDouble(try term.literal(p[i], y[i], index: i))
+    }
+    var parts: [[Double]] = []
+    func finish(_ plain: [Double], _ precise: [DoubleDouble], sign: Double) -> [Double] {
+      (0..<groups).map { g in sign * (plain[g].isFinite ? precise[g].value : plain[g]) }
+    }
+    switch kind {
+    case .crossentropy, .kldivergence:
+      if kind == .kldivergence {
+        var plain = [Double](repeating: 0, count: groups)
+        for i in 0..<n {
+          plain[groupOf[i]] += try juliaXlogy(y[i], y[i], "kldivergence: xlogx(y) at element \(i + 1)")
+        }
+        parts.append(finishEntropy(plain, y: y, groupOf: groupOf, n: n))
+      }
+      var plain = [Double](repeating: 0, count: groups)
+      var precise = [DoubleDouble](repeating: .zero, count: groups)
+      let term = XlogyTerm(eps: eps)
+      for i in 0..<n {
+        let w = weightAt(i)
+        let t = w * (try juliaXlogy(y[i], p[i] + eps, "\(kind): xlogy(y, ŷ + ϵ) at element \(i + 1)"))
+        plain[groupOf[i]] += t
+        let a = try accurate(term, i)
+        precise[groupOf[i]] += w == 1 ? a : DoubleDouble(a.multiplied(by: w))
+      }
+      parts.append(finish(plain, precise, sign: -1))
+    case .logitcrossentropy:
+      var maxima = [Double](repeating: -.infinity, count: groups)
+      for i in 0..<n {
+        let g = groupOf[i]
+        if p[i].isNaN || maxima[g].isNaN {
+          maxima[g] = .nan
+        } else if p[i] > maxima[g] {
+          maxima[g] = p[i]
+        }
+      }
+      var argmax = [Int](repeating: -1, count: groups)
+      for i in 0..<n where argmax[groupOf[i]] < 0 && p[i] == maxima[groupOf[i]] { argmax[groupOf[i]] = i }
+      var sums = [Double](repeating: 0, count: groups)
+      var others = [Double](repeating: 0, count: groups)
+      for i in 0..<n {
+        let g = groupOf[i]
+        let e = VectorMath.exp(p[i] - maxima[g])
+        sums[g] += e
+        if i != argmax[g] { others[g] += e }
+      }
+      let literalLog = try sums.map { (s: Double) throws(LossError) -> Double in try juliaLog(s, "logsoftmax normaliser") }
+      let logs = others.map { VectorMath.log1p($0) }
+      var plain = [Double](repeating: 0, count: groups)
+      var precise = [DoubleDouble](repeating: .zero, count: groups)
+      for i in 0..<n {
+        let g = groupOf[i]
+        let w = weightAt(i)
+        let shifted = p[i] - maxima[g]
+        plain[g] += w * (y[i] * (shifted - literalLog[g]))
+        let (dh, dl) = twoSum(Lanes(repeating: p[i]), Lanes(repeating: -maxima[g]))
+        let (sh, sl) = twoSum(dh, Lanes(repeating: -logs[g]))
+        let v = DoubleDouble(sh[0], sl[0] + dl[0])
+        let t = DoubleDouble(v.multiplied(by: y[i]))
+        precise[g] += w == 1 ? t : DoubleDouble(t.multiplied(by: w))
+      }
+      parts.append(finish(plain, precise, sign: -1))
+    }
+    switch agg {
+    case .none:
+      return .array((0..<groups).map { g in parts.reduce(0) { $0 + $1[g] } + 0 })
+    case .sum, .mean:
+      var value = 0.0
+      for part in parts {
+        var plain = 0.0
+        var precise = DoubleDouble.zero
+        for v in part {
+          plain += v
+          precise += DoubleDouble(v)
+        }
+        let total = plain.isFinite ? precise : DoubleDouble(plain)
+        value += agg == .mean ? (groups == 0 ? .nan : total.divided(by: Double(groups))) : total.value
+      }
+      return .scalar(value + 0)
+    }
+  }
+
+  /// The entropy part of kldivergence per group: `Σ xlogx(y)`, 0 for `y == 0`.
+  private static func finishEntropy<Y: Operand>(
+    _ plain: [Double], y: Y, groupOf: [Int], n: Int
+  ) -> [Double] {
+    var corrected = [DoubleDouble](repeating: .zero, count: plain.count)
+    for i in 0..<n where y[i] != 0 {
+      corrected[groupOf[i]] += DoubleDouble(y[i] * VectorMath.log(y[i]))
+    }
+    return (0..<plain.count).map { g in plain[g].isFinite ? corrected[g].value : plain[g] }
+  }
+}

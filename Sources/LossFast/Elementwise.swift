@@ -1,0 +1,163 @@
+import LossCore
+
+/// Where an unreduced result (`agg = none`) is written: Float or Double elements.
+protocol OutputStore {
+  /// Stores lanes `0 ..< count` at `i ..< i + count`.
+  func store(_ v: Lanes, at i: Int, count: Int)
+  func store(_ v: Double, at i: Int)
+}
+
+struct FloatOutput: OutputStore {
+  let base: UnsafeMutablePointer<Float>
+  @inline(__always) func store(_ v: Lanes, at i: Int, count: Int) {
+    let f = SIMD4<Float>(v)
+    if count == 4 {
+      UnsafeMutableRawPointer(base + i).storeBytes(of: f, as: SIMD4<Float>.self)
+    } else {
+      for j in 0..<count { base[i + j] = f[j] }
+    }
+  }
+  @inline(__always) func store(_ v: Double, at i: Int) { base[i] = Float(v) }
+}
+
+struct DoubleOutput: OutputStore {
+  let base: UnsafeMutablePointer<Double>
+  @inline(__always) func store(_ v: Lanes, at i: Int, count: Int) {
+    if count == 4 {
+      UnsafeMutableRawPointer(base + i).storeBytes(of: v, as: Lanes.self)
+    } else {
+      for j in 0..<count { base[i + j] = v[j] }
+    }
+  }
+  @inline(__always) func store(_ v: Double, at i: Int) { base[i] = v }
+}
+
+/// Whether each lane is finite (`v − v` is 0 exactly for finite `v`, NaN otherwise).
+@inline(__always) func finiteLanes(_ v: Lanes) -> SIMDMask<SIMD4<Int64>> { (v - v) .== .zero }
+
+/// The fused kernels of the elementwise losses: one pass over `ŷ` and `y`, the term computed and
+/// summed in registers, no intermediate arrays.
+enum ElementwiseKernel {
+  /// `Σ term(ŷᵢ, yᵢ)` over `range`, two interleaved 4-lane accumulators (8 elements a step),
+  /// the tail as one or two masked vectors.
+  @inline(__always)
+  static func chunkSum<T: ElementwiseTerm, P: Operand, Y: Operand, A: LaneAccumulator>(
+    _ term: T, _ p: P, _ y: Y, _ range: Range<Int>, _: A.Type
+  ) -> DoubleDouble {
+    var a0 = A()
+    var a1 = A()
+    var i = range.lowerBound
+    let end = range.upperBound
+    while i + 8 <= end {
+      let (h0, l0) = term.vector(p.load(i), y.load(i), A.self)
+      let (h1, l1) = term.vector(p.load(i + 4), y.load(i + 4), A.self)
+      a0.add(h0, l0)
+      a1.add(h1, l1)
+      i += 8
+    }
+    while i < end {
+      let count = Swift.min(4, end - i)
+      if count == 4 {
+        let (h, l) = term.vector(p.load(i), y.load(i), A.self)
+        a0.add(h, l)
+      } else {
+        let keep = leadingLanes(count)
+        let (h, l) = term.vector(p.loadPartial(i, count: count), y.loadPartial(i, count: count), A.self)
+        a1.add(h.replacing(with: 0, where: .!keep), l.replacing(with: 0, where: .!keep))
+      }
+      i += count
+    }
+    var total = a0.total
+    total += a1.total
+    return total
+  }
+
+  /// `Σ term(ŷᵢ, yᵢ)` over `0 ..< n`, chunked and in parallel (see ``Parallel/reduce``).
+  static func sum<T: ElementwiseTerm, P: Operand, Y: Operand, A: LaneAccumulator>(
+    _ term: T, _ p: P, _ y: Y, count n: Int, threads: Int, _ accumulator: A.Type
+  ) -> DoubleDouble {
+    Parallel.reduce(count: n, threads: threads, cost: T.cost) { range in
+      chunkSum(term, p, y, range, A.self)
+    }
+  }
+
+  /// `agg(term(ŷᵢ, yᵢ))` for `agg` mean or sum, in Double (the caller rounds to the dtype).
+  ///
+  /// A non-finite fast result is re-evaluated literally (``literalSum``), which decides the
+  /// outcome class exactly as SEMANTICS.md does (NaN, ±∞, DomainError at the lowest index).
+  static func reduce<T: ElementwiseTerm, P: Operand, Y: Operand>(
+    _ term: T, _ p: P, _ y: Y, count n: Int, mean: Bool, compensated: Bool, threads: Int
+  ) throws(LossError) -> Double {
+    var total =
+      compensated
+      ? sum(term, p, y, count: n, threads: threads, CompensatedAccumulator.self)
+      : sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
+    if !total.isFinite {
+      total = try literalSum(term, p, y, count: n, compensated: compensated)
+    }
+    if mean {
+      return n == 0 ? .nan : total.divided(by: Double(n)) + 0
+    }
+    return total.value + 0
+  }
+
+  /// The rare path: the literal terms summed by IEEE's rules (their outcome class), and if that
+  /// is finite after all (a fast-path intermediate overflowed), the fast terms one by one with
+  /// each non-finite one replaced by its literal value.
+  @inline(never)
+  static func literalSum<T: ElementwiseTerm, P: Operand, Y: Operand>(
+    _ term: T, _ p: P, _ y: Y, count n: Int, compensated: Bool
+  ) throws(LossError) -> DoubleDouble {
+    var plain = 0.0
+    for i in 0..<n {
+      plain += try term.literal(p[i], y[i], index: i)
+    }
+    if !plain.isFinite { return DoubleDouble(plain) }
+    var total = DoubleDouble.zero
+    for i in 0..<n {
+      let (h, l) =
+        compensated
+        ? term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), CompensatedAccumulator.self)
+        : term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), PlainAccumulator.self)
+      let t = DoubleDouble(h[0], l[0])
+      total += t.hi.isFinite && t.lo.isFinite ? t : DoubleDouble(try term.literal(p[i], y[i], index: i))
+    }
+    return total
+  }
+
+  /// `term(ŷᵢ, yᵢ)` for every `i`, rounded to the output's element type (`agg = none`); a
+  /// non-finite lane is recomputed literally (and may throw its DomainError, lowest index first).
+  static func map<T: ElementwiseTerm, P: Operand, Y: Operand, O: OutputStore>(
+    _ term: T, _ p: P, _ y: Y, count n: Int, into out: O, compensated: Bool, threads: Int
+  ) throws(LossError) {
+    let firstBad = Parallel.reduce(count: n, threads: threads, cost: T.cost) { range -> FirstIndex in
+      var bad = FirstIndex.zero
+      var i = range.lowerBound
+      while i < range.upperBound {
+        let count = Swift.min(4, range.upperBound - i)
+        let a = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
+        let b = count == 4 ? y.load(i) : y.loadPartial(i, count: count)
+        let (h, l) =
+          compensated ? term.vector(a, b, CompensatedAccumulator.self) : term.vector(a, b, PlainAccumulator.self)
+        let v = (h + l) + 0  // −0 → +0, as LossSpec rounds an exact zero
+        if bad.index == .max && !all(finiteLanes(v) .| .!leadingLanes(count)) {
+          bad.index = i
+        }
+        out.store(v, at: i, count: count)
+        i += count
+      }
+      return bad
+    }
+    guard firstBad.index != .max else { return }
+    for i in firstBad.index..<n {
+      let (h, l) =
+        compensated
+        ? term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), CompensatedAccumulator.self)
+        : term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), PlainAccumulator.self)
+      let v = h[0] + l[0]
+      if !v.isFinite {
+        out.store(try term.literal(p[i], y[i], index: i) + 0, at: i)
+      }
+    }
+  }
+}

@@ -1,0 +1,293 @@
+import LossCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The per-element term of an elementwise loss (`agg(term(ŷᵢ, yᵢ))`), twice: as a fused vector
+/// kernel for the fast path and as the literal formula of SEMANTICS.md for the rare path.
+///
+/// Contract of the vector form: for finite inputs it equals the literal term in exact
+/// arithmetic, evaluated in a numerically sound way; whenever the literal term is not finite (a
+/// NaN, an infinity, a DomainError) the vector form is not finite either (NaN for a
+/// DomainError), so a non-finite reduction is always re-evaluated literally and gets the
+/// literal's outcome class. When `A.compensated`, the term is returned as `hi + lo` with `lo`
+/// carrying (part of) its rounding error; otherwise `lo` is zero.
+protocol ElementwiseTerm {
+  /// Relative cost per element for the parallel threshold (1: a few flops; 8: logarithms).
+  static var cost: Int { get }
+  func vector<A: LaneAccumulator>(_ yhat: Lanes, _ y: Lanes, _ accumulator: A.Type) -> (hi: Lanes, lo: Lanes)
+  /// The literal term, IEEE arithmetic, Julia's `log` (DomainError below zero) and `xlogy`.
+  func literal(_ yhat: Double, _ y: Double, index: Int) throws(LossError) -> Double
+}
+
+// MARK: Scalar helpers with Julia's semantics
+
+/// The C library's `log` (the rare literal paths only).
+@inline(__always) func libmLog(_ x: Double) -> Double { log(x) }
+
+/// Julia's `log`: DomainError for `x < 0` (−∞ at ±0, NaN for NaN).
+@inline(never) func juliaLog(_ x: Double, _ what: @autoclosure () -> String) throws(LossError) -> Double {
+  if x < 0 { throw .domainError("\(what()): log of a negative number, \(x)") }
+  return libmLog(x)
+}
+
+/// Julia's `xlogy(x, y)`: DomainError for `y < 0` (even when `x == 0`), 0 when `x == 0`, else
+/// `x · log(y)`.
+@inline(never) func juliaXlogy(_ x: Double, _ y: Double, _ what: @autoclosure () -> String) throws(LossError)
+  -> Double
+{
+  if y < 0 { throw .domainError("\(what()): log of a negative number, \(y)") }
+  if x == 0 { return 0 }
+  return x * libmLog(y)
+}
+
+/// Julia's `max(0, x)`: NaN propagates.
+@inline(__always) func juliaMaxZero(_ x: Double) -> Double { x.isNaN ? x : (x < 0 ? 0 : x) }
+
+/// `softplus(x) = log(1 + eˣ)` with IEEE's limits (+∞ → +∞, −∞ → 0, NaN → NaN).
+@inline(never) func literalSoftplus(_ x: Double) -> Double {
+  if x.isNaN { return x }
+  if x == .infinity { return x }
+  if x == -.infinity { return 0 }
+  return Swift.max(x, 0) + VectorMath.log1p(VectorMath.exp(-Swift.abs(x)))
+}
+
+// MARK: Vector helpers
+
+/// `xlogy(x, arg)` lanewise with a correction `c` of the logarithm (see `VectorMath.log`):
+/// 0 where `x == 0` and `arg` is not negative; NaN where `arg < 0` (the DomainError marker).
+@inline(__always) func xlogy(_ x: Lanes, _ arg: Lanes, plus c: Lanes = .zero) -> Lanes {
+  let r = x * VectorMath.log(arg, plus: c)
+  return r.replacing(with: 0, where: (x .== 0) .& .!(arg .< 0))
+}
+
+/// `e/s`, the first-order correction of `log(s + e)` against `log(s)`; 0 where `e == 0` (so an
+/// exact zero or infinite `s` is left alone).
+@inline(__always) func logCorrection(_ s: Lanes, _ e: Lanes) -> Lanes {
+  (e / s).replacing(with: 0, where: e .== 0)
+}
+
+// MARK: The nine elementwise losses
+
+/// `mae`: `|ŷ − y|`.
+struct MAETerm: ElementwiseTerm {
+  static var cost: Int { 1 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    if A.compensated {
+      // ŷ − y = dh + dl exactly; |ŷ − y| = |dh| + sign(dh)·dl.
+      let (dh, dl) = twoSum(p, -y)
+      return (VectorMath.abs(dh), dl.replacing(with: -dl, where: dh .< 0))
+    }
+    return (VectorMath.abs(p - y), .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { Swift.abs(p - y) }
+}
+
+/// `mse`: `(ŷ − y)²`.
+struct MSETerm: ElementwiseTerm {
+  static var cost: Int { 1 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    if A.compensated {
+      let (dh, dl) = twoSum(p, -y)
+      return (dh * dh, 2 * dh * dl)
+    }
+    let d = p - y
+    return (d * d, .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { (p - y) * (p - y) }
+}
+
+/// `huber_loss`: with `e = |ŷ − y|`, `0.5·e²` if `e < δ`, else `δ·(e − 0.5·δ)`.
+struct HuberTerm: ElementwiseTerm {
+  let delta: Double
+  static var cost: Int { 1 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    let halfDelta = 0.5 * delta
+    if A.compensated {
+      let (dh, dl) = twoSum(p, -y)
+      let e = VectorMath.abs(dh)
+      let el = dl.replacing(with: -dl, where: dh .< 0)
+      let quadratic = e .< Lanes(repeating: delta)
+      // δ·(e − δ/2) with e − δ/2 = sh + sl + el exactly.
+      let (sh, sl) = twoSum(e, Lanes(repeating: -halfDelta))
+      let hi = (delta * sh).replacing(with: 0.5 * dh * dh, where: quadratic)
+      let lo = (delta * (sl + el)).replacing(with: dh * dl, where: quadratic)
+      return (hi, lo)
+    }
+    let e = VectorMath.abs(p - y)
+    let linear = delta * (e - halfDelta)
+    return (linear.replacing(with: 0.5 * e * e, where: e .< Lanes(repeating: delta)), .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    let e = Swift.abs(p - y)
+    return e < delta ? 0.5 * e * e : delta * (e - 0.5 * delta)
+  }
+}
+
+/// `msle`: `log((ŷ + ϵ)/(y + ϵ))²`, DomainError for a negative ratio.
+///
+/// Near a perfect fit the logarithm is `log1p(t)` with `t = (ŷ − y)/(y + ϵ)` (the numerator
+/// `(ŷ + ϵ) − (y + ϵ)` is `ŷ − y`, one rounding), which keeps the relative accuracy of a tiny
+/// result; elsewhere `log` of the rounded ratio (an absolute error of about `u`, relative
+/// `u/|log r| ≤ 4u`); where the ratio overflows or underflows (Float64 only),
+/// `log(ŷ + ϵ) − log(y + ϵ)`, which cannot cancel there.
+struct MSLETerm: ElementwiseTerm {
+  let eps: Double
+  static var cost: Int { 8 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    let a: Lanes
+    let b: Lanes
+    var l: Lanes
+    var near: SIMDMask<SIMD4<Int64>>
+    if A.compensated {
+      // Float64: near a perfect fit t = (ŷ − y)/(y + ϵ) as the unevaluated sum q + dq (both
+      // sums split exactly, the quotient's remainder recovered by an error-free product) and
+      // log1p(q + dq); elsewhere log(r) with r = fl((ŷ + ϵ)/(y + ϵ)) and its relative error
+      // recovered the same way. Either way one kernel rounding dominates.
+      let e = Lanes(repeating: eps)
+      let (ah, al) = twoSum(p, e)
+      let (bh, bl) = twoSum(y, e)
+      let (dh, dl) = twoSum(p, -y)
+      let q = dh / bh
+      let (pq, eq) = twoProduct(q, bh)
+      let dq = (((dh - pq) - eq) + (dl - q * bl)) / bh
+      let r = ah / bh
+      let (pr, er) = twoProduct(r, bh)
+      let c = (((ah - pr) - er) + al) / ah - bl / bh
+      near = VectorMath.abs(q) .<= 0.5
+      l = VectorMath.log(r, plus: logCorrection(ah, ah * c)).replacing(
+        with: VectorMath.log1p(q, plus: logCorrection(1 + q, dq)), where: near)
+      a = ah
+      b = bh
+    } else {
+      // Float32 data: the sums and the quotient in Double err by 2⁻⁵³, far below a Float ulp
+      // of the result except near a perfect fit, where log1p of the difference takes over.
+      a = p + eps
+      b = y + eps
+      let t = (p - y) / b
+      near = VectorMath.abs(t) .<= 0.25
+      l = VectorMath.log(a / b).replacing(with: VectorMath.log1p(t), where: near)
+    }
+    let ratio = a / b
+    let magnitude = VectorMath.abs(ratio)
+    let outOfRange = .!near .& ((magnitude .< 0x1p-1022) .| (magnitude .== .infinity))
+    if any(outOfRange) {
+      let sameSign = ((a .> 0) .& (b .> 0)) .| ((a .< 0) .& (b .< 0))
+      let direct = VectorMath.log(VectorMath.abs(a)) - VectorMath.log(VectorMath.abs(b))
+      l = l.replacing(with: direct, where: outOfRange .& sameSign .& (VectorMath.abs(a) .< .infinity) .& (VectorMath.abs(b) .< .infinity))
+    }
+    return (l * l, .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    let a = p + eps
+    let b = y + eps
+    let what = "msle: log((ŷ + ϵ)/(y + ϵ)) at element \(index + 1)"
+    if a.isFinite && b.isFinite && a != 0 && b != 0 {
+      guard (a < 0) == (b < 0) else {
+        throw .domainError("\(what): the ratio \(a)/\(b) is negative")
+      }
+      return vector(Lanes(repeating: p), Lanes(repeating: y), PlainAccumulator.self).hi[0]
+    }
+    // IEEE's quotient; a zero divisor is +0 here (y + ϵ == 0 only as +0).
+    let ratio = a / b
+    let l = try juliaLog(ratio, what)
+    return l * l
+  }
+}
+
+/// `binarycrossentropy`: `−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ)`.
+struct BinaryCrossentropyTerm: ElementwiseTerm {
+  let eps: Double
+  static var cost: Int { 12 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    let e = Lanes(repeating: eps)
+    if A.compensated {
+      // Both arguments as exact unevaluated sums; their rounding errors go into the logs.
+      let (s1, e1) = twoSum(p, e)
+      let (u, ue) = twoSum(Lanes(repeating: 1), -p)
+      let (s2, e2) = twoSum(u, e)
+      let first = xlogy(y, s1, plus: logCorrection(s1, e1))
+      let second = xlogy(1 - y, s2, plus: logCorrection(s2, ue + e2))
+      return twoSum(-first, -second)
+    }
+    let first = xlogy(y, p + e)
+    let second = xlogy(1 - y, (1 - p) + e)
+    return (-first - second, .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    let first = try juliaXlogy(y, p + eps, "binarycrossentropy: xlogy(y, ŷ + ϵ) at element \(index + 1)")
+    let second = try juliaXlogy(
+      1 - y, 1 - p + eps, "binarycrossentropy: xlogy(1 − y, 1 − ŷ + ϵ) at element \(index + 1)")
+    return -first - second
+  }
+}
+
+/// `logitbinarycrossentropy`: `(1 − y)·ŷ − logσ(ŷ)`, evaluated as
+/// `(1 − y)·ŷ + log1p(e^−ŷ)` for `ŷ > 0` and `−y·ŷ + log1p(e^ŷ)` otherwise (both equal to the
+/// literal `(1 − y)·ŷ + max(−ŷ, 0) + log1p(e^−|ŷ|)`, without its cancellation).
+struct LogitBinaryCrossentropyTerm: ElementwiseTerm {
+  static var cost: Int { 10 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    let softplusTail = VectorMath.log1p(VectorMath.exp(-VectorMath.abs(p)))
+    let linear = (-(y * p)).replacing(with: (1 - y) * p, where: p .> 0)
+    if A.compensated { return twoSum(linear, softplusTail) }
+    return (linear + softplusTail, .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    (1 - y) * p + literalSoftplus(-p)
+  }
+}
+
+/// `poisson_loss`: `ŷ − xlogy(y, ŷ)`.
+struct PoissonTerm: ElementwiseTerm {
+  static var cost: Int { 8 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    let l = xlogy(y, p)
+    if A.compensated { return twoSum(p, -l) }
+    return (p - l, .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    p - (try juliaXlogy(y, p, "poisson_loss: xlogy(y, ŷ) at element \(index + 1)"))
+  }
+}
+
+/// `1 − ŷ·y` as `hi + lo` (exactly for Float64, via an error-free product), clamped below at 0
+/// with NaN propagated (Julia's `max(0, x)`).
+@inline(__always) func hingeMargin<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+  if A.compensated {
+    let (q, qe) = twoProduct(p, y)
+    let (r, re) = twoSum(Lanes(repeating: 1), -q)
+    let lo = re - qe
+    let negative = (r .< 0) .| ((r .== 0) .& (lo .< 0))
+    return (r.replacing(with: 0, where: negative), lo.replacing(with: 0, where: negative))
+  }
+  let r = 1 - p * y  // ŷ·y of two Floats is exact in Double
+  return (r.replacing(with: 0, where: r .< 0), .zero)
+}
+
+/// `hinge`: `max(0, 1 − ŷ·y)`.
+struct HingeTerm: ElementwiseTerm {
+  static var cost: Int { 1 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _ a: A.Type) -> (hi: Lanes, lo: Lanes) {
+    hingeMargin(p, y, a)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { juliaMaxZero(1 - p * y) }
+}
+
+/// `squared_hinge`: `max(0, 1 − ŷ·y)²`.
+struct SquaredHingeTerm: ElementwiseTerm {
+  static var cost: Int { 1 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _ a: A.Type) -> (hi: Lanes, lo: Lanes) {
+    let (h, l) = hingeMargin(p, y, a)
+    return (h * h, 2 * h * l)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
+    let h = juliaMaxZero(1 - p * y)
+    return h * h
+  }
+}
