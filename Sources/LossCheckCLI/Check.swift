@@ -61,11 +61,17 @@ public struct CheckContext: Sendable {
   public var oracleFile: InputFile
   /// The published Flux examples (a JSON array).
   public var publishedExamplesFile: InputFile
+  /// Where checks that produce a report of their own (stability) write it.
+  public var reportsDirectory: String
 
-  public init(implementation: any LossImplementation, oracleFile: InputFile, publishedExamplesFile: InputFile) {
+  public init(
+    implementation: any LossImplementation, oracleFile: InputFile, publishedExamplesFile: InputFile,
+    reportsDirectory: String = "Reports"
+  ) {
     self.implementation = implementation
     self.oracleFile = oracleFile
     self.publishedExamplesFile = publishedExamplesFile
+    self.reportsDirectory = reportsDirectory
   }
 
   /// A path and whether the user asked for it explicitly.
@@ -99,6 +105,8 @@ public enum CheckRegistry {
   public static let providers: [(family: String, make: Provider)] = [
     ("oracle", OracleChecks.checks(for:)),
     ("published", PublishedExampleChecks.checks(for:)),
+    ("errata", StabilityChecks.errata(for:)),
+    ("stability", StabilityChecks.sweeps(for:)),
   ]
 
   /// Every check of a run, in report order.

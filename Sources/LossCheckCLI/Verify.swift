@@ -53,7 +53,8 @@ extension LossCheck {
       let context = CheckContext(
         implementation: BuiltInImplementation.spec.implementation,
         oracleFile: .init(path: oracle ?? Self.defaultOraclePath, isExplicit: oracle != nil),
-        publishedExamplesFile: .init(path: published ?? Self.defaultPublishedPath, isExplicit: published != nil))
+        publishedExamplesFile: .init(path: published ?? Self.defaultPublishedPath, isExplicit: published != nil),
+        reportsDirectory: reports)
       let started = Date()
       let checks = await CheckRegistry.checks(for: context)
       var rows: [VerificationReport.Row] = []
@@ -72,13 +73,18 @@ extension LossCheck {
         }
       }
       let verdict = Self.verdict(rows)
-      let report = VerificationReport(
+      var report = VerificationReport(
         title: "losscheck verify — \(context.implementation.name)",
         passed: verdict.passed,
         summary: verdict.summary,
         rows: rows,
         environment: environment(started: started, implementation: context.implementation))
       let directory = URL(fileURLWithPath: reports, isDirectory: true)
+      // Pages other checks wrote next to index.html during this run.
+      for (title, page) in [("Numerical stability and errata", "stability.html"), ("Properties", "properties.html")]
+      where FileManager.default.fileExists(atPath: directory.appendingPathComponent(page).path) {
+        report.related.append(.init(title, page))
+      }
       let file = directory.appendingPathComponent("index.html")
       do {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -52,6 +52,9 @@ public struct VerificationReport: Sendable, Hashable {
     }
   }
 
+  /// Other pages of the run (title and a relative link), listed under the verdict.
+  public var related: [Pair] = []
+
   public init(title: String, passed: Bool, summary: String, rows: [Row], environment: [Pair]) {
     self.title = title
     self.passed = passed
@@ -67,8 +70,21 @@ public struct VerificationReport: Sendable, Hashable {
     var body: [HTML] = [
       .element("h1", text: title),
       verdictSection(),
-      checksSection(),
     ]
+    if !related.isEmpty {
+      body.append(
+        .element(
+          "nav", ["aria-label": "Other reports of this run"],
+          [
+            .element(
+              "p", [:],
+              [.text("Also in this run: ")]
+                + related.enumerated().flatMap { index, pair in
+                  [index > 0 ? HTML.text(" · ") : .empty, .element("a", ["href": pair.value], text: pair.name)]
+                })
+          ]))
+    }
+    body.append(checksSection())
     if rows.contains(where: { !$0.findings.isEmpty }) { body.append(findingsSection()) }
     body.append(environmentSection())
     return HTML.document(title: title, styleSheet: Self.styleSheet, body: body).markup

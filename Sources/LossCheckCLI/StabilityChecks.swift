@@ -1,0 +1,78 @@
+import Foundation
+import LossCore
+import LossSpec
+import LossStability
+
+/// The errata and stability families of `losscheck verify`.
+///
+/// - `errata`: each erratum of the seed page shown on its concrete input (the page's formula and
+///   LossSpec's implemented value differ).
+/// - `stability`: the sweeps of `losscheck stability` (growing n up to 1e4, so the main job stays
+///   quick), written to `<reports>/stability.html`. The Flux evaluation order is reported, not
+///   gated (it is what Flux users get); a built-in implementation fails if it returns NaN, ±∞ or
+///   an error where the exact value is finite.
+enum StabilityChecks {
+  static func errata(for context: CheckContext) async -> [Check] {
+    Erratum.all.map { erratum in
+      Check(group: "errata", name: "\(erratum.number). \(erratum.loss.rawValue): \(erratum.title)") {
+        let dtype = erratum.request.dtype
+        guard let page = erratum.pageValue else { return .skipped("no formula to evaluate") }
+        let implemented: Double
+        do {
+          implemented = try LossSpec.evaluate(erratum.request).rounded[0]
+        } catch {
+          return CheckResult(passed: false, detail: "LossSpec failed on the counterexample: \(error)", cases: 1)
+        }
+        let differ = !(page == implemented)
+        let show = { (x: Double) in ProtocolCodec.encode(x, dtype: dtype).serialized() }
+        return CheckResult(
+          passed: differ,
+          detail:
+            "on \(erratum.input): the page's \(erratum.pageFormula) gives \(show(page)); implemented \(erratum.implementedFormula) gives \(show(implemented))",
+          cases: 1)
+      }
+    }
+  }
+
+  static func sweeps(for context: CheckContext) async -> [Check] {
+    let directory = context.reportsDirectory
+    let builtIn = BuiltInImplementation.allCases.filter { $0 != .spec }.map(\.implementation)
+    return [
+      Check(group: "stability", name: "sweeps against LossSpec (report: stability.html)") {
+        var run = StabilityRun(implementations: [NaiveFluxImplementation()] + builtIn)
+        await run.run(SweepCatalogue.all(maxN: 10_000))
+        let html = StabilityReport(
+          run: run,
+          environment: [
+            ("Reproduce", "losscheck stability --max-n 10000"), ("Duration", String(format: "%.1f s", run.seconds)),
+          ]
+        ).html()
+        let url = URL(fileURLWithPath: directory, isDirectory: true).appendingPathComponent("stability.html")
+        do {
+          try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+          try html.write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+          return CheckResult(passed: false, detail: "cannot write \(url.path): \(error)", cases: 0)
+        }
+        var findings: [String] = []
+        var passed = true
+        for (k, implementation) in run.implementations.enumerated() {
+          let worst = run.results.compactMap { $0.worst(k)?.bits }.max() ?? 0
+          let nonFinite = run.results.reduce(0) { $0 + $1.nonFiniteCount(k) }
+          let gated = k > 0
+          if gated && nonFinite > 0 { passed = false }
+          findings.append(
+            "\(implementation.name)\(gated ? "" : " (reported, not gated)"): worst \(String(format: "%.1f", worst)) bits of error, \(nonFinite) non-finite results where the exact value is finite"
+          )
+        }
+        let points = run.results.reduce(0) { $0 + $1.points.count }
+        return CheckResult(
+          passed: passed,
+          detail:
+            "\(run.results.count) sweeps, \(points) points in \(String(format: "%.1f", run.seconds)) s; see stability.html",
+          cases: points, findings: findings)
+      }
+    ]
+  }
+}
