@@ -24,7 +24,7 @@ extension LossCheck {
     var out: String = "Reports/stability.html"
 
     @Option(name: .customLong("max-n"), help: "The largest n of the growing-n sweeps.")
-    var maxN: Int = 1_000_000
+    var maxN: Int = 10_000_000
 
     @Flag(help: "A quick run: growing-n sweeps up to n = 1000.")
     var quick = false
@@ -49,7 +49,7 @@ extension LossCheck {
         ("Implementations", run.implementations.map(\.name).joined(separator: "; ")),
         ("Compiler", "Swift \(Verify.compilerVersion)"),
         ("Machine", "\(Verify.machine), \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores"),
-        ("Reproduce", "losscheck stability" + (quick ? " --quick" : maxN != 1_000_000 ? " --max-n \(maxN)" : "")),
+        ("Reproduce", "losscheck stability" + (quick ? " --quick" : maxN != 10_000_000 ? " --max-n \(maxN)" : "")),
       ]
       let html = StabilityReport(run: run, environment: environment).html()
       let url = URL(fileURLWithPath: out)
