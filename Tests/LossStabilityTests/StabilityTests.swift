@@ -143,3 +143,44 @@ import Testing
     #expect(msle.nonFiniteCount(0) > 0, "msle's quotient overflows in Float32")
   }
 }
+
+/// Well-formedness of generated markup: every non-void element is closed, in order.
+@Suite struct MarkupTests {
+  static let void: Set<String> = ["br", "hr", "img", "meta", "link", "col", "wbr", "input"]
+
+  /// The first unbalanced tag, or nil when the markup nests properly.
+  static func firstImbalance(_ html: String) -> String? {
+    var stack: [String] = []
+    var rest = Substring(html)
+    while let open = rest.firstIndex(of: "<") {
+      guard let close = rest[open...].firstIndex(of: ">") else { return "unterminated tag" }
+      let tag = rest[rest.index(after: open)..<close]
+      rest = rest[rest.index(after: close)...]
+      if tag.hasPrefix("!") { continue }
+      if tag.hasPrefix("/") {
+        let name = String(tag.dropFirst())
+        guard stack.last == name else { return "</\(name)> closes <\(stack.last ?? "nothing")>" }
+        stack.removeLast()
+      } else {
+        let name = String(tag.prefix { $0 != " " && $0 != "/" })
+        if tag.hasSuffix("/") || Self.void.contains(name) { continue }
+        stack.append(name)
+      }
+    }
+    return stack.isEmpty ? nil : "unclosed <\(stack.last!)>"
+  }
+
+  @Test func stabilityReportIsWellFormed() async {
+    var run = StabilityRun(implementations: [NaiveFluxImplementation()])
+    await run.run(SweepCatalogue.all(maxN: 10).filter { $0.loss == .huberLoss || $0.loss == .msle })
+    let html = StabilityReport(run: run, environment: [("a < b", "\"quoted\" & more")]).html()
+    #expect(Self.firstImbalance(html) == nil)
+    #expect(html.contains("a &lt; b"))
+    #expect(html.contains("&quot;quoted&quot; &amp; more"))
+  }
+
+  @Test func checkerFindsImbalance() {
+    #expect(Self.firstImbalance("<p><b>x</p></b>") != nil)
+    #expect(Self.firstImbalance("<div><br></div>") == nil)
+  }
+}
