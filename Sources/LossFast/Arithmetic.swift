@@ -172,6 +172,15 @@ struct ConstantOperand: Operand {
   @inline(__always) subscript(_ i: Int) -> Double { value }
 }
 
+/// An operand multiplied by a power of two `scale` (exact unless it underflows).
+struct ScaledOperand<Base: Operand>: Operand {
+  let base: Base
+  let scale: Double
+  @inline(__always) func load(_ i: Int) -> Lanes { base.load(i) * scale }
+  @inline(__always) func loadPartial(_ i: Int, count: Int) -> Lanes { base.loadPartial(i, count: count) * scale }
+  @inline(__always) subscript(_ i: Int) -> Double { base[i] * scale }
+}
+
 /// The mask of the first `count` lanes.
 @inline(__always) func leadingLanes(_ count: Int) -> SIMDMask<SIMD4<Int64>> {
   SIMD4<Int64>(0, 1, 2, 3) .< SIMD4<Int64>(repeating: Int64(count))

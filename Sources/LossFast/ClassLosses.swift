@@ -315,20 +315,31 @@ enum ClassKernel {
       (0..<groups).map { g in sign * (plain[g].isFinite ? precise[g].value : plain[g]) }
     }
     switch kind {
-    case .crossentropy, .kldivergence:
-      if kind == .kldivergence {
-        var plain = [Double](repeating: 0, count: groups)
-        for i in 0..<n {
-          plain[groupOf[i]] += try juliaXlogy(y[i], y[i], "kldivergence: xlogx(y) at element \(i + 1)")
-        }
-        parts.append(finishEntropy(plain, y: y, groupOf: groupOf, n: n))
+    case .kldivergence:
+      // The literal parts Σ xlogx(y) and Σ xlogy(y, ŷ + ϵ) decide the class (and raise the
+      // DomainErrors); a finite group takes the compensated sum of the one-logarithm terms.
+      var entropy = [Double](repeating: 0, count: groups)
+      var cross = [Double](repeating: 0, count: groups)
+      var precise = [DoubleDouble](repeating: .zero, count: groups)
+      let term = KLTerm(eps: eps)
+      for i in 0..<n {
+        entropy[groupOf[i]] += try juliaXlogy(y[i], y[i], "kldivergence: xlogx(y) at element \(i + 1)")
       }
+      for i in 0..<n {
+        cross[groupOf[i]] += try juliaXlogy(y[i], p[i] + eps, "kldivergence: xlogy(y, ŷ + ϵ) at element \(i + 1)")
+        precise[groupOf[i]] += try accurate(term, i)
+      }
+      parts.append((0..<groups).map { g in
+        let literal = entropy[g] - cross[g]
+        return literal.isFinite ? precise[g].value : literal
+      })
+    case .crossentropy:
       var plain = [Double](repeating: 0, count: groups)
       var precise = [DoubleDouble](repeating: .zero, count: groups)
       let term = XlogyTerm(eps: eps)
       for i in 0..<n {
         let w = weightAt(i)
-        let t = w * (try juliaXlogy(y[i], p[i] + eps, "\(kind): xlogy(y, ŷ + ϵ) at element \(i + 1)"))
+        let t = w * (try juliaXlogy(y[i], p[i] + eps, "crossentropy: xlogy(y, ŷ + ϵ) at element \(i + 1)"))
         plain[groupOf[i]] += t
         let a = try accurate(term, i)
         precise[groupOf[i]] += w == 1 ? a : DoubleDouble(a.multiplied(by: w))
@@ -390,14 +401,4 @@ enum ClassKernel {
     }
   }
 
-  /// The entropy part of kldivergence per group: `Σ xlogx(y)`, 0 for `y == 0`.
-  private static func finishEntropy<Y: Operand>(
-    _ plain: [Double], y: Y, groupOf: [Int], n: Int
-  ) -> [Double] {
-    var corrected = [DoubleDouble](repeating: .zero, count: plain.count)
-    for i in 0..<n where y[i] != 0 {
-      corrected[groupOf[i]] += DoubleDouble(y[i] * VectorMath.log(y[i]))
-    }
-    return (0..<plain.count).map { g in plain[g].isFinite ? corrected[g].value : plain[g] }
-  }
 }

@@ -94,11 +94,42 @@ enum ElementwiseKernel {
       : sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
     if !total.isFinite {
       total = try literalSum(term, p, y, count: n, compensated: compensated)
+      if !total.isFinite, let rescaled = rescaledSum(term, p, y, count: n, mean: mean, compensated: compensated) {
+        return rescaled
+      }
     }
     if mean {
       return n == 0 ? .nan : total.divided(by: Double(n)) + 0
     }
     return total.value + 0
+  }
+
+  /// A homogeneous term (mae, mse, huber) whose sum overflowed although every input is finite
+  /// (Float64 beyond about 1e154): the inputs scaled by a power of two `s` so that the largest is
+  /// about 1, summed, and the result scaled back by `s⁻ᵈ` (exact but for the final overflow, if
+  /// the exact result itself exceeds the range).
+  @inline(never)
+  static func rescaledSum<T: ElementwiseTerm, P: Operand, Y: Operand>(
+    _ term: T, _ p: P, _ y: Y, count n: Int, mean: Bool, compensated: Bool
+  ) -> Double? {
+    var largest = 0.0
+    for i in 0..<n {
+      guard p[i].isFinite, y[i].isFinite else { return nil }
+      largest = Swift.max(largest, Swift.abs(p[i]), Swift.abs(y[i]))
+    }
+    guard largest > 0x1p500 else { return nil }
+    let exponent = largest.exponent
+    let scale = Double(sign: .plus, exponent: -exponent, significand: 1)
+    guard let (scaledTerm, degree) = term.scaled(by: scale) else { return nil }
+    let total = sum(
+      scaledTerm, ScaledOperand(base: p, scale: scale), ScaledOperand(base: y, scale: scale), count: n, threads: 1,
+      CompensatedAccumulator.self)
+    guard total.isFinite else { return nil }
+    let value = mean ? total.divided(by: Double(n)) : total.value
+    // Scale back in two steps (2^(d·e) may exceed the exponent range on its own).
+    let half = Double(sign: .plus, exponent: degree * exponent / 2, significand: 1)
+    let rest = Double(sign: .plus, exponent: degree * exponent - degree * exponent / 2, significand: 1)
+    return value * half * rest + 0
   }
 
   /// The rare path: the literal terms summed by IEEE's rules (their outcome class), and if that

@@ -23,6 +23,14 @@ protocol ElementwiseTerm {
   func vector<A: LaneAccumulator>(_ yhat: Lanes, _ y: Lanes, _ accumulator: A.Type) -> (hi: Lanes, lo: Lanes)
   /// The literal term, IEEE arithmetic, Julia's `log` (DomainError below zero) and `xlogy`.
   func literal(_ yhat: Double, _ y: Double, index: Int) throws(LossError) -> Double
+  /// For a term homogeneous of degree `d` in its inputs and parameters
+  /// (`term(sŷ, sy; sδ) = sᵈ·term(ŷ, y; δ)`): `d`, and the term with its parameters scaled by `s`.
+  /// Used to rescale Float64 inputs whose intermediates overflow although the result need not.
+  func scaled(by s: Double) -> (term: Self, degree: Int)?
+}
+
+extension ElementwiseTerm {
+  func scaled(by s: Double) -> (term: Self, degree: Int)? { nil }
 }
 
 // MARK: Scalar helpers with Julia's semantics
@@ -86,6 +94,7 @@ struct MAETerm: ElementwiseTerm {
     return (VectorMath.abs(p - y), .zero)
   }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { Swift.abs(p - y) }
+  func scaled(by s: Double) -> (term: MAETerm, degree: Int)? { (self, 1) }
 }
 
 /// `mse`: `(ŷ − y)²`.
@@ -100,6 +109,7 @@ struct MSETerm: ElementwiseTerm {
     return (d * d, .zero)
   }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { (p - y) * (p - y) }
+  func scaled(by s: Double) -> (term: MSETerm, degree: Int)? { (self, 2) }
 }
 
 /// `huber_loss`: with `e = |ŷ − y|`, `0.5·e²` if `e < δ`, else `δ·(e − 0.5·δ)`.
@@ -127,6 +137,7 @@ struct HuberTerm: ElementwiseTerm {
     let e = Swift.abs(p - y)
     return e < delta ? 0.5 * e * e : delta * (e - 0.5 * delta)
   }
+  func scaled(by s: Double) -> (term: HuberTerm, degree: Int)? { (HuberTerm(delta: delta * s), 2) }
 }
 
 /// `msle`: `log((ŷ + ϵ)/(y + ϵ))²`, DomainError for a negative ratio.
@@ -262,9 +273,12 @@ struct PoissonTerm: ElementwiseTerm {
   if A.compensated {
     let (q, qe) = twoProduct(p, y)
     let (r, re) = twoSum(Lanes(repeating: 1), -q)
-    let lo = re - qe
-    let negative = (r .< 0) .| ((r .== 0) .& (lo .< 0))
-    return (r.replacing(with: 0, where: negative), lo.replacing(with: 0, where: negative))
+    let e = re - qe
+    // Renormalize: when ŷ·y rounds to 1 the margin lives in the low part alone.
+    let hi = r + e
+    let lo = e - (hi - r)
+    let negative = (hi .< 0) .| ((hi .== 0) .& (lo .< 0))
+    return (hi.replacing(with: 0, where: negative), lo.replacing(with: 0, where: negative))
   }
   let r = 1 - p * y  // ŷ·y of two Floats is exact in Double
   return (r.replacing(with: 0, where: r .< 0), .zero)

@@ -6,53 +6,58 @@ enum OverlapKernel {
   /// dice: `1 − (2Σyŷ + s)/(Σy² + Σŷ² + s)`, evaluated as `Σ(ŷ − y)² / (Σ(y² + ŷ²) + s)`
   /// (equal in exact arithmetic: the numerator is `D − N`). tversky:
   /// `1 − (TP + 1)/(D + 1)` with `D = Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ))`, evaluated as
-  /// `E/(TP + E + 1)` with `E = Σ(β(1 − y)ŷ + (1 − β)y(1 − ŷ)) = D − TP`.
+  /// `E/(D + 1)` with `E = Σ(β(1 − y)ŷ + (1 − β)y(1 − ŷ)) = D − TP` and `D` summed as
+  /// `Σ(βŷ + (1 − β)y)` (the `yŷ` terms of `D` cancel exactly, so large products never meet).
   enum Kind { case dice(smooth: Double), tversky(beta: Double) }
 
   @inline(__always)
   static func terms<A: LaneAccumulator>(_ kind: Kind, _ p: Lanes, _ y: Lanes, _: A.Type)
-    -> (first: (Lanes, Lanes), second: (Lanes, Lanes))
+    -> (first: (Lanes, Lanes), second: (Lanes, Lanes), third: (Lanes, Lanes))
   {
     switch kind {
     case .dice:
       if A.compensated {
         let (dh, dl) = twoSum(p, -y)
         let (s, e) = twoSum(y * y, p * p)
-        return ((dh * dh, 2 * dh * dl), (s, e))
+        return ((dh * dh, 2 * dh * dl), (s, e), (.zero, .zero))
       }
       let d = p - y
-      return ((d * d, .zero), (y * y + p * p, .zero))
+      return ((d * d, .zero), (y * y + p * p, .zero), (.zero, .zero))
     case .tversky(let beta):
       let falsePositive = beta * ((1 - y) * p)
       let falseNegative = (1 - beta) * (y * (1 - p))
+      let total = beta * p + (1 - beta) * y
       if A.compensated {
-        return ((y * p, .zero), twoSum(falsePositive, falseNegative))
+        return ((y * p, .zero), twoSum(falsePositive, falseNegative), (total, .zero))
       }
-      return ((y * p, .zero), (falsePositive + falseNegative, .zero))
+      return ((y * p, .zero), (falsePositive + falseNegative, .zero), (total, .zero))
     }
   }
 
   static func chunk<P: Operand, Y: Operand, A: LaneAccumulator>(
     _ kind: Kind, _ p: P, _ y: Y, _ range: Range<Int>, _: A.Type
-  ) -> SumPair {
+  ) -> SumTriple {
     var first = A()
     var second = A()
+    var third = A()
     var i = range.lowerBound
     while i < range.upperBound {
       let count = Swift.min(4, range.upperBound - i)
       if count == 4 {
-        let (f, s) = terms(kind, p.load(i), y.load(i), A.self)
+        let (f, s, t) = terms(kind, p.load(i), y.load(i), A.self)
         first.add(f.0, f.1)
         second.add(s.0, s.1)
+        third.add(t.0, t.1)
       } else {
         let drop = .!leadingLanes(count)
-        let (f, s) = terms(kind, p.loadPartial(i, count: count), y.loadPartial(i, count: count), A.self)
+        let (f, s, t) = terms(kind, p.loadPartial(i, count: count), y.loadPartial(i, count: count), A.self)
         first.add(f.0.replacing(with: 0, where: drop), f.1.replacing(with: 0, where: drop))
         second.add(s.0.replacing(with: 0, where: drop), s.1.replacing(with: 0, where: drop))
+        third.add(t.0.replacing(with: 0, where: drop), t.1.replacing(with: 0, where: drop))
       }
       i += count
     }
-    return SumPair(first: first.total, second: second.total)
+    return SumTriple(first: first.total, second: second.total, third: third.total)
   }
 
   static func evaluate<P: Operand, Y: Operand>(
@@ -62,19 +67,43 @@ enum OverlapKernel {
       compensated
         ? chunk(kind, p, y, range, CompensatedAccumulator.self) : chunk(kind, p, y, range, PlainAccumulator.self)
     }
-    if sums.first.isFinite && sums.second.isFinite {
+    if sums.first.isFinite && sums.second.isFinite && sums.third.isFinite {
       switch kind {
       case .dice(let smooth):
         // Σ(ŷ − y)² / (Σ(y² + ŷ²) + s)
         let denominator = (sums.second + DoubleDouble(smooth)).value
         return sums.first.divided(by: denominator) + 0
       case .tversky:
-        // E / (TP + E + 1)
-        let denominator = (sums.first + sums.second + DoubleDouble(1)).value
+        // E / (D + 1)
+        let denominator = (sums.third + DoubleDouble(1)).value
         return sums.second.divided(by: denominator) + 0
       }
     }
+    if case .dice(let smooth) = kind, let value = rescaledDice(p, y, count: n, smooth: smooth) {
+      return value
+    }
     return literal(kind, p, y, count: n)
+  }
+
+  /// dice with finite inputs whose squares overflow (Float64 beyond about 1e154): dice is
+  /// invariant under scaling ŷ, y and `smooth` by `s²`, so the inputs are scaled by a power of two
+  /// that brings the largest to about 1 (`smooth·s²` may underflow: it is then negligible
+  /// against the scaled sum of squares, which is at least about 1).
+  @inline(never)
+  static func rescaledDice<P: Operand, Y: Operand>(_ p: P, _ y: Y, count n: Int, smooth: Double) -> Double? {
+    var largest = 0.0
+    for i in 0..<n {
+      guard p[i].isFinite, y[i].isFinite else { return nil }
+      largest = Swift.max(largest, Swift.abs(p[i]), Swift.abs(y[i]))
+    }
+    guard largest > 0x1p500 else { return nil }
+    let scale = Double(sign: .plus, exponent: -largest.exponent, significand: 1)
+    let sums = chunk(
+      .dice(smooth: 0), ScaledOperand(base: p, scale: scale), ScaledOperand(base: y, scale: scale), 0..<n,
+      CompensatedAccumulator.self)
+    guard sums.first.isFinite && sums.second.isFinite else { return nil }
+    let denominator = (sums.second + DoubleDouble(smooth * scale * scale)).value
+    return sums.first.divided(by: denominator) + 0
   }
 
   /// The literal formula by IEEE's rules (non-finite inputs, or sums beyond Double's range).

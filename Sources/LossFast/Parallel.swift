@@ -45,6 +45,19 @@ struct SumPair: ChunkPartial {
   }
 }
 
+/// Three sums reduced together (dice, tversky).
+struct SumTriple: ChunkPartial {
+  var first: DoubleDouble
+  var second: DoubleDouble
+  var third: DoubleDouble
+  static var zero: SumTriple { SumTriple(first: .zero, second: .zero, third: .zero) }
+  mutating func combine(_ other: SumTriple) {
+    first += other.first
+    second += other.second
+    third += other.third
+  }
+}
+
 /// The lowest index whose term was not finite (elementwise outputs), `Int.max` for none.
 struct FirstIndex: ChunkPartial {
   var index: Int
