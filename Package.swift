@@ -51,7 +51,7 @@ let package = Package(
     .target(
       name: "LossCheckCLI",
       dependencies: [
-        "LossCore", "LossSpec", "LossReports", "LossStability",
+        "LossCore", "LossFast", "LossSpec", "LossReports", "LossStability",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict

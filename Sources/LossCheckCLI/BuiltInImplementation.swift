@@ -1,5 +1,6 @@
 import ArgumentParser
 import LossCore
+import LossFast
 import LossSpec
 
 /// The implementations built into `losscheck`, selected by `--impl`.
@@ -11,10 +12,15 @@ public enum BuiltInImplementation: String, CaseIterable, Sendable, ExpressibleBy
   /// bound, then rounded once to the dtype.
   case spec
 
+  /// LossFast: SIMD kernels with chunked, thread-count-independent reductions (threads:
+  /// `LOSSFAST_THREADS`, else all cores).
+  case fast
+
   /// The implementation this case names.
   public var implementation: any LossImplementation {
     switch self {
     case .spec: ReferenceImplementation()
+    case .fast: FastImplementation()
     }
   }
 
@@ -22,6 +28,7 @@ public enum BuiltInImplementation: String, CaseIterable, Sendable, ExpressibleBy
   public var summary: String {
     switch self {
     case .spec: "LossSpec, the high-precision reference"
+    case .fast: "LossFast, the SIMD multithreaded implementation"
     }
   }
 

@@ -58,3 +58,42 @@ extension LossFast {
     case array(UnsafeBufferPointer<T>, shape: [Int])
   }
 }
+
+/// `ŷ + y`: the term of the streaming baseline.
+struct StreamingTerm: ElementwiseTerm {
+  static var cost: Int { 1 }
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+    (p + y, .zero)
+  }
+  func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { p + y }
+}
+
+extension LossFast {
+  /// The streaming baseline of the benchmarks (not a loss): `Σ (aᵢ + bᵢ)` through the losses'
+  /// own engine (widening loads, chunking, threads) with one addition per element, so a loss's
+  /// throughput can be stated as a fraction of what merely reading its two inputs costs.
+  ///
+  /// - Complexity: O(n) work, O(n / threads) time, no allocation.
+  public static func _streamingSum<T: LossFastFloat>(_ a: [T], _ b: [T], threads: Int? = nil) -> T {
+    let n = Swift.min(a.count, b.count)
+    let threads = threads ?? defaultThreadCount
+    return a.withUnsafeBufferPointer { p in
+      b.withUnsafeBufferPointer { q in
+        guard let pa = p.baseAddress, let qb = q.baseAddress else { return 0 }
+        let total: DoubleDouble
+        if T._lossFastDType == .float32 {
+          total = ElementwiseKernel.sum(
+            StreamingTerm(), FloatOperand(base: UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self)),
+            FloatOperand(base: UnsafeRawPointer(qb).assumingMemoryBound(to: Float.self)), count: n, threads: threads,
+            PlainAccumulator.self)
+        } else {
+          total = ElementwiseKernel.sum(
+            StreamingTerm(), DoubleOperand(base: UnsafeRawPointer(pa).assumingMemoryBound(to: Double.self)),
+            DoubleOperand(base: UnsafeRawPointer(qb).assumingMemoryBound(to: Double.self)), count: n, threads: threads,
+            PlainAccumulator.self)
+        }
+        return narrow(total.value)
+      }
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import ArgumentParser
+import LossCore
+import LossFast
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `losscheck bench`: LossFast throughput per loss, dtype and size, against a streaming baseline
+/// (two arrays read and summed, nothing else) measured in the same run, and the peers
+/// (numpy, JAX, PyTorch) where installed.
+///
+/// An honest harness: inputs generated once per size, warm-up calls, then `--repetitions`
+/// samples of a batch of calls sized to last at least 2 ms; per call the median, min and max.
+struct Bench: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure LossFast's throughput (with numpy/JAX/PyTorch peers where installed).",
+    discussion: """
+      Prints one row per loss, dtype and size: the median time per call (min–max), elements per \
+      second, and the fraction of the streaming baseline (two arrays read and summed with the \
+      same threads). Threads: --threads, else LOSSFAST_THREADS, else all cores.
+      """)
+
+  @Option(help: "Element counts, comma-separated.")
+  var sizes: String = "1000,100000,10000000"
+
+  @Option(help: "Element types (repeatable).")
+  var dtype: [DType] = [.float32, .float64]
+
+  @Option(help: "Losses (repeatable); default all fourteen.")
+  var loss: [LossID] = []
+
+  @Option(help: "Threads (default: LOSSFAST_THREADS, else all cores).")
+  var threads: Int?
+
+  @Option(help: "Timed samples per case (the median is reported).")
+  var repetitions: Int = 15
+
+  @Option(help: "Run this peer script too (numpy, JAX, PyTorch where installed), e.g. scripts/bench-peers.py.")
+  var peers: String?
+
+  func validate() throws {
+    guard parsedSizes != nil else { throw ValidationError("--sizes must be positive integers, comma-separated") }
+    guard repetitions >= 1 else { throw ValidationError("--repetitions must be ≥ 1") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+  }
+
+  var parsedSizes: [Int]? {
+    let values = sizes.split(separator: ",").map { Int($0.filter { $0 != " " }) }
+    guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+    return values.map { $0! }
+  }
+
+  func run() async throws {
+    let console = Console.current
+    let losses = loss.isEmpty ? LossID.allCases : loss
+    let threadCount = threads ?? LossFast.defaultThreadCount
+    console.write("LossFast bench: \(threadCount) threads, \(repetitions) samples per case, medians (min–max) per call\n")
+    for n in parsedSizes ?? [] {
+      for dtype in dtype {
+        switch dtype {
+        case .float32: runSize(n, Float.self, losses, threadCount, console)
+        case .float64: runSize(n, Double.self, losses, threadCount, console)
+        }
+      }
+    }
+    if let peers {
+      console.write("\npeers (\(peers)):\n")
+      let command = "python3 \(peers) --sizes \(sizes) --repetitions \(repetitions)"
+      guard let pipe = popen(command, "r") else {
+        console.write("  could not start: \(command)\n")
+        return
+      }
+      var buffer = [CChar](repeating: 0, count: 4096)
+      while fgets(&buffer, Int32(buffer.count), pipe) != nil {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        console.write(String(decoding: bytes, as: UTF8.self))
+      }
+      pclose(pipe)
+    }
+  }
+
+  private func runSize<T: LossFastFloat>(
+    _ n: Int, _: T.Type, _ losses: [LossID], _ threads: Int, _ console: Console
+  ) {
+    let baselineInputs = BenchInputs<T>(loss: .mse, count: n)
+    let baseline = BenchTiming.measure(repetitions: repetitions) {
+      baselineInputs.run(streaming: true, threads: threads)
+    }
+    let dtypeName = T.self == Float.self ? "float32" : "float64"
+    let limit = Double(n) / baseline.median
+    console.write(
+      "\n\(dtypeName) n = \(n): streaming baseline (read ŷ and y, sum) \(BenchTiming.format(baseline)), \(BenchTiming.rate(limit))\n"
+    )
+    for id in losses {
+      let inputs = BenchInputs<T>(loss: id, count: n)
+      let t = BenchTiming.measure(repetitions: repetitions) { inputs.run(streaming: false, threads: threads) }
+      let rate = Double(n) / t.median
+      let name = id.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)
+      console.write(
+        "  \(name) \(BenchTiming.format(t))  \(BenchTiming.rate(rate))  \(Int((rate / limit * 100).rounded()))% of streaming\n"
+      )
+    }
+  }
+}
+
+/// Inputs in each loss's domain (probabilities, logits, labels), generated once.
+struct BenchInputs<T: LossFastFloat> {
+  let loss: LossID
+  var yhat: [T]
+  var y: [T]
+  var shape: [Int]
+
+  init(loss: LossID, count n: Int) {
+    self.loss = loss
+    var state: UInt64 = 0x5EED
+    func next() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) * 0x1p-53
+    }
+    yhat = [T](repeating: 0, count: n)
+    y = [T](repeating: 0, count: n)
+    for i in 0..<n {
+      let a = 0.001 + 0.998 * next()
+      let b = next()
+      switch loss {
+      case .logitcrossentropy, .logitbinarycrossentropy, .mae, .mse, .huberLoss:
+        yhat[i] = T(8 * a - 4)
+        y[i] = b < 0.5 ? 0 : 1
+      case .hinge, .squaredHinge:
+        yhat[i] = T(4 * a - 2)
+        y[i] = b < 0.5 ? -1 : 1
+      case .poissonLoss:
+        yhat[i] = T(5 * a)
+        y[i] = T((5 * b).rounded(.down))
+      default:
+        yhat[i] = T(a)
+        y[i] = T(b < 0.3 ? 0 : b)
+      }
+    }
+    shape = loss.reducesOverDims && n % 10 == 0 ? [10, n / 10] : [n]
+  }
+
+  /// One call (or the streaming baseline); the result is returned so it is not optimized away.
+  func run(streaming: Bool, threads: Int) -> Double {
+    do {
+      if streaming { return Double(LossFast._streamingSum(yhat, y, threads: threads)) }
+      let v: T
+      switch loss {
+      case .mae: v = try LossFast.mae(yhat, y, threads: threads)
+      case .mse: v = try LossFast.mse(yhat, y, threads: threads)
+      case .msle: v = try LossFast.msle(yhat, y, threads: threads)
+      case .huberLoss: v = try LossFast.huberLoss(yhat, y, threads: threads)
+      case .crossentropy: v = try LossFast.crossentropy(yhat, y, shape: shape, threads: threads)
+      case .logitcrossentropy: v = try LossFast.logitcrossentropy(yhat, y, shape: shape, threads: threads)
+      case .binarycrossentropy: v = try LossFast.binarycrossentropy(yhat, y, threads: threads)
+      case .logitbinarycrossentropy: v = try LossFast.logitbinarycrossentropy(yhat, y, threads: threads)
+      case .kldivergence: v = try LossFast.kldivergence(yhat, y, shape: shape, threads: threads)
+      case .poissonLoss: v = try LossFast.poissonLoss(yhat, y, threads: threads)
+      case .hinge: v = try LossFast.hinge(yhat, y, threads: threads)
+      case .squaredHinge: v = try LossFast.squaredHinge(yhat, y, threads: threads)
+      case .diceCoeffLoss: v = try LossFast.diceCoeffLoss(yhat, y, threads: threads)
+      case .tverskyLoss: v = try LossFast.tverskyLoss(yhat, y, threads: threads)
+      }
+      return Double(v)
+    } catch {
+      return .nan
+    }
+  }
+}
+
+/// Timing: warm-up, batches of calls lasting at least 2 ms, per-call median, min and max.
+enum BenchTiming {
+  struct Result {
+    var median: Double
+    var min: Double
+    var max: Double
+  }
+
+  static func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+  }
+
+  nonisolated(unsafe) static var sink = 0.0
+
+  static func measure(repetitions: Int, _ body: () -> Double) -> Result {
+    // Warm-up, and the batch size: at least 2 ms per sample.
+    var batch = 1
+    while true {
+      let start = now()
+      for _ in 0..<batch { sink += body() }
+      if now() - start >= 0.002 || batch >= 1 << 20 { break }
+      batch *= 2
+    }
+    var samples: [Double] = []
+    for _ in 0..<repetitions {
+      let start = now()
+      for _ in 0..<batch { sink += body() }
+      samples.append((now() - start) / Double(batch))
+    }
+    samples.sort()
+    return Result(median: samples[samples.count / 2], min: samples.first!, max: samples.last!)
+  }
+
+  static func format(_ r: Result) -> String {
+    "\(duration(r.median)) (\(duration(r.min))–\(duration(r.max)))"
+  }
+
+  static func duration(_ s: Double) -> String {
+    if s < 1e-3 { return "\(((s * 1e7).rounded()) / 10) µs" }
+    return "\(((s * 1e5).rounded()) / 100) ms"
+  }
+
+  static func rate(_ elementsPerSecond: Double) -> String {
+    "\(((elementsPerSecond / 1e7).rounded()) / 100) Gelem/s"
+  }
+}
