@@ -60,7 +60,8 @@ struct Bench: AsyncParsableCommand {
     let console = Console.current
     let losses = loss.isEmpty ? LossID.allCases : loss
     let threadCount = threads ?? LossFast.defaultThreadCount
-    console.write("LossFast bench: \(threadCount) threads, \(repetitions) samples per case, medians (min–max) per call\n")
+    console.write(
+      "LossFast bench: \(threadCount) threads, \(repetitions) samples per case, medians (min–max) per call\n")
     for n in parsedSizes ?? [] {
       for dtype in dtype {
         switch dtype {

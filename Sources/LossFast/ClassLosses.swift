@@ -161,9 +161,9 @@ enum ClassKernel {
   ) -> DoubleDouble {
     switch kind {
     case .crossentropy:
-      return ElementwiseKernel.chunkSum(XlogyTerm(eps: eps), p, y, start ..< start + length, A.self)
+      return ElementwiseKernel.chunkSum(XlogyTerm(eps: eps), p, y, start..<start + length, A.self)
     case .kldivergence:
-      return ElementwiseKernel.chunkSum(KLTerm(eps: eps), p, y, start ..< start + length, A.self)
+      return ElementwiseKernel.chunkSum(KLTerm(eps: eps), p, y, start..<start + length, A.self)
     case .logitcrossentropy:
       return logitGroup(p, y, start: start, length: length, A.self)
     }
@@ -329,10 +329,11 @@ enum ClassKernel {
         cross[groupOf[i]] += try juliaXlogy(y[i], p[i] + eps, "kldivergence: xlogy(y, ŷ + ϵ) at element \(i + 1)")
         precise[groupOf[i]] += try accurate(term, i)
       }
-      parts.append((0..<groups).map { g in
-        let literal = entropy[g] - cross[g]
-        return literal.isFinite ? precise[g].value : literal
-      })
+      parts.append(
+        (0..<groups).map { g in
+          let literal = entropy[g] - cross[g]
+          return literal.isFinite ? precise[g].value : literal
+        })
     case .crossentropy:
       var plain = [Double](repeating: 0, count: groups)
       var precise = [DoubleDouble](repeating: .zero, count: groups)
@@ -365,7 +366,9 @@ enum ClassKernel {
         sums[g] += e
         if i != argmax[g] { others[g] += e }
       }
-      let literalLog = try sums.map { (s: Double) throws(LossError) -> Double in try juliaLog(s, "logsoftmax normaliser") }
+      let literalLog = try sums.map { (s: Double) throws(LossError) -> Double in
+        try juliaLog(s, "logsoftmax normaliser")
+      }
       let logs = others.map { VectorMath.log1p($0) }
       var plain = [Double](repeating: 0, count: groups)
       var precise = [DoubleDouble](repeating: .zero, count: groups)

@@ -153,7 +153,8 @@ extension LossCall {
         guard let out, out.count == n else {
           throw .argumentError("agg = none writes \(n) values: pass an output buffer of that length")
         }
-        let base = UnsafeMutableRawPointer(out.baseAddress ?? UnsafeMutablePointer(mutating: emptyBase.assumingMemoryBound(to: T.self)))
+        let base = UnsafeMutableRawPointer(
+          out.baseAddress ?? UnsafeMutablePointer(mutating: emptyBase.assumingMemoryBound(to: T.self)))
         if compensated {
           try ElementwiseKernel.map(
             term, p, y, count: n, into: DoubleOutput(base: base.assumingMemoryBound(to: Double.self)),
@@ -182,7 +183,8 @@ extension LossCall {
       case .array(let values):
         guard let out, out.count == values.count else {
           throw .argumentError(
-            "agg = none writes \(values.count) values (LossFast.outputCount(shape:dims:)): pass an output buffer of that length")
+            "agg = none writes \(values.count) values (LossFast.outputCount(shape:dims:)): pass an output buffer of that length"
+          )
         }
         for (i, v) in values.enumerated() { out[i] = narrow(v) }
         return nil

@@ -170,7 +170,7 @@ struct MSLETerm: ElementwiseTerm {
       let r = ah / bh
       let (pr, er) = twoProduct(r, bh)
       let c = (((ah - pr) - er) + al) / ah - bl / bh
-      near = VectorMath.abs(q) .<= 0.5
+      near = (VectorMath.abs(q) .<= 0.5)
       l = VectorMath.log(r, plus: logCorrection(ah, ah * c)).replacing(
         with: VectorMath.log1p(q, plus: logCorrection(1 + q, dq)), where: near)
       a = ah
@@ -181,7 +181,7 @@ struct MSLETerm: ElementwiseTerm {
       a = p + eps
       b = y + eps
       let t = (p - y) / b
-      near = VectorMath.abs(t) .<= 0.25
+      near = (VectorMath.abs(t) .<= 0.25)
       l = VectorMath.log(a / b).replacing(with: VectorMath.log1p(t), where: near)
     }
     let ratio = a / b
@@ -190,7 +190,9 @@ struct MSLETerm: ElementwiseTerm {
     if any(outOfRange) {
       let sameSign = ((a .> 0) .& (b .> 0)) .| ((a .< 0) .& (b .< 0))
       let direct = VectorMath.log(VectorMath.abs(a)) - VectorMath.log(VectorMath.abs(b))
-      l = l.replacing(with: direct, where: outOfRange .& sameSign .& (VectorMath.abs(a) .< .infinity) .& (VectorMath.abs(b) .< .infinity))
+      l = l.replacing(
+        with: direct,
+        where: outOfRange .& sameSign .& (VectorMath.abs(a) .< .infinity) .& (VectorMath.abs(b) .< .infinity))
     }
     return (l * l, .zero)
   }

@@ -34,7 +34,8 @@ public struct FastImplementation: LossImplementation {
     }
   }
 
-  private func run<T: LossFastFloat>(_ request: LossRequest, _ params: ResolvedParameters, as _: T.Type) throws(LossError)
+  private func run<T: LossFastFloat>(_ request: LossRequest, _ params: ResolvedParameters, as _: T.Type)
+    throws(LossError)
     -> LossValue
   {
     let yhat = request.yhat.values.map { T($0) }

@@ -8,7 +8,10 @@ enum OverlapKernel {
   /// `1 − (TP + 1)/(D + 1)` with `D = Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ))`, evaluated as
   /// `E/(D + 1)` with `E = Σ(β(1 − y)ŷ + (1 − β)y(1 − ŷ)) = D − TP` and `D` summed as
   /// `Σ(βŷ + (1 − β)y)` (the `yŷ` terms of `D` cancel exactly, so large products never meet).
-  enum Kind { case dice(smooth: Double), tversky(beta: Double) }
+  enum Kind {
+    case dice(smooth: Double)
+    case tversky(beta: Double)
+  }
 
   @inline(__always)
   static func terms<A: LaneAccumulator>(_ kind: Kind, _ p: Lanes, _ y: Lanes, _: A.Type)

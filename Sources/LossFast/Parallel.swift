@@ -88,9 +88,10 @@ enum Parallel {
   ) -> P {
     let chunks = n == 0 ? 0 : (n - 1) / chunk + 1
     var total = P.zero
-    if threads <= 1 || chunks <= 1 || n.multipliedReportingOverflow(by: cost).partialValue < Chunking.parallelThreshold {
+    if threads <= 1 || chunks <= 1 || n.multipliedReportingOverflow(by: cost).partialValue < Chunking.parallelThreshold
+    {
       for c in 0..<chunks {
-        total.combine(body(c * chunk ..< Swift.min(n, (c + 1) * chunk)))
+        total.combine(body(c * chunk..<Swift.min(n, (c + 1) * chunk)))
       }
       return total
     }
@@ -109,7 +110,7 @@ enum Parallel {
             var c = worker
             while c < count {
               let start = (base + c) * chunk
-              (slots.baseAddress! + c).initialize(to: body(start ..< Swift.min(n, start + chunk)))
+              (slots.baseAddress! + c).initialize(to: body(start..<Swift.min(n, start + chunk)))
               c += workers
             }
           }

@@ -10,7 +10,6 @@ import LossCore
 // Errors (typed `LossError`): DimensionMismatch naming both shapes, DomainError (log of a
 // negative number), ArgumentError naming the parameter.
 
-
 extension LossFast {
   /// mae: `agg(|ŷ − y|)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
@@ -125,7 +124,8 @@ extension LossFast {
   /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError for a negative ratio.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func msle<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
+    threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "msle")
     let call = LossCall<T>(
@@ -153,7 +153,8 @@ extension LossFast {
   /// msle with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func msle<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
+    into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
     let call = LossCall<T>(
@@ -180,11 +181,13 @@ extension LossFast {
   /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func huberLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1, agg: Aggregation = .mean,
+    threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "huberLoss")
     let call = LossCall<T>(
-      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
+      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
+      weight: nil,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -198,7 +201,8 @@ extension LossFast {
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "huberLoss")
     let call = LossCall<T>(
-      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
+      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
+      weight: nil,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -208,11 +212,13 @@ extension LossFast {
   /// huberLoss with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func huberLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1, into output: UnsafeMutableBufferPointer<T>,
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1,
+    into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
     let call = LossCall<T>(
-      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
+      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
+      weight: nil,
       agg: .none, threads: threads)
     _ = try call.run(into: output)
   }
@@ -235,11 +241,13 @@ extension LossFast {
   /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func binarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
+    threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "binarycrossentropy")
     let call = LossCall<T>(
-      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
+      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
+      weight: nil,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -253,7 +261,8 @@ extension LossFast {
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "binarycrossentropy")
     let call = LossCall<T>(
-      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
+      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
+      weight: nil,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -263,11 +272,13 @@ extension LossFast {
   /// binarycrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func binarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
+    into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
     let call = LossCall<T>(
-      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
+      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
+      weight: nil,
       agg: .none, threads: threads)
     _ = try call.run(into: output)
   }
@@ -512,11 +523,13 @@ extension LossFast {
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func crossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: LossFast.Weight<T>? = nil, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "crossentropy")
     let call = LossCall<T>(
-      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims, weight: weight,
+      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
+      weight: weight,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -528,11 +541,13 @@ extension LossFast {
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func crossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
+    eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "crossentropy")
     let call = LossCall<T>(
-      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: shape, dims: dims, weight: weight,
+      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: shape, dims: dims,
+      weight: weight,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -542,11 +557,13 @@ extension LossFast {
   /// crossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func crossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: LossFast.Weight<T>? = nil, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
     let call = LossCall<T>(
-      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims, weight: weight,
+      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
+      weight: weight,
       agg: .none, threads: threads)
     _ = try call.run(into: output)
   }
@@ -555,7 +572,8 @@ extension LossFast {
 extension LossFast {
   /// crossentropy on arrays (read in place).
   public static func crossentropy<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil,
+    agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
       try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
@@ -571,7 +589,8 @@ extension LossFast {
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: LossFast.Weight<T>? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "logitcrossentropy")
     let call = LossCall<T>(
@@ -587,7 +606,8 @@ extension LossFast {
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
+    agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "logitcrossentropy")
     let call = LossCall<T>(
@@ -601,7 +621,8 @@ extension LossFast {
   /// logitcrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, into output: UnsafeMutableBufferPointer<T>,
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: LossFast.Weight<T>? = nil, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
     let call = LossCall<T>(
@@ -614,7 +635,8 @@ extension LossFast {
 extension LossFast {
   /// logitcrossentropy on arrays (read in place).
   public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
+    agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
       try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
@@ -630,11 +652,13 @@ extension LossFast {
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func kldivergence<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
+    agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "kldivergence")
     let call = LossCall<T>(
-      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims, weight: nil,
+      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
+      weight: nil,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -646,11 +670,13 @@ extension LossFast {
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func kldivergence<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
+    agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try ParameterCheck.scalarAggregation(agg, "kldivergence")
     let call = LossCall<T>(
-      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: shape, dims: dims, weight: nil,
+      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: shape, dims: dims,
+      weight: nil,
       agg: agg, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -660,11 +686,13 @@ extension LossFast {
   /// kldivergence with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
   public static func kldivergence<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
+    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
+    into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
     let call = LossCall<T>(
-      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims, weight: nil,
+      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
+      weight: nil,
       agg: .none, threads: threads)
     _ = try call.run(into: output)
   }
@@ -673,7 +701,8 @@ extension LossFast {
 extension LossFast {
   /// kldivergence on arrays (read in place).
   public static func kldivergence<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
+    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, agg: Aggregation = .mean,
+    threads: Int? = nil
   ) throws(LossError) -> T {
     try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
       try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
@@ -690,7 +719,8 @@ extension LossFast {
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
     let call = LossCall<T>(
-      loss: .diceCoeffLoss(smooth: try ParameterCheck.smooth(smooth)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
+      loss: .diceCoeffLoss(smooth: try ParameterCheck.smooth(smooth)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
+      weight: nil,
       agg: .mean, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -703,7 +733,8 @@ extension LossFast {
     _ yhat: UnsafeBufferPointer<T>, _ y: T, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
     let call = LossCall<T>(
-      loss: .diceCoeffLoss(smooth: try ParameterCheck.smooth(smooth)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
+      loss: .diceCoeffLoss(smooth: try ParameterCheck.smooth(smooth)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
+      weight: nil,
       agg: .mean, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -711,7 +742,9 @@ extension LossFast {
 
 extension LossFast {
   /// diceCoeffLoss on arrays (read in place).
-  public static func diceCoeffLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], smooth: T = 1, threads: Int? = nil) throws(LossError) -> T {
+  public static func diceCoeffLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], smooth: T = 1, threads: Int? = nil)
+    throws(LossError) -> T
+  {
     try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
       try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
         try diceCoeffLoss(p, q, smooth: smooth, threads: threads)
@@ -727,7 +760,8 @@ extension LossFast {
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
     let call = LossCall<T>(
-      loss: .tverskyLoss(beta: try ParameterCheck.beta(beta)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
+      loss: .tverskyLoss(beta: try ParameterCheck.beta(beta)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
+      weight: nil,
       agg: .mean, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -740,7 +774,8 @@ extension LossFast {
     _ yhat: UnsafeBufferPointer<T>, _ y: T, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
     let call = LossCall<T>(
-      loss: .tverskyLoss(beta: try ParameterCheck.beta(beta)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
+      loss: .tverskyLoss(beta: try ParameterCheck.beta(beta)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
+      weight: nil,
       agg: .mean, threads: threads)
     return narrow(try call.run(into: nil) ?? .nan)
   }
@@ -748,7 +783,9 @@ extension LossFast {
 
 extension LossFast {
   /// tverskyLoss on arrays (read in place).
-  public static func tverskyLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], beta: T = 0.7, threads: Int? = nil) throws(LossError) -> T {
+  public static func tverskyLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], beta: T = 0.7, threads: Int? = nil)
+    throws(LossError) -> T
+  {
     try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
       try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
         try tverskyLoss(p, q, beta: beta, threads: threads)

@@ -91,7 +91,9 @@ struct AdversarialTests {
     worst.report("adversarial \(loss.rawValue)")
   }
 
-  @Test("inputs spanning several chunks: the same agreement", arguments: [LossID.mse, .logitbinarycrossentropy, .crossentropy, .diceCoeffLoss])
+  @Test(
+    "inputs spanning several chunks: the same agreement",
+    arguments: [LossID.mse, .logitbinarycrossentropy, .crossentropy, .diceCoeffLoss])
   func chunks(loss: LossID) {
     var worst = WorstCases()
     let n = 2 * 16_384 + 13
@@ -139,9 +141,18 @@ struct AdversarialTests {
     cases.append(("negative target", [2, 2], [0.1, 0.5, 0.5, 0.5], [-1, 1, 0, 1]) as Case)
     cases.append(("empty classes", [0, 3], [], []) as Case)
     cases.append(("empty batch", [3, 0], [], []) as Case)
-    cases.append(("near-identical distributions", [3, 2], [0.2, 0.3, 0.5, 0.1, 0.6, 0.3].map(r), [0.2, 0.3, 0.5, 0.1, 0.6, 0.3].map { r($0 * (1 + 1e-7)) }) as Case)
-    cases.append(("rank 3", [2, 3, 2], (0..<12).map { r(0.05 + 0.07 * Double($0)) }, (0..<12).map { Double($0 % 2) }) as Case)
-    cases.append(("many classes", [37, 3], (0..<111).map { r(0.001 + 0.009 * Double($0 % 37)) }, (0..<111).map { Double($0 % 37 == 5 ? 1 : 0) }) as Case)
+    cases.append(
+      (
+        "near-identical distributions", [3, 2], [0.2, 0.3, 0.5, 0.1, 0.6, 0.3].map(r),
+        [0.2, 0.3, 0.5, 0.1, 0.6, 0.3].map { r($0 * (1 + 1e-7)) }
+      ) as Case)
+    cases.append(
+      ("rank 3", [2, 3, 2], (0..<12).map { r(0.05 + 0.07 * Double($0)) }, (0..<12).map { Double($0 % 2) }) as Case)
+    cases.append(
+      (
+        "many classes", [37, 3], (0..<111).map { r(0.001 + 0.009 * Double($0 % 37)) },
+        (0..<111).map { Double($0 % 37 == 5 ? 1 : 0) }
+      ) as Case)
     return cases.map { ($0.0, $0.1, $0.2.map(r), $0.3.map(r)) }
   }
 
@@ -158,7 +169,10 @@ struct AdversarialTests {
             let w0 = shape[0]
             weights.append(.array(try! Tensor(shape: [w0], values: (0..<w0).map { dtype.round(0.5 + Double($0)) })))
             if shape.count > 1 && name.hasPrefix("soft") {
-              weights.append(.array(try! Tensor(shape: [1, shape[1]], values: (0..<shape[1]).map { dtype.round(1.5 - 0.25 * Double($0)) })))
+              weights.append(
+                .array(
+                  try! Tensor(
+                    shape: [1, shape[1]], values: (0..<shape[1]).map { dtype.round(1.5 - 0.25 * Double($0)) })))
             }
           }
           for weight in weights {
@@ -185,21 +199,28 @@ struct AdversarialTests {
       var requests: [LossRequest] = []
       for eps in [0, 1e-12, 0.1, 1] as [Double] {
         for loss in [LossID.msle, .binarycrossentropy, .crossentropy, .kldivergence] {
-          requests.append(LossRequest(loss: loss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(eps: eps)))
+          requests.append(
+            LossRequest(loss: loss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(eps: eps)))
         }
       }
       for delta in [1e-30, 0.2, 1e30] as [Double] {
-        requests.append(LossRequest(loss: .huberLoss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(delta: delta)))
+        requests.append(
+          LossRequest(loss: .huberLoss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(delta: delta)))
       }
       for smooth in [0, 1e-30, 1e30] as [Double] {
-        requests.append(LossRequest(loss: .diceCoeffLoss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(smooth: smooth)))
+        requests.append(
+          LossRequest(
+            loss: .diceCoeffLoss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(smooth: smooth)))
       }
       for beta in [0, 0.5, 1] as [Double] {
-        requests.append(LossRequest(loss: .tverskyLoss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(beta: beta)))
+        requests.append(
+          LossRequest(loss: .tverskyLoss, dtype: dtype, yhat: yhat, y: .array(y), params: LossParameters(beta: beta)))
       }
       for request in requests { checkAgreement(request, worst: &worst) }
       // Rejected parameters: ArgumentError, as LossSpec.
-      for params in [LossParameters(eps: -1), LossParameters(delta: 0), LossParameters(smooth: -1), LossParameters(beta: 2)] {
+      for params in [
+        LossParameters(eps: -1), LossParameters(delta: 0), LossParameters(smooth: -1), LossParameters(beta: 2),
+      ] {
         for loss in LossID.allCases where params.present.isSubset(of: loss.acceptedParameters) {
           let request = LossRequest(loss: loss, dtype: dtype, yhat: yhat, y: .array(y), params: params)
           #expect(outcomeClass(FastImplementation().evaluateSynchronously(request)) == .argumentError)

@@ -21,7 +21,7 @@ struct CaseGenerator {
 
   /// A signed value of random magnitude (10^−3 … 10^3).
   mutating func signed() -> Double {
-    let m = Foundation_pow10(uniform(-3, 3))
+    let m = powerOfTen(uniform(-3, 3))
     return (chance(0.5) ? -m : m)
   }
 
@@ -65,7 +65,8 @@ struct CaseGenerator {
         } else {
           let wshape = chance(0.5) ? [shape[0]] : [1, shape.count > 1 ? shape[1] : 1]
           let count = wshape.reduce(1, *)
-          params.weight = .array(try! Tensor(shape: Shape(wshape), values: (0..<count).map { _ in dtype.round(uniform(0.1, 3)) }))
+          params.weight = .array(
+            try! Tensor(shape: Shape(wshape), values: (0..<count).map { _ in dtype.round(uniform(0.1, 3)) }))
         }
       }
     } else {
@@ -96,7 +97,7 @@ struct CaseGenerator {
 }
 
 /// `10^x` without Foundation.
-func Foundation_pow10(_ x: Double) -> Double { VectorMathTestSupport.exp(x * 2.302585092994046) }
+func powerOfTen(_ x: Double) -> Double { VectorMathTestSupport.exp(x * 2.302585092994046) }
 
 enum VectorMathTestSupport {
   static func exp(_ x: Double) -> Double {
@@ -118,7 +119,8 @@ enum VectorMathTestSupport {
 /// dtype. Returns the grades of the finite values (for the worst-case tables).
 @discardableResult
 func checkAgreement(
-  _ request: LossRequest, threads: Int? = nil, worst: inout WorstCases, sourceLocation: SourceLocation = #_sourceLocation
+  _ request: LossRequest, threads: Int? = nil, worst: inout WorstCases,
+  sourceLocation: SourceLocation = #_sourceLocation
 ) -> [Grade] {
   let fast = FastImplementation(threads: threads).evaluateSynchronously(request)
   let (expected, spec) = specOutcome(request)
@@ -126,11 +128,15 @@ func checkAgreement(
   let specClass = outcomeClass(expected)
   if KnownLimitation.applies(to: request) {
     if fastClass != specClass {
-      KnownLimitation.record("\(request.loss.rawValue) \(request.dtype.rawValue) \(request.id): fast \(fast) vs spec \(expected)")
+      KnownLimitation.record(
+        "\(request.loss.rawValue) \(request.dtype.rawValue) \(request.id): fast \(fast) vs spec \(expected)")
     }
     return []
   }
-  #expect(fastClass == specClass, "\(request.loss) \(request.dtype) \(request.params): fast \(fast) vs spec \(expected) on ŷ=\(request.yhat.values.prefix(12)) y=\(request.y)", sourceLocation: sourceLocation)
+  #expect(
+    fastClass == specClass,
+    "\(request.loss) \(request.dtype) \(request.params): fast \(fast) vs spec \(expected) on ŷ=\(request.yhat.values.prefix(12)) y=\(request.y)",
+    sourceLocation: sourceLocation)
   guard let spec, case .value(let value) = fast, fastClass == specClass else { return [] }
   let values = value.values
   #expect(values.count == spec.float64.count, sourceLocation: sourceLocation)
@@ -150,17 +156,27 @@ func checkAgreement(
     switch request.dtype {
     case .float32:
       if Swift.abs(v) >= Double(Float.leastNormalMagnitude) && !(condition > Float32Bound.maximumCondition) {
-        #expect(grade.faithful, "Float32 not faithful: \(grade), r=\(r) exact≈\(spec.exact[i]) \(request)", sourceLocation: sourceLocation)
+        #expect(
+          grade.faithful, "Float32 not faithful: \(grade), r=\(r) exact≈\(spec.exact[i]) \(request)",
+          sourceLocation: sourceLocation)
       } else {
-        #expect(grade.ulps <= 1 || grade.scaled <= 2 * log2(n), "Float32 subnormal or ill-conditioned: \(grade)", sourceLocation: sourceLocation)
+        #expect(
+          grade.ulps <= 1 || grade.scaled <= 2 * log2(n), "Float32 subnormal or ill-conditioned: \(grade)",
+          sourceLocation: sourceLocation)
       }
     case .float64:
       // Well conditioned: the error scale is within a small factor of the value.
       let conditioned = spec.errorScale[i] <= 4 * Swift.abs(v) * (1 + 0x1p-20)
       if conditioned {
-        #expect(grade.ulps <= 2, "Float64 beyond 2 ulps on a well-conditioned case: \(grade), r=\(r) v=\(v) S=\(spec.errorScale[i]) \(request)", sourceLocation: sourceLocation)
+        #expect(
+          grade.ulps <= 2,
+          "Float64 beyond 2 ulps on a well-conditioned case: \(grade), r=\(r) v=\(v) S=\(spec.errorScale[i]) \(request)",
+          sourceLocation: sourceLocation)
       }
-      #expect(!spec.errorScale[i].isFinite || grade.scaled <= Float64Bound.c * log2(n) || grade.ulps <= 2, "Float64 beyond the error-scale bound: \(grade), r=\(r) v=\(v) S=\(spec.errorScale[i]) \(request)", sourceLocation: sourceLocation)
+      #expect(
+        !spec.errorScale[i].isFinite || grade.scaled <= Float64Bound.c * log2(n) || grade.ulps <= 2,
+        "Float64 beyond the error-scale bound: \(grade), r=\(r) v=\(v) S=\(spec.errorScale[i]) \(request)",
+        sourceLocation: sourceLocation)
     }
   }
   return grades

@@ -70,7 +70,8 @@ struct DeterminismTests {
     #expect(reference.isFinite)
     for threads in Self.threadCounts + [2] {
       let value = try Self.evaluate(loss, yhat, y, threads: threads)
-      #expect(bits(value) == bits(reference), "\(loss) \(T.self): \(value) with \(threads) threads vs \(reference) with 1")
+      #expect(
+        bits(value) == bits(reference), "\(loss) \(T.self): \(value) with \(threads) threads vs \(reference) with 1")
     }
   }
 

@@ -202,7 +202,9 @@ struct ElementaryKernelTests {
     #expect(extremes[0] == 0 && extremes[1] == inf && extremes[2] > 0 && extremes[3].isFinite)
   }
 
-  @Test("random and edge Doubles against libm (10⁵ per kernel; 4·10⁸ with LOSSFAST_EXHAUSTIVE=1)", arguments: KernelCheck.Function.allCases)
+  @Test(
+    "random and edge Doubles against libm (10⁵ per kernel; 4·10⁸ with LOSSFAST_EXHAUSTIVE=1)",
+    arguments: KernelCheck.Function.allCases)
   func randomDoubles(function: KernelCheck.Function) {
     let count = environmentFlag("LOSSFAST_EXHAUSTIVE") ? 400_000_000 : 100_000
     let t = KernelCheck.randomDoubles(function, count: count, seed: 42)
@@ -210,7 +212,8 @@ struct ElementaryKernelTests {
     #expect(t.maxULPs <= KernelCheck.bound(function), "worst input \(t.worstInput)")
   }
 
-  @Test("a sample of Float inputs: rounded to Float, the correctly rounded value", arguments: KernelCheck.Function.allCases)
+  @Test(
+    "a sample of Float inputs: rounded to Float, the correctly rounded value", arguments: KernelCheck.Function.allCases)
   func floatSample(function: KernelCheck.Function) {
     var t = KernelCheck.Tally()
     for range in function.floatDomain {
@@ -226,10 +229,14 @@ struct ElementaryKernelTests {
     #expect(t.maxULPs <= KernelCheck.bound(function))
   }
 
-  @Test("every Float input of the domain (LOSSFAST_EXHAUSTIVE=1; run it in release)", arguments: KernelCheck.Function.allCases)
+  @Test(
+    "every Float input of the domain (LOSSFAST_EXHAUSTIVE=1; run it in release)",
+    arguments: KernelCheck.Function.allCases)
   func exhaustiveFloat(function: KernelCheck.Function) {
     guard environmentFlag("LOSSFAST_EXHAUSTIVE") else {
-      print("skipped: the exhaustive Float32 sweep of \(function) runs with LOSSFAST_EXHAUSTIVE=1 (about 2·10⁹ inputs; use `swift test -c release`)")
+      print(
+        "skipped: the exhaustive Float32 sweep of \(function) runs with LOSSFAST_EXHAUSTIVE=1 (about 2·10⁹ inputs; use `swift test -c release`)"
+      )
       return
     }
     var clock = timespec()

@@ -100,10 +100,14 @@ struct WorstCases {
     }
   }
   func report(_ title: String) {
-    print("\(title): worst ulps per loss × dtype (ulps from the exact value, Float32; from the correctly rounded value, Float64)")
+    print(
+      "\(title): worst ulps per loss × dtype (ulps from the exact value, Float32; from the correctly rounded value, Float64)"
+    )
     for key in rows.keys.sorted() {
       let r = rows[key]!
-      print("  \(key.padding(toLength: 34, withPad: " ", startingAt: 0)) ulps \(format(r.ulps))  scaled \(format(r.scaled))  worst: \(r.what)")
+      print(
+        "  \(key.padding(toLength: 34, withPad: " ", startingAt: 0)) ulps \(format(r.ulps))  scaled \(format(r.scaled))  worst: \(r.what)"
+      )
     }
   }
   private func format(_ x: Double) -> String {
