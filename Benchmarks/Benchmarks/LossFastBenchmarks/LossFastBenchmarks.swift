@@ -1,0 +1,117 @@
+import Benchmark
+import LossFast
+
+// Every loss at n = 1e3, 1e5, 1e7, Float32 and Float64, with LOSSFAST_THREADS threads (default:
+// all cores), plus the streaming baseline (two arrays read and summed through the same engine).
+// Inputs: ŷ in (0.001, 0.999), y soft labels in [0, 1) with 30% zeros, valid for every loss;
+// the class-reducing losses see a 10 × n/10 matrix (dims = 1). Metrics: wall clock (medians
+// and percentiles), throughput, and mallocs per call (the MallocInterposer trait).
+
+/// The inputs of one size and dtype, made in `setup` and dropped in `teardown` (benchmarks run
+/// one at a time).
+enum Store {
+  nonisolated(unsafe) static var float32: (yhat: [Float], y: [Float])?
+  nonisolated(unsafe) static var float64: (yhat: [Double], y: [Double])?
+}
+
+enum Inputs<T: LossFastFloat> {
+  static var current: (yhat: [T], y: [T])? {
+    get {
+      T.self == Float.self
+        ? Store.float32.map { (unsafeBitCast($0.yhat, to: [T].self), unsafeBitCast($0.y, to: [T].self)) }
+        : Store.float64.map { (unsafeBitCast($0.yhat, to: [T].self), unsafeBitCast($0.y, to: [T].self)) }
+    }
+    set {
+      if T.self == Float.self {
+        Store.float32 = newValue.map {
+          (unsafeBitCast($0.yhat, to: [Float].self), unsafeBitCast($0.y, to: [Float].self))
+        }
+      } else {
+        Store.float64 = newValue.map {
+          (unsafeBitCast($0.yhat, to: [Double].self), unsafeBitCast($0.y, to: [Double].self))
+        }
+      }
+    }
+  }
+
+  static func make(_ n: Int) {
+    var state: UInt64 = 0x5EED
+    func next() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) * 0x1p-53
+    }
+    var yhat = [T](repeating: 0, count: n)
+    var y = [T](repeating: 0, count: n)
+    for i in 0..<n {
+      yhat[i] = T(0.001 + 0.998 * next())
+      let b = next()
+      y[i] = T(b < 0.3 ? 0 : b)
+    }
+    current = (yhat, y)
+  }
+}
+
+enum LossName: String, CaseIterable {
+  case streaming, mae, mse, msle, crossentropy, logitcrossentropy, binarycrossentropy
+  case logitbinarycrossentropy, kldivergence, hinge
+  case huberLoss = "huber_loss"
+  case poissonLoss = "poisson_loss"
+  case squaredHinge = "squared_hinge"
+  case diceCoeffLoss = "dice_coeff_loss"
+  case tverskyLoss = "tversky_loss"
+
+  func run<T: LossFastFloat>(_ yhat: [T], _ y: [T]) throws -> T {
+    let shape = [10, yhat.count / 10]
+    switch self {
+    case .streaming: return LossFast._streamingSum(yhat, y)
+    case .mae: return try LossFast.mae(yhat, y)
+    case .mse: return try LossFast.mse(yhat, y)
+    case .msle: return try LossFast.msle(yhat, y)
+    case .huberLoss: return try LossFast.huberLoss(yhat, y)
+    case .crossentropy: return try LossFast.crossentropy(yhat, y, shape: shape)
+    case .logitcrossentropy: return try LossFast.logitcrossentropy(yhat, y, shape: shape)
+    case .binarycrossentropy: return try LossFast.binarycrossentropy(yhat, y)
+    case .logitbinarycrossentropy: return try LossFast.logitbinarycrossentropy(yhat, y)
+    case .kldivergence: return try LossFast.kldivergence(yhat, y, shape: shape)
+    case .poissonLoss: return try LossFast.poissonLoss(yhat, y)
+    case .hinge: return try LossFast.hinge(yhat, y)
+    case .squaredHinge: return try LossFast.squaredHinge(yhat, y)
+    case .diceCoeffLoss: return try LossFast.diceCoeffLoss(yhat, y)
+    case .tverskyLoss: return try LossFast.tverskyLoss(yhat, y)
+    }
+  }
+}
+
+func register<T: LossFastFloat>(_: T.Type, _ dtype: String, sizes: [Int], losses: [LossName]) {
+  for n in sizes {
+    for loss in losses {
+      let exponent = String(n).count - 1
+      Benchmark(
+        "\(loss.rawValue) \(dtype) n=1e\(exponent)",
+        configuration: .init(
+          metrics: [.wallClock, .throughput, .mallocCountTotal],
+          timeUnits: n >= 10_000_000 ? .milliseconds : .microseconds,
+          warmupIterations: 3,
+          scalingFactor: n <= 1_000 ? .kilo : .one,
+          maxDuration: .seconds(2),
+          maxIterations: n >= 10_000_000 ? 40 : 100_000
+        )
+      ) { benchmark in
+        guard let (yhat, y) = Inputs<T>.current else { return }
+        for _ in benchmark.scaledIterations {
+          blackHole(try loss.run(yhat, y))
+        }
+      } setup: {
+        Inputs<T>.make(n)
+      } teardown: {
+        Inputs<T>.current = nil
+      }
+    }
+  }
+}
+
+let benchmarks: @Sendable () -> Void = {
+  let sizes = [1_000, 100_000, 10_000_000]
+  register(Float.self, "f32", sizes: sizes, losses: LossName.allCases)
+  register(Double.self, "f64", sizes: sizes, losses: LossName.allCases)
+}
