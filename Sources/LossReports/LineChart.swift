@@ -52,7 +52,7 @@ public struct LineChart: Sendable {
     let left = 56.0
     let right = 12.0
     let top = 28.0
-    let bottom = 64.0 + 16 * Double((series.count + 2) / 3)
+    let bottom = 64.0 + 16 * Double((series.count + 1) / 2)
     let plotWidth = width - left - right
     let plotHeight = height - top - 64
     let totalHeight = height - 64 + bottom
@@ -171,9 +171,9 @@ public struct LineChart: Sendable {
       }
       flush()
       // Legend entry.
-      let column = Double(k % 3)
-      let row = Double(k / 3)
-      let lx = left + column * (plotWidth / 3)
+      let column = Double(k % 2)
+      let row = Double(k / 2)
+      let lx = left + column * (plotWidth / 2)
       let ly = top + plotHeight + 52 + row * 16
       var legendLine: HTML.Attributes = [
         "x1": f(lx), "x2": f(lx + 22), "y1": f(ly - 4), "y2": f(ly - 4), "stroke": color, "class": "series",
