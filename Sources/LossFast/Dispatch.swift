@@ -118,95 +118,151 @@ extension LossCall {
 
   /// Evaluates the call; `out` receives the unreduced values when `agg == .none` (and the
   /// returned value is `nil`).
+  ///
+  /// The element type is erased here (``ErasedCall``), so that the kernels below are specialized
+  /// for concrete operand types inside this module even when a client calls the public generic
+  /// functions without specializing them.
   func run(into out: UnsafeMutableBufferPointer<T>?) throws(LossError) -> Double? {
     try validate()
-    let threads = self.threads ?? Parallel.defaultThreadCount
-    if T._lossFastDType == .float32 {
-      let p = FloatOperand(base: floats(yhat))
-      switch y {
-      case .array(let values):
-        return try evaluate(p, FloatOperand(base: floats(values)), threads: threads, out: out)
-      case .scalar(let v):
-        return try evaluate(p, ConstantOperand(value: widen(v)), threads: threads, out: out)
-      }
-    }
-    let p = DoubleOperand(base: doubles(yhat))
+    let dtype = T._lossFastDType
+    let target: ErasedCall.Target
     switch y {
     case .array(let values):
-      return try evaluate(p, DoubleOperand(base: doubles(values)), threads: threads, out: out)
-    case .scalar(let v):
-      return try evaluate(p, ConstantOperand(value: widen(v)), threads: threads, out: out)
+      target = .array(UnsafeRawPointer(values.baseAddress ?? UnsafePointer(emptyBase.assumingMemoryBound(to: T.self))))
+    case .scalar(let v): target = .scalar(widen(v))
+    }
+    let weightSpec: WeightSpec
+    switch weight {
+    case nil: weightSpec = .none
+    case .scalar(let w)?: weightSpec = .scalar(widen(w))
+    case .array(let values, let wshape)?: weightSpec = .array(shape: wshape, value: { i in widen(values[i]) })
+    }
+    let call = ErasedCall(
+      loss: loss, dtype: dtype,
+      yhat: UnsafeRawPointer(yhat.baseAddress ?? UnsafePointer(emptyBase.assumingMemoryBound(to: T.self))),
+      count: yhat.count, y: target, shape: shape, dims: dims, weight: weightSpec, agg: agg,
+      threads: threads ?? Parallel.defaultThreadCount,
+      out: out.map { buffer in
+        let base =
+          buffer.baseAddress.map { UnsafeMutableRawPointer($0) } ?? UnsafeMutableRawPointer(mutating: emptyBase)
+        return (base, buffer.count)
+      })
+    return try call.run()
+  }
+}
+
+/// A validated call with its element type erased: raw pointers and the dtype.
+struct ErasedCall {
+  enum Target {
+    case array(UnsafeRawPointer)
+    case scalar(Double)
+  }
+
+  var loss: LossSpecifier
+  var dtype: DType
+  var yhat: UnsafeRawPointer
+  var count: Int
+  var y: Target
+  var shape: [Int]?
+  var dims: [Int]
+  var weight: WeightSpec
+  var agg: Aggregation
+  var threads: Int
+  /// The output buffer (elements of the dtype) and its length, for `agg = none`.
+  var out: (UnsafeMutableRawPointer, Int)?
+
+  /// Not inlined into the generic public functions: compiled on its own, every kernel call below
+  /// has concrete types and is specialized (inlined into an unspecialized generic caller, the
+  /// kernels were left generic, with protocol-witness calls per vector: 20× slower).
+  @inline(never)
+  func run() throws(LossError) -> Double? {
+    switch (dtype, y) {
+    case (.float32, .array(let values)):
+      return try evaluate(
+        FloatOperand(base: yhat.assumingMemoryBound(to: Float.self)),
+        FloatOperand(base: values.assumingMemoryBound(to: Float.self)))
+    case (.float32, .scalar(let v)):
+      return try evaluate(FloatOperand(base: yhat.assumingMemoryBound(to: Float.self)), ConstantOperand(value: v))
+    case (.float64, .array(let values)):
+      return try evaluate(
+        DoubleOperand(base: yhat.assumingMemoryBound(to: Double.self)),
+        DoubleOperand(base: values.assumingMemoryBound(to: Double.self)))
+    case (.float64, .scalar(let v)):
+      return try evaluate(DoubleOperand(base: yhat.assumingMemoryBound(to: Double.self)), ConstantOperand(value: v))
     }
   }
 
-  private func evaluate<P: Operand, Y: Operand>(
-    _ p: P, _ y: Y, threads: Int, out: UnsafeMutableBufferPointer<T>?
+  private func elementwise<E: ElementwiseTerm, P: Operand, Y: Operand>(
+    _ term: E, _ p: P, _ y: Y
   ) throws(LossError) -> Double? {
-    let compensated = T._lossFastDType == .float64
-    let n = yhat.count
-    func elementwise<E: ElementwiseTerm>(_ term: E) throws(LossError) -> Double? {
-      switch agg {
-      case .mean, .sum:
-        return try ElementwiseKernel.reduce(
-          term, p, y, count: n, mean: agg == .mean, compensated: compensated, threads: threads)
-      case .none:
-        guard let out, out.count == n else {
-          throw .argumentError("agg = none writes \(n) values: pass an output buffer of that length")
-        }
-        let base = UnsafeMutableRawPointer(
-          out.baseAddress ?? UnsafeMutablePointer(mutating: emptyBase.assumingMemoryBound(to: T.self)))
-        if compensated {
-          try ElementwiseKernel.map(
-            term, p, y, count: n, into: DoubleOutput(base: base.assumingMemoryBound(to: Double.self)),
-            compensated: true, threads: threads)
-        } else {
-          try ElementwiseKernel.map(
-            term, p, y, count: n, into: FloatOutput(base: base.assumingMemoryBound(to: Float.self)),
-            compensated: false, threads: threads)
-        }
-        return nil
+    let compensated = dtype == .float64
+    switch agg {
+    case .mean, .sum:
+      return try ElementwiseKernel.reduce(
+        term, p, y, count: count, mean: agg == .mean, compensated: compensated, threads: threads)
+    case .none:
+      guard let (base, length) = out, length == count else {
+        throw .argumentError("agg = none writes \(count) values: pass an output buffer of that length")
       }
+      if compensated {
+        try ElementwiseKernel.map(
+          term, p, y, count: count, into: DoubleOutput(base: base.assumingMemoryBound(to: Double.self)),
+          compensated: true, threads: threads)
+      } else {
+        try ElementwiseKernel.map(
+          term, p, y, count: count, into: FloatOutput(base: base.assumingMemoryBound(to: Float.self)),
+          compensated: false, threads: threads)
+      }
+      return nil
     }
-    func classLoss(_ kind: ClassKernel.Kind, eps: Double) throws(LossError) -> Double? {
-      let weightSpec: WeightSpec
-      switch weight {
-      case nil: weightSpec = .none
-      case .scalar(let w)?: weightSpec = .scalar(widen(w))
-      case .array(let values, let wshape)?:
-        weightSpec = .array(shape: wshape, value: { i in widen(values[i]) })
+  }
+
+  private func classLoss<P: Operand, Y: Operand>(
+    _ kind: ClassKernel.Kind, eps: Double, _ p: P, _ y: Y
+  ) throws(LossError) -> Double? {
+    let result = try ClassKernel.evaluate(
+      kind, p, y, shape: shape ?? [count], dims: dims, weight: weight, eps: eps, agg: agg,
+      compensated: dtype == .float64, threads: threads)
+    switch result {
+    case .scalar(let v): return v
+    case .array(let values):
+      guard let (base, length) = out, length == values.count else {
+        throw .argumentError(
+          "agg = none writes \(values.count) values (LossFast.outputCount(shape:dims:)): pass an output buffer of that length"
+        )
       }
-      let result = try ClassKernel.evaluate(
-        kind, p, y, shape: shape ?? [n], dims: dims, weight: weightSpec, eps: eps, agg: agg,
-        compensated: compensated, threads: threads)
-      switch result {
-      case .scalar(let v): return v
-      case .array(let values):
-        guard let out, out.count == values.count else {
-          throw .argumentError(
-            "agg = none writes \(values.count) values (LossFast.outputCount(shape:dims:)): pass an output buffer of that length"
-          )
-        }
-        for (i, v) in values.enumerated() { out[i] = narrow(v) }
-        return nil
+      if dtype == .float32 {
+        let target = base.assumingMemoryBound(to: Float.self)
+        for (i, v) in values.enumerated() { target[i] = Float(v) }
+      } else {
+        let target = base.assumingMemoryBound(to: Double.self)
+        for (i, v) in values.enumerated() { target[i] = v }
       }
+      return nil
     }
+  }
+
+  private func evaluate<P: Operand, Y: Operand>(_ p: P, _ y: Y) throws(LossError) -> Double? {
+    let compensated = dtype == .float64
     switch loss {
-    case .mae: return try elementwise(MAETerm())
-    case .mse: return try elementwise(MSETerm())
-    case .msle(let eps): return try elementwise(MSLETerm(eps: eps))
-    case .huberLoss(let delta): return try elementwise(HuberTerm(delta: delta))
-    case .binarycrossentropy(let eps): return try elementwise(BinaryCrossentropyTerm(eps: eps))
-    case .logitbinarycrossentropy: return try elementwise(LogitBinaryCrossentropyTerm())
-    case .poissonLoss: return try elementwise(PoissonTerm())
-    case .hinge: return try elementwise(HingeTerm())
-    case .squaredHinge: return try elementwise(SquaredHingeTerm())
-    case .crossentropy(let eps): return try classLoss(.crossentropy, eps: eps)
-    case .logitcrossentropy: return try classLoss(.logitcrossentropy, eps: 0)
-    case .kldivergence(let eps): return try classLoss(.kldivergence, eps: eps)
+    case .mae: return try elementwise(MAETerm(), p, y)
+    case .mse: return try elementwise(MSETerm(), p, y)
+    case .msle(let eps): return try elementwise(MSLETerm(eps: eps), p, y)
+    case .huberLoss(let delta): return try elementwise(HuberTerm(delta: delta), p, y)
+    case .binarycrossentropy(let eps): return try elementwise(BinaryCrossentropyTerm(eps: eps), p, y)
+    case .logitbinarycrossentropy: return try elementwise(LogitBinaryCrossentropyTerm(), p, y)
+    case .poissonLoss: return try elementwise(PoissonTerm(), p, y)
+    case .hinge: return try elementwise(HingeTerm(), p, y)
+    case .squaredHinge: return try elementwise(SquaredHingeTerm(), p, y)
+    case .crossentropy(let eps): return try classLoss(.crossentropy, eps: eps, p, y)
+    case .logitcrossentropy: return try classLoss(.logitcrossentropy, eps: 0, p, y)
+    case .kldivergence(let eps): return try classLoss(.kldivergence, eps: eps, p, y)
     case .diceCoeffLoss(let smooth):
-      return OverlapKernel.evaluate(.dice(smooth: smooth), p, y, count: n, compensated: compensated, threads: threads)
+      return OverlapKernel.evaluate(
+        .dice(smooth: smooth), p, y, count: count, compensated: compensated, threads: threads)
     case .tverskyLoss(let beta):
-      return OverlapKernel.evaluate(.tversky(beta: beta), p, y, count: n, compensated: compensated, threads: threads)
+      return OverlapKernel.evaluate(
+        .tversky(beta: beta), p, y, count: count, compensated: compensated, threads: threads)
     }
   }
 }

@@ -178,11 +178,12 @@ struct MSLETerm: ElementwiseTerm {
     } else {
       // Float32 data: the sums and the quotient in Double err by 2⁻⁵³, far below a Float ulp
       // of the result except near a perfect fit, where log1p of the difference takes over.
+      // log1p(t) with t = (ŷ − y)/(y + ϵ) everywhere: its rounding error (2⁻⁵³ relative)
+      // moves the result by at most 2⁻⁵³ absolutely, and relatively near a perfect fit.
       a = p + eps
       b = y + eps
-      let t = (p - y) / b
-      near = (VectorMath.abs(t) .<= 0.25)
-      l = VectorMath.log(a / b).replacing(with: VectorMath.log1p(t), where: near)
+      l = VectorMath.log1p((p - y) / b)
+      near = SIMDMask(repeating: true)
     }
     let ratio = a / b
     let magnitude = VectorMath.abs(ratio)

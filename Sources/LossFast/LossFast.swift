@@ -80,20 +80,27 @@ extension LossFast {
     return a.withUnsafeBufferPointer { p in
       b.withUnsafeBufferPointer { q in
         guard let pa = p.baseAddress, let qb = q.baseAddress else { return 0 }
-        let total: DoubleDouble
-        if T._lossFastDType == .float32 {
-          total = ElementwiseKernel.sum(
-            StreamingTerm(), FloatOperand(base: UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self)),
-            FloatOperand(base: UnsafeRawPointer(qb).assumingMemoryBound(to: Float.self)), count: n, threads: threads,
-            PlainAccumulator.self)
-        } else {
-          total = ElementwiseKernel.sum(
-            StreamingTerm(), DoubleOperand(base: UnsafeRawPointer(pa).assumingMemoryBound(to: Double.self)),
-            DoubleOperand(base: UnsafeRawPointer(qb).assumingMemoryBound(to: Double.self)), count: n, threads: threads,
-            PlainAccumulator.self)
-        }
-        return narrow(total.value)
+        return narrow(
+          streamingSum(UnsafeRawPointer(pa), UnsafeRawPointer(qb), count: n, dtype: T._lossFastDType, threads: threads))
       }
     }
+  }
+
+  /// The element type erased (see `ErasedCall.run`).
+  @inline(never)
+  static func streamingSum(
+    _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count n: Int, dtype: DType, threads: Int
+  ) -> Double {
+    let total: DoubleDouble
+    if dtype == .float32 {
+      total = ElementwiseKernel.sum(
+        StreamingTerm(), FloatOperand(base: a.assumingMemoryBound(to: Float.self)),
+        FloatOperand(base: b.assumingMemoryBound(to: Float.self)), count: n, threads: threads, PlainAccumulator.self)
+    } else {
+      total = ElementwiseKernel.sum(
+        StreamingTerm(), DoubleOperand(base: a.assumingMemoryBound(to: Double.self)),
+        DoubleOperand(base: b.assumingMemoryBound(to: Double.self)), count: n, threads: threads, PlainAccumulator.self)
+    }
+    return total.value
   }
 }

@@ -83,6 +83,18 @@ package enum VectorMath {
   /// Scalar equivalent: `Foundation.log(x) + c`, with Julia's special values: `x < 0` → NaN (the
   /// losses turn that into a DomainError), `x == ±0` → −∞, `+∞` → +∞, NaN → NaN.
   @inline(__always) package static func log(_ x: Lanes, plus c: Lanes = .zero) -> Lanes {
+    // The common case, every lane a positive normal number, without selects (Swift's SIMD masks
+    // cost a shuffle sequence per select before AVX-512); anything else takes `logSpecial`.
+    guard all((x .>= 0x1p-1022) .& (x .< .infinity)) else { return logSpecial(x, plus: c) }
+    let ix = bits(x) &+ reductionOffset
+    let k = exponentField(ix) - 1023
+    let m = lanes((ix & significandMask) &+ sqrtHalfBits)
+    return logCore(f: m - 1, k: k, c: c)
+  }
+
+  /// `log` for vectors with a subnormal, zero, negative, infinite or NaN lane.
+  @inline(never)
+  static func logSpecial(_ x: Lanes, plus c: Lanes) -> Lanes {
     let subnormal = (x .< 0x1p-1022) .& (x .> 0)
     let scaled = x.replacing(with: x * 0x1p54, where: subnormal)
     let ix = bits(scaled) &+ reductionOffset
@@ -90,40 +102,38 @@ package enum VectorMath {
     k = k.replacing(with: k - 54, where: subnormal)
     let m = lanes((ix & significandMask) &+ sqrtHalfBits)
     var r = logCore(f: m - 1, k: k, c: c)
-    let special = (x .<= 0) .| (x .== .infinity) .| (x .!= x)
-    if any(special) {
-      r = r.replacing(with: -.infinity, where: x .== 0)
-      r = r.replacing(with: .nan, where: x .< 0)
-      r = r.replacing(with: x, where: (x .== .infinity) .| (x .!= x))
-    }
+    r = r.replacing(with: -.infinity, where: x .== 0)
+    r = r.replacing(with: .nan, where: x .< 0)
+    r = r.replacing(with: x, where: (x .== .infinity) .| (x .!= x))
     return r
   }
 
-  /// `log(1 + x)`, lanewise, accurate for tiny `x` (fdlibm's `log1p`: `f = x` directly when
-  /// `1 + x` is within `[√2/2, √2)`, else `u = 1 + x` with the correction
-  /// `c = (1 + x − u)/u` recovered exactly).
+  /// `log(1 + x)`, lanewise, accurate for tiny `x`: with `u = fl(1 + x)`, the rounding error
+  /// `1 + x − u = x − (u − 1)` is exact (`u − 1` is exact for `u < 2⁵³`, and the difference is
+  /// exact by Sterbenz's lemma; for larger `u` it is 0), and `log(1 + x) = log(u) + c` with
+  /// `c = (x − (u − 1))/u` to first order (fdlibm's correction, without its branches).
   ///
   /// Scalar equivalent: `Foundation.log1p(x) + d`; `x < −1` → NaN, `−1` → −∞, `+∞` → +∞.
   /// `d` is a small correction folded in before the last roundings: pass `dx/(1 + x)` to get
   /// `log1p(x + dx)` when the argument is the unevaluated sum `x + dx`.
   @inline(__always) package static func log1p(_ x: Lanes, plus d: Lanes = .zero) -> Lanes {
+    guard all((x .> -1) .& (x .< .infinity)) else { return log1pSpecial(x, plus: d) }
     let u = 1 + x
+    let c = (x - (u - 1)) / u
     let iu = bits(u) &+ reductionOffset
-    var k = exponentField(iu) - 1023
-    var c = (x - (u - 1)).replacing(with: 1 - (u - x), where: k .>= 2)
-    c = (c / u).replacing(with: 0, where: k .>= 54)
-    var f = lanes((iu & significandMask) &+ sqrtHalfBits) - 1
-    let near = (x .< 0.41421356237309503) .& (x .> -0.2928932188134524)
-    f = f.replacing(with: x, where: near)
-    c = c.replacing(with: 0, where: near)
-    k = k.replacing(with: 0, where: near)
-    var r = logCore(f: f, k: k, c: c + d)
-    let special = (x .<= -1) .| (x .== .infinity) .| (x .!= x)
-    if any(special) {
-      r = r.replacing(with: -.infinity, where: x .== -1)
-      r = r.replacing(with: .nan, where: x .< -1)
-      r = r.replacing(with: x, where: (x .== .infinity) .| (x .!= x))
-    }
+    let k = exponentField(iu) - 1023
+    let f = lanes((iu & significandMask) &+ sqrtHalfBits) - 1
+    return logCore(f: f, k: k, c: c + d)
+  }
+
+  /// `log1p` for vectors with a lane at or below −1, infinite or NaN.
+  @inline(never)
+  static func log1pSpecial(_ x: Lanes, plus d: Lanes) -> Lanes {
+    let safe = x.replacing(with: 0, where: .!((x .> -1) .& (x .< .infinity)))
+    var r = log1p(safe, plus: d)
+    r = r.replacing(with: -.infinity, where: x .== -1)
+    r = r.replacing(with: .nan, where: x .< -1)
+    r = r.replacing(with: x, where: (x .== .infinity) .| (x .!= x))
     return r
   }
 
@@ -151,6 +161,7 @@ package enum VectorMath {
   ///
   /// Scalar equivalent: `Foundation.exp(x)`: NaN → NaN, −∞ → 0, +∞ → +∞.
   @inline(__always) package static func exp(_ x: Lanes) -> Lanes {
+    guard all(x .== x) else { return expSpecial(x) }
     // Beyond [−746, 710] the result is 0 or +∞ anyway; clamping keeps k in range.
     let xc = x.clamped(lowerBound: Lanes(repeating: -746), upperBound: Lanes(repeating: 710))
     let k = (xc * invLn2 + shifter) - shifter
@@ -172,8 +183,13 @@ package enum VectorMath {
     // the second rounds once (to a subnormal, or to +∞).
     let k1 = (k * 0.5 + shifter) - shifter
     let k2 = k - k1
-    let result = (p * powerOfTwo(k1)) * powerOfTwo(k2)
-    return result.replacing(with: x, where: x .!= x)
+    return (p * powerOfTwo(k1)) * powerOfTwo(k2)
+  }
+
+  /// `exp` for vectors with a NaN lane.
+  @inline(never)
+  static func expSpecial(_ x: Lanes) -> Lanes {
+    exp(x.replacing(with: 0, where: x .!= x)).replacing(with: x, where: x .!= x)
   }
 }
 
