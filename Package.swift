@@ -41,6 +41,11 @@ let package = Package(
     ),
     .target(name: "LossReports", swiftSettings: strict),
     .target(
+      name: "LossConformance",
+      dependencies: ["LossCore", "LossReports", .product(name: "BigInt", package: "BigInt")],
+      swiftSettings: strict
+    ),
+    .target(
       name: "LossStability",
       dependencies: [
         "LossCore", "LossSpec", "LossReports",
@@ -51,7 +56,7 @@ let package = Package(
     .target(
       name: "LossCheckCLI",
       dependencies: [
-        "LossCore", "LossFast", "LossSpec", "LossReports", "LossStability",
+        "LossCore", "LossFast", "LossSpec", "LossReports", "LossStability", "LossConformance",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -63,6 +68,8 @@ let package = Package(
     .testTarget(
       name: "LossSpecTests", dependencies: ["LossSpec", "LossCore", "CGSL"], swiftSettings: strict),
     .testTarget(name: "LossReportsTests", dependencies: ["LossReports"], swiftSettings: strict),
+    .testTarget(
+      name: "LossConformanceTests", dependencies: ["LossConformance", "LossCore", "LossSpec"], swiftSettings: strict),
     .testTarget(
       name: "LossStabilityTests", dependencies: ["LossStability", "LossReports", "LossCore", "LossSpec"],
       swiftSettings: strict),

@@ -26,7 +26,7 @@ public struct LossCheck: AsyncParsableCommand {
       error.
       """,
     version: "1.0.0",
-    subcommands: [Verify.self, Eval.self, Serve.self, Stability.self, Bench.self],
+    subcommands: [Verify.self, Eval.self, Serve.self, Stability.self, Bench.self, Conform.self, Vectors.self],
     defaultSubcommand: Verify.self
   )
 

@@ -1,0 +1,103 @@
+import LossCore
+
+/// The result of one case of a conformance run.
+public struct CaseResult: Sendable, Hashable, Codable {
+  /// What happened to the case.
+  public enum Status: String, Sendable, Hashable, Codable {
+    /// The adapter answered and the answer was graded (see ``verdict``).
+    case graded
+    /// The adapter answered `unsupported`, or its hello does not list the loss or dtype.
+    case unsupported
+    /// The adapter failed on this case: see ``fault``.
+    case fault
+  }
+
+  public var id: String
+  public var loss: String
+  public var dtype: String
+  public var regime: Regime
+  public var tags: [String]
+  /// The number of terms reduced into the value (the `n` of the tier bounds).
+  public var terms: Int
+  public var status: Status
+  public var verdict: Verdict?
+  public var fault: FaultKind?
+  /// The unsupported reason, or the fault's message.
+  public var detail: String
+  /// What the case expects, briefly ("≈ 2.2959768 (float32 2.2959769)", "DomainError").
+  public var expected: String
+  /// What the adapter answered, briefly (at most a few hundred characters).
+  public var answer: String
+  /// Seconds from sending the request to the answer.
+  public var seconds: Double
+
+  public init(
+    id: String, loss: String, dtype: String, regime: Regime, tags: [String], terms: Int, status: Status,
+    verdict: Verdict? = nil, fault: FaultKind? = nil, detail: String = "", expected: String = "", answer: String = "",
+    seconds: Double = 0
+  ) {
+    self.id = id
+    self.loss = loss
+    self.dtype = dtype
+    self.regime = regime
+    self.tags = tags
+    self.terms = terms
+    self.status = status
+    self.verdict = verdict
+    self.fault = fault
+    self.detail = detail
+    self.expected = expected
+    self.answer = answer
+    self.seconds = seconds
+  }
+
+  /// The tier of a graded case.
+  public var tier: Tier? { status == .graded ? verdict?.tier : nil }
+}
+
+/// How an adapter failed on a case (each a clear per-case error; the run goes on).
+public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable {
+  /// No answer within the per-case timeout; the adapter was killed and restarted.
+  case timeout
+  /// The adapter exited (or closed its output) before answering; it was restarted.
+  case crashed
+  /// The answer line is not a JSON object.
+  case garbage
+  /// The answer carries another request's id (or an id that was never sent).
+  case wrongID
+  /// The answer is JSON but not a valid response: a missing or malformed field.
+  case malformed
+  /// The answer line is longer than the limit.
+  case oversized
+  /// The case was not run: the adapter could not be restarted, or failed too often.
+  case notRun
+}
+
+extension CaseResult {
+  /// A brief description of a golden case's expectation.
+  static func describe(_ expectation: Expectation, dtype: DType) -> String {
+    switch expectation.outcome {
+    case .error(let kind): return kind.rawValue
+    case .array(let shape): return "an array of shape \(shape)"
+    case .scalar:
+      let exact = expectation.exact[0]
+      let rounded = Grader.spell(expectation.rounded(dtype)[0], dtype)
+      if exact == "NaN" || exact.hasSuffix("Infinity") { return exact }
+      return "\(rounded) (exact \(abbreviate(exact, 24)))"
+    }
+  }
+
+  /// A brief description of an answer.
+  static func describe(_ outcome: LossOutcome, dtype: DType) -> String {
+    switch outcome {
+    case .value(let value): return abbreviate(Grader.describe(value, dtype), 300)
+    case .error(let error): return abbreviate("\(error.kind.rawValue): \(error.message)", 300)
+    case .unsupported(let reason): return abbreviate("unsupported: \(reason)", 300)
+    }
+  }
+}
+
+/// `text`, cut to at most `limit` characters with an ellipsis.
+func abbreviate(_ text: String, _ limit: Int) -> String {
+  text.count <= limit ? text : String(text.prefix(limit)) + "…"
+}
