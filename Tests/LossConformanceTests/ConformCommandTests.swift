@@ -1,0 +1,120 @@
+import Foundation
+import LossCore
+import Testing
+
+@testable import LossConformance
+
+/// Runs the `losscheck` executable (a `losscheck conform` as a CI job would) with a timeout.
+func runExecutable(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> (
+  status: Int32, output: String, error: String
+) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: try #require(Fixtures.losscheck))
+  process.arguments = arguments
+  process.currentDirectoryURL = Fixtures.root
+  let stdout = Pipe()
+  let stderr = Pipe()
+  process.standardOutput = stdout
+  process.standardError = stderr
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let pid = process.processIdentifier
+  let watchdog = Task {
+    try await Task.sleep(for: timeout)
+    kill(pid, SIGKILL)
+  }
+  async let output = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
+  async let error = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+  let (outputData, errorData) = await (output, error)
+  process.waitUntilExit()
+  watchdog.cancel()
+  return (
+    process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self)
+  )
+}
+
+@Suite(
+  "losscheck conform: the command",
+  .enabled(if: Fixtures.losscheck != nil, "the losscheck executable is not built"),
+  .enabled(if: !Fixtures.vectors.isEmpty, "Conformance/vectors is missing"),
+  .timeLimit(.minutes(3)))
+struct ConformCommandTests {
+  func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("conform-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  @Test("shards of `serve --impl spec` pass; their JSON reports merge into one JUnit and HTML report")
+  func shardsAndMerge() async throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var reports: [String] = []
+    for shard in 1...2 {
+      let json = directory.appendingPathComponent("shard\(shard).json").path
+      let run = try await runExecutable([
+        "conform", "--adapter", "losscheck serve --impl spec", "--loss", "mae", "--loss", "hinge", "--shard",
+        "\(shard)/2", "--require", "correctlyRounded", "--json", json, "--quiet",
+      ])
+      #expect(run.status == 0, "\(run.output) \(run.error)")
+      #expect(run.output.hasPrefix("PASS"))
+      reports.append(json)
+    }
+    let junit = directory.appendingPathComponent("merged.xml").path
+    let html = directory.appendingPathComponent("merged.html").path
+    let merged = try await runExecutable(["conform", "--merge"] + reports + ["--junit", junit, "--html", html])
+    #expect(merged.status == 0, "\(merged.output) \(merged.error)")
+    #expect(merged.output.contains("merged shards 1/2, 2/2"))
+    let expected = Fixtures.vectors.filter { $0.loss == .mae || $0.loss == .hinge }.count
+    let xmlText = try String(contentsOfFile: junit, encoding: .utf8)
+    #expect(xmlText.contains("tests=\"\(expected)\" failures=\"0\" errors=\"0\""))
+    #expect(try String(contentsOfFile: html, encoding: .utf8).contains("PASS"))
+  }
+
+  @Test("exit status 1 for a gate failure, with the failing cases on standard output")
+  func gateFailure() async throws {
+    let run = try await runExecutable([
+      "conform", "--adapter", Fixtures.python("testing/buggy_adapter.py", "--bug huber-erratum"), "--loss",
+      "huber_loss", "--dtype", "float64",
+    ])
+    #expect(run.status == 1)
+    #expect(run.output.contains("FAILED (below acceptable, gated)"))
+    #expect(run.output.contains("FAIL:"))
+  }
+
+  @Test("exit status 2 for an adapter that cannot start, with its stderr")
+  func startFailure() async throws {
+    let run = try await runExecutable([
+      "conform", "--adapter", Fixtures.python("testing/fault_adapter.py", "--mode exit-at-start"), "--loss", "mse",
+    ])
+    #expect(run.status == 2)
+    #expect(run.error.contains("before writing its hello line"))
+    #expect(run.error.contains("failing on purpose"))
+  }
+
+  @Test("exit status 2 for a usage error")
+  func usage() async throws {
+    let run = try await runExecutable(["conform", "--shard", "3/2", "--adapter", "true"])
+    #expect(run.status == 2)
+    #expect(run.error.contains("--shard"))
+  }
+
+  @Test("a known-divergence manifest turns a failure into a pass, and reports its stale entries")
+  func manifest() async throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let manifest = directory.appendingPathComponent("known.json")
+    try #"""
+    {"schema": "losscheck-divergences/1", "divergences": [
+      {"loss": "huber_loss", "reason": "the seed page's erratum, on purpose", "link": "https://fluxml.ai/Flux.jl/stable/"},
+      {"loss": "mse", "reason": "never divergent", "link": "https://fluxml.ai/Flux.jl/stable/"}]}
+    """#.write(to: manifest, atomically: true, encoding: .utf8)
+    let run = try await runExecutable([
+      "conform", "--adapter", Fixtures.python("testing/buggy_adapter.py", "--bug huber-erratum"), "--loss",
+      "huber_loss", "--dtype", "float64", "--divergences", manifest.path,
+    ])
+    #expect(run.status == 0, "\(run.output)")
+    #expect(run.output.contains("known divergences"))
+    #expect(run.output.contains("warning: stale divergence entries"))
+  }
+}
