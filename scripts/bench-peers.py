@@ -174,6 +174,11 @@ def main():
     parser.add_argument("--repetitions", type=int, default=15)
     parser.add_argument("--peers", default="numpy,jax,torch,torch.compile")
     parser.add_argument("--losses", default="")
+    parser.add_argument(
+        "--compile-cases",
+        default="float32:100000,float32:10000000",
+        help="dtype:n pairs for torch.compile (each loss compiles once per case: tens of seconds)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     dtypes = args.dtypes.split(",")
@@ -210,6 +215,8 @@ def main():
             yhat, y = inputs(n, dtype, np)
             for peer in peers:
                 if not available.get(peer):
+                    continue
+                if peer == "torch.compile" and f"{dtype}:{n}" not in args.compile_cases.split(","):
                     continue
                 try:
                     if peer == "numpy":

@@ -75,7 +75,7 @@ struct KLTerm: ElementwiseTerm {
     let ratio = y / q
     let t = (y - q) / q
     let near = VectorMath.abs(t) .<= 0.25
-    var l = VectorMath.log(ratio).replacing(with: VectorMath.log1p(t), where: near)
+    var l = either(near, VectorMath.log1p(t), VectorMath.log(ratio))
     let magnitude = VectorMath.abs(ratio)
     let outOfRange = .!near .& ((magnitude .< 0x1p-1022) .| (magnitude .== .infinity))
     if any(outOfRange) {

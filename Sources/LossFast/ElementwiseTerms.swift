@@ -80,6 +80,16 @@ extension ElementwiseTerm {
   (e / s).replacing(with: 0, where: e .== 0)
 }
 
+/// `near ? whenNear : otherwise` lanewise, evaluating only the side some lane needs (the
+/// arguments are autoclosures: data near a perfect fit, or far from it, pays for one kernel).
+@inline(__always) func either(
+  _ near: SIMDMask<SIMD4<Int64>>, _ whenNear: @autoclosure () -> Lanes, _ otherwise: @autoclosure () -> Lanes
+) -> Lanes {
+  if all(near) { return whenNear() }
+  if !any(near) { return otherwise() }
+  return otherwise().replacing(with: whenNear(), where: near)
+}
+
 // MARK: The nine elementwise losses
 
 /// `mae`: `|ŷ − y|`.
@@ -171,19 +181,22 @@ struct MSLETerm: ElementwiseTerm {
       let (pr, er) = twoProduct(r, bh)
       let c = (((ah - pr) - er) + al) / ah - bl / bh
       near = (VectorMath.abs(q) .<= 0.5)
-      l = VectorMath.log(r, plus: logCorrection(ah, ah * c)).replacing(
-        with: VectorMath.log1p(q, plus: logCorrection(1 + q, dq)), where: near)
+      l = either(
+        near, VectorMath.log1p(q, plus: logCorrection(1 + q, dq)), VectorMath.log(r, plus: logCorrection(ah, ah * c)))
       a = ah
       b = bh
     } else {
       // Float32 data: the sums and the quotient in Double err by 2⁻⁵³, far below a Float ulp
       // of the result except near a perfect fit, where log1p of the difference takes over.
-      // log1p(t) with t = (ŷ − y)/(y + ϵ) everywhere: its rounding error (2⁻⁵³ relative)
-      // moves the result by at most 2⁻⁵³ absolutely, and relatively near a perfect fit.
+      // Float32 data: the sums and the quotient in Double err by 2⁻⁵³, far below a Float ulp
+      // of the result except near a perfect fit, where log1p of the difference takes over
+      // (ŷ − y of two nearby Floats is exact in Double). Not log1p everywhere: far from 1 the
+      // difference ŷ − y may round, and 1 + t then loses the relative accuracy of a small ratio.
       a = p + eps
       b = y + eps
-      l = VectorMath.log1p((p - y) / b)
-      near = SIMDMask(repeating: true)
+      let t = (p - y) / b
+      near = (VectorMath.abs(t) .<= 0.25)
+      l = either(near, VectorMath.log1p(t), VectorMath.log(a / b))
     }
     let ratio = a / b
     let magnitude = VectorMath.abs(ratio)

@@ -29,6 +29,7 @@ enum Adversarial {
       ("saturated logits", [100, -100, 40, -40, 1e4, -1e4], [1, 0, 0, 1, 1, 0]),
       ("eps-dominated probabilities", [0, 1, 1e-30, 1 - 1e-8, justBelow, 1e-45], [1, 0, 1, 0, 1, 0]),
       ("mixed magnitudes", [1e-20, 1e20, -3, 0.1], [1e20, -1e-20, 3, 0.1]),
+      ("tiny predictions against unit targets", [1e-10, 3e-12, 1e-30, 0.5], [0.5, 1, 2, 1e-10]),
       ("NaN", [0.5, .nan, 0.2], [1, 0, 0]),
       ("NaN target", [0.5, 0.3], [.nan, 0]),
       ("+Inf", [.infinity, 0.5], [1, 0]),

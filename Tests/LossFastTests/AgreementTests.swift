@@ -149,10 +149,13 @@ func checkAgreement(
     }
     let grade = Grade(result: r, spec: spec, index: i)
     grades.append(grade)
-    let key = "\(request.loss.rawValue) \(request.dtype.rawValue)"
-    worst.record(key, grade, "r=\(r) v=\(v) n=\(request.yhat.count) \(request.params.agg.map { "\($0)" } ?? "")")
     let n = Double(Swift.max(2, request.yhat.count))
     let condition = spec.errorScale[i] / Swift.abs(v)
+    // Tables: well-conditioned cases (S ≤ 4|v| for Float64, S ≤ 2²⁰|v| for Float32) apart.
+    let wellConditioned =
+      request.dtype == .float64 ? condition <= 4 * (1 + 0x1p-20) : !(condition > Float32Bound.maximumCondition)
+    let key = "\(request.loss.rawValue) \(request.dtype.rawValue)\(wellConditioned ? "" : " ill-cond.")"
+    worst.record(key, grade, "r=\(r) v=\(v) n=\(request.yhat.count) \(request.params.agg.map { "\($0)" } ?? "")")
     switch request.dtype {
     case .float32:
       if Swift.abs(v) >= Double(Float.leastNormalMagnitude) && !(condition > Float32Bound.maximumCondition) {

@@ -106,7 +106,7 @@ struct WorstCases {
     for key in rows.keys.sorted() {
       let r = rows[key]!
       print(
-        "  \(key.padding(toLength: 34, withPad: " ", startingAt: 0)) ulps \(format(r.ulps))  scaled \(format(r.scaled))  worst: \(r.what)"
+        "  \(key.padding(toLength: 44, withPad: " ", startingAt: 0)) ulps \(format(r.ulps))  scaled \(format(r.scaled))  worst: \(r.what)"
       )
     }
   }
