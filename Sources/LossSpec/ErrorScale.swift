@@ -70,7 +70,10 @@ public enum ErrorScale {
     case .crossentropy, .kldivergence:
       for i in 0..<n {
         perElement[i] = weightAt(i) * xlogyScale(y[i], yhat[i] + eps)
-        if request.loss == .kldivergence { perElement[i] += 3 * abs(y[i] * Foundation.log(abs(y[i]))) + abs(y[i]) }
+        // xlogx(0) = 0 exactly: a zero target adds nothing (0·log 0 would make the scale NaN).
+        if request.loss == .kldivergence && y[i] != 0 {
+          perElement[i] += 3 * abs(y[i] * Foundation.log(abs(y[i]))) + abs(y[i])
+        }
       }
     case .logitcrossentropy:
       let reduction = Reduction(request.yhat.shape, dims: params.dims)

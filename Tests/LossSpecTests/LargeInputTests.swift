@@ -43,3 +43,12 @@ import Testing
     }
   }
 }
+
+/// The error scale is finite for finite inputs, including zero targets (xlogx(0) = 0).
+@Suite struct ErrorScaleTests {
+  @Test func kldivergenceWithZeroTargetsHasAFiniteScale() throws {
+    let result = try spec(.kldivergence, [0.25, 0.75], [0, 1], shape: [2, 1])
+    #expect(result.errorScale[0].isFinite)
+    #expect(result.errorScale[0] > 0)
+  }
+}
