@@ -93,7 +93,7 @@ func register<T: LossFastFloat>(_: T.Type, _ dtype: String, sizes: [Int], losses
         "\(loss.rawValue) \(dtype) n=1e\(exponent)",
         configuration: .init(
           metrics: [.wallClock, .throughput, .mallocCountTotal],
-          timeUnits: n >= 10_000_000 ? .milliseconds : .microseconds,
+          timeUnits: n >= 10_000_000 ? .microseconds : .nanoseconds,
           warmupIterations: 3,
           scalingFactor: n <= 1_000 ? .kilo : .one,
           maxDuration: .seconds(2),
