@@ -68,7 +68,8 @@ extension ConformanceReport {
   }
 
   private func matrixSection(_ evaluation: GateEvaluation) -> HTML {
-    let headers = ["Loss", "dtype"] + Tier.allCases.map(\.rawValue) + ["known", "unsupported", "faults", "Worst case"]
+    let headers =
+      ["Loss", "dtype"] + Tier.allCases.map(\.rawValue) + ["known", "unsupported", "faults", "Worst gated case"]
     let header = HTML.element("tr", [:], headers.map { .element("th", ["scope": "col"], text: $0) })
     var rows: [HTML] = []
     for row in tallies(evaluation) {
@@ -103,8 +104,8 @@ extension ConformanceReport {
         .element("h2", text: "Tiers per loss and dtype"),
         .element(
           "p",
-          text: "Counts over every regime. Worst case: the case with the worst tier, ties broken by the largest "
-            + "scaled error; ulps = |r − v|/ulp(v), u·S = |r − v|/(u·S)."),
+          text: "Counts over every regime. Worst gated case: the gated case with the worst tier that no divergence "
+            + "entry lists, ties broken by the largest scaled error; ulps = |r − v|/ulp(v), u·S = |r − v|/(u·S)."),
         .element("table", [:], [.element("thead", [:], [header]), .element("tbody", [:], rows)]),
       ])
   }

@@ -247,12 +247,13 @@ public struct TierTally: Sendable, Hashable {
   public var known = 0
   public var unsupported = 0
   public var faults = 0
-  /// The graded case with the worst tier, ties broken by the largest scaled error.
+  /// The gated graded case with the worst tier that no divergence entry lists, ties broken by the
+  /// largest scaled error (ungated extreme cases are reported by the robustness score instead).
   public var worst: CaseResult?
 
   public var total: Int { tiers.values.reduce(0, +) + unsupported + faults }
 
-  mutating func add(_ result: CaseResult, isKnown: Bool) {
+  mutating func add(_ result: CaseResult, isKnown: Bool, gated: Bool) {
     switch result.status {
     case .unsupported: unsupported += 1
     case .fault: faults += 1
@@ -260,6 +261,7 @@ public struct TierTally: Sendable, Hashable {
       guard let verdict = result.verdict else { return }
       tiers[verdict.tier, default: 0] += 1
       if isKnown { known += 1 }
+      guard gated && !isKnown else { return }
       if let current = worst?.verdict {
         if verdict.tier > current.tier
           || (verdict.tier == current.tier && (verdict.scaled ?? 0) > (current.scaled ?? 0))
@@ -280,7 +282,7 @@ extension ConformanceReport {
     var table: [String: [String: TierTally]] = [:]
     for result in cases {
       table[result.loss, default: [:]][result.dtype, default: TierTally()].add(
-        result, isKnown: knownIDs.contains(result.id))
+        result, isKnown: knownIDs.contains(result.id), gated: result.regime != .extreme || options.gateExtreme)
     }
     let lossOrder = LossID.allCases.map(\.rawValue) + table.keys.filter { LossID(rawValue: $0) == nil }.sorted()
     var rows: [(String, String, TierTally)] = []
@@ -301,7 +303,7 @@ extension ConformanceReport {
     let columns = ["CR", "faith", "stable", "accept", "DIVERG", "known", "unsup", "fault"]
     out +=
       "loss".padded(24) + "dtype".padded(8) + columns.map { $0.leftPadded(7) }.joined()
-      + "  worst (tier, ulps, u·S, id)\n"
+      + "  worst gated case (tier, ulps, u·S, id)\n"
     for row in tallies(evaluation) {
       let t = row.tally
       let counts = [

@@ -94,14 +94,16 @@ public struct VectorSet: Sendable {
   public static func drift(stored: [GoldenCase], regenerated: [GoldenCase], limit: Int = 50) -> [String] {
     var findings: [String] = []
     func note(_ text: String) { findings.append(text) }
-    let storedIDs = stored.map(\.id)
-    let newIDs = regenerated.map(\.id)
-    if storedIDs != newIDs {
+    // Files are per loss (and read in name order), so the order is compared loss by loss.
+    for loss in LossID.allCases {
+      let storedIDs = stored.filter { $0.loss == loss }.map(\.id)
+      let newIDs = regenerated.filter { $0.loss == loss }.map(\.id)
+      guard storedIDs != newIDs else { continue }
       let storedSet = Set(storedIDs)
       let newSet = Set(newIDs)
       for id in storedIDs where !newSet.contains(id) { note("\(id): stored but no longer generated") }
       for id in newIDs where !storedSet.contains(id) { note("\(id): generated but not stored") }
-      if storedSet == newSet { note("the ids are the same but in another order") }
+      if storedSet == newSet { note("\(loss.rawValue): the ids are the same but in another order") }
     }
     let byID = Dictionary(regenerated.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     for old in stored {

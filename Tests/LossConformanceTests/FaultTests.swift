@@ -51,7 +51,8 @@ struct FaultTests {
   func hang() async throws {
     let (report, _, seconds) = try await run("hang", timeout: .seconds(2))
     expectOnlySecondFaults(report, .timeout, message: "no answer within")
-    #expect(seconds < 30, "the run took \(seconds) s")
+    // Six cases, one of which hangs for its 2 s timeout: far below a minute even on a loaded machine.
+    #expect(seconds < 60, "the run took \(seconds) s")
   }
 
   @Test("garbage: a line that is not JSON is a per-case error")
@@ -110,7 +111,7 @@ struct FaultTests {
       configuration: RunnerConfiguration(
         command: Fixtures.python("testing/fault_adapter.py", "--mode no-hello"), startupTimeout: .seconds(2)))
     await #expect(throws: AdapterStartError.self) { _ = try await runner.run(cases) }
-    #expect(started.duration(to: .now) < .seconds(20))
+    #expect(started.duration(to: .now) < .seconds(60))
   }
 
   @Test("an adapter that crashes on every case is given up after --max-restarts; nothing is lost")
