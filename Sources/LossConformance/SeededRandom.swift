@@ -37,10 +37,10 @@ struct SeededRandom: RandomNumberGenerator {
   mutating func chance(_ p: Double) -> Bool { unit() < p }
 
   /// A value of `dtype` in [lo, hi): half the time with three significant decimal digits (short,
-  /// readable lines), half the time with every bit random.
-  mutating func value(_ lo: Double, _ hi: Double, _ dtype: DType) -> Double {
+  /// readable lines), half the time with every bit random (always, without `shortDecimals`).
+  mutating func value(_ lo: Double, _ hi: Double, _ dtype: DType, shortDecimals: Bool = true) -> Double {
     let x = uniform(lo, hi)
-    if chance(0.5) {
+    if shortDecimals && chance(0.5) {
       return dtype.round(Double(String(format: "%.3g", x)) ?? x)
     }
     return dtype.round(x)
