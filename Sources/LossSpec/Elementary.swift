@@ -145,8 +145,8 @@ enum Elementary {
       return log1p(Ball(t.mid, precision: precision)).widened(
         by: t.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
     }
-    let approx = t.mid.approximation
-    guard approx >= -0.25 && approx <= 0.5 else {
+    // Exact bounds (an approximation rounding to ±0.25 or 1.5 made log and log1p call each other forever).
+    guard !(t.mid < Dyadic(-0.25)), !(Dyadic(0.5) < t.mid) else {
       return log(Ball(.one, precision: precision) + t)
     }
     if precision <= fastPrecisionLimit {
@@ -212,7 +212,7 @@ enum Elementary {
     }
     var k = x.mid.topExponent
     var f = x.scaled(by: -k)
-    if f.mid.approximation >= 1.5 {
+    if !(f.mid < Dyadic(1.5)) {
       k += 1
       f = f.scaled(by: -1)
     }

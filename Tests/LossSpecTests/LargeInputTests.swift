@@ -52,3 +52,11 @@ import Testing
     #expect(result.errorScale[0] > 0)
   }
 }
+
+/// Regression: a ratio whose approximation rounds to 1.5 made log and log1p recurse forever.
+@Suite struct LogReductionTests {
+  @Test func msleRatioNearOneAndAHalf() throws {
+    let value = try spec(.msle, [4.71], [3.14]).float64[0]
+    #expect(value.isFinite && value > 0)
+  }
+}
