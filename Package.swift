@@ -21,6 +21,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
     .systemLibrary(
@@ -53,10 +54,11 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    .target(name: "LossProperties", dependencies: ["LossCore", "LossSpec", "LossReports"], swiftSettings: strict),
     .target(
       name: "LossCheckCLI",
       dependencies: [
-        "LossCore", "LossFast", "LossSpec", "LossReports", "LossStability", "LossConformance",
+        "LossCore", "LossFast", "LossSpec", "LossReports", "LossProperties", "LossStability", "LossConformance",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -75,6 +77,14 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossCore", "LossReports"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "LossPropertiesTests",
+      dependencies: [
+        "LossProperties", "LossCore", "LossSpec", "LossReports", "LossFast",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
+      exclude: ["Corpus"],
       swiftSettings: strict),
   ]
 )

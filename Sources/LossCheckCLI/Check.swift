@@ -105,6 +105,7 @@ public enum CheckRegistry {
   public static let providers: [(family: String, make: Provider)] = [
     ("oracle", OracleChecks.checks(for:)),
     ("published", PublishedExampleChecks.checks(for:)),
+    ("properties", PropertyChecks.checks(for:)),
     ("errata", StabilityChecks.errata(for:)),
     ("stability", StabilityChecks.sweeps(for:)),
   ]

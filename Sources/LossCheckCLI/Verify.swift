@@ -39,6 +39,8 @@ extension LossCheck {
     @Flag(help: "Print nothing on standard output (the exit status and the report tell the result).")
     var quiet = false
 
+    @OptionGroup(title: "Properties") var properties: PropertyOptions
+
     func validate() throws {
       for (flag, path) in [("--oracle", oracle), ("--published", published)] {
         if let path, !FileManager.default.fileExists(atPath: path) {
@@ -56,7 +58,9 @@ extension LossCheck {
         publishedExamplesFile: .init(path: published ?? Self.defaultPublishedPath, isExplicit: published != nil),
         reportsDirectory: reports)
       let started = Date()
-      let checks = await CheckRegistry.checks(for: context)
+      let checks = await PropertyChecks.$options.withValue(properties.resolved) {
+        await CheckRegistry.checks(for: context)
+      }
       var rows: [VerificationReport.Row] = []
       for (index, check) in checks.enumerated() {
         if console.errorIsTerminal && !quiet {
@@ -120,6 +124,7 @@ extension LossCheck {
       if reports != "Reports" { words += ["--reports", reports] }
       if let oracle { words += ["--oracle", oracle] }
       if let published { words += ["--published", published] }
+      words += properties.reproductionArguments
       return words.map(Self.shellQuoted).joined(separator: " ")
     }
 
