@@ -86,7 +86,8 @@ extension Catalogue {
     statement:
       "logitbinarycrossentropy(x, y; agg) = binarycrossentropy(σ(x), y; agg, ϵ = 0) (SEMANTICS erratum 3: σ(x), not σ(log x))",
     tolerance: """
-      σ(x) and 1 − σ(x) = σ(−x) are computed in Double within a relative 2⁻⁵⁰; s = σ(x) rounded to the dtype errs \
+      σ(x) and 1 − σ(x) = σ(−x) are computed in Double within a relative 2⁻⁵⁰ plus 2⁻¹⁰⁷³ absolute \
+      (subnormal results); s = σ(x) rounded to the dtype errs \
       by e ≤ ½ulp_T(s) + 2⁻⁵⁰σ (Float64: the second term only). binarycrossentropy uses log s and log(1 − s) \
       exactly, so each element differs by at most |y|·δ/(1 − δ) + |1 − y|·δ′/(1 − δ′) with δ = e/σ(x), \
       δ′ = e/σ(−x); aggregated like the loss, plus ½ ulp for each result. Where δ or δ′ exceeds ¼ (s rounds to \
@@ -120,7 +121,10 @@ extension Catalogue {
         let e = Foundation.exp(-x[i].magnitude)
         let (sigma, complement) = x[i] >= 0 ? (1 / (1 + e), e / (1 + e)) : (e / (1 + e), 1 / (1 + e))
         s[i] = dtype.round(sigma)
-        let error = (dtype == .float32 ? FloatFacts.halfUlp(s[i], dtype) : 0) + rhoD * sigma * (1 + 0x1p-40)
+        // + 2⁻¹⁰⁷³ absolute: e^−|x| and the quotient may be subnormal Doubles (x < −708).
+        let error =
+          (dtype == .float32 ? FloatFacts.halfUlp(s[i], dtype) : 0) + rhoD * sigma * (1 + 0x1p-40)
+          + 2 * Double.leastNonzeroMagnitude
         let delta = error / (sigma * (1 - rhoD))
         let deltaC = error / (complement * (1 - rhoD))
         if s[i] == 0 || !(delta < 0.25) { y[i] = 0 }

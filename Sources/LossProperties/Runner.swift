@@ -8,6 +8,10 @@ import LossCore
 /// `SplitMix64.caseSeed(run: S, index: 0..<count)` (case 0 has seed `S` itself), after any
 /// replayed seeds; it stops at the first failing case and shrinks it.
 public enum PropertyRunner {
+  /// `LOSSCHECK_TRACE=1`: each case's law, seed and input go to standard error before it runs, so a case
+  /// that crashes or runs away can be replayed with `losscheck verify --law L --seed S --count 1`.
+  static let trace = ProcessInfo.processInfo.environment["LOSSCHECK_TRACE"] != nil
+
   /// Runs `law` on `subject`.
   ///
   /// - Parameters:
@@ -32,6 +36,7 @@ public enum PropertyRunner {
         for (offset, caseSeed) in batch.enumerated() {
           group.addTask {
             let input = law.input(seed: caseSeed)
+            if trace { FileHandle.standardError.write(Data("case \(law.name) \(caseSeed): \(input)\n".utf8)) }
             let (finding, probe) = await law.evaluate(input, on: subject)
             return (offset, input, finding, probe)
           }

@@ -95,6 +95,12 @@ struct Ball: Sendable, CustomStringConvertible {
     let precision = Swift.max(a.precision, b.precision)
     precondition(b.certainSign != nil && b.certainSign != 0, "internal: division by a ball containing 0")
     if a.mid.isZero && a.isExact { return Ball(.zero, precision: precision) }
+    if a.mid.isZero {
+      // 0/b′ = 0 exactly: no truncation error (an absolute 2^−bits one would never shrink, and the
+      // series that divide powers of a ball centred on 0 would not end); |a/b| ≤ ra/(|b′| − rb).
+      let bLow = b.magnitude.lowerBound(plus: .zero)
+      return Ball(.zero, rad: a.rad * Bound.reciprocal(ofAtLeast: bLow).scaled(by: 1), precision: precision)
+    }
     let bits = precision + 8
     let bm = b.mid.mantissa
     if a.isExact && b.isExact {

@@ -60,3 +60,25 @@ import Testing
     #expect(value.isFinite && value > 0)
   }
 }
+
+/// Regression: dividing a ball centred on 0 added an absolute truncation error of 2^−precision,
+/// so the log1p series of an argument that rounds to a ball around 0 (log of ŷ + ϵ with a
+/// subnormal ϵ) never met its stopping bound: kldivergence(p, p; ϵ = 1e-323) ran forever.
+/// Expected values from mpmath at 5000 bits (Conformance/oracle's method):
+/// Σ y·log(y/(y + ϵ)), ϵ = 2⁻¹⁰⁷³ (the Double nearest 1e−323), = −2⁻¹⁰⁷²·(1 − 2.7e−1009), which rounds to −2⁻¹⁰⁷²; −log(1e−250 + 2⁻⁵²) =
+/// 36.043653389117156089696070315825181539926006986733…
+@Suite struct BallCentredOnZeroTests {
+  @Test func kldivergenceWithSubnormalEpsilon() throws {
+    let p = [0.11035537719726562, 0.5]
+    let r = try spec(.kldivergence, p, p, params: LossParameters(eps: 0x1p-1073))
+    #expect(r.float64[0] == -0x1p-1072)
+  }
+
+  @Test func exactDigitsOfATinyPrediction() throws {
+    let request = LossRequest(
+      loss: .crossentropy, dtype: .float64, yhat: try Tensor(shape: Shape([1]), values: [1e-250]),
+      y: .array(try Tensor(shape: Shape([1]), values: [1])))
+    let r = try LossSpec.evaluate(request, exactDigits: 40)
+    #expect(r.exact[0].hasPrefix("3.60436533891171560896960703158251815399260"))  // 42 digits
+  }
+}
