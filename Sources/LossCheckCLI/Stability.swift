@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LossConformance
 import LossCore
 import LossStability
 
@@ -13,12 +14,25 @@ extension LossCheck {
       discussion: """
         Every sweep point is evaluated by LossSpec (the exact, correctly rounded reference), by \
         the Flux evaluation order emulated in the dtype (what Flux users get), and by the \
-        built-in implementations named with --impl (default: every built-in one except spec). \
-        Writes a self-contained HTML report (charts, ULP tables, errata).
+        built-in implementations named with --impl (default: every built-in one except spec), and \
+        by every adapter named with --adapter (numpy, JAX, PyTorch: Conformance/adapters). Writes a self-contained HTML report (charts, ULP tables, errata).
         """)
 
     @Option(name: .customLong("impl"), help: "A built-in implementation to include (repeatable).")
     var implementations: [BuiltInImplementation] = []
+
+    @Option(
+      name: .customLong("adapter"),
+      help: ArgumentHelp(
+        "An adapter command speaking losscheck/1 to include (repeatable), e.g. \"python3 Conformance/adapters/numpy_adapter.py\".",
+        discussion: "Points above --adapter-max-elements elements are not sent to adapters (shown as not run)."))
+    var adapters: [String] = []
+
+    @Option(name: .customLong("adapter-max-elements"), help: "The largest input sent to an adapter.")
+    var adapterMaxElements: Int = 200_000
+
+    @Option(name: .customLong("adapter-timeout"), help: "Seconds an adapter may take for one point.")
+    var adapterTimeout: Double = 60
 
     @Option(help: "Where to write the report.")
     var out: String = "Reports/stability.html"
@@ -31,13 +45,28 @@ extension LossCheck {
 
     func validate() throws {
       guard maxN >= 10 else { throw ValidationError("--max-n must be at least 10") }
+      guard adapterMaxElements >= 1 else { throw ValidationError("--adapter-max-elements must be at least 1") }
+      guard adapterTimeout > 0, adapterTimeout.isFinite else { throw ValidationError("--adapter-timeout must be > 0") }
     }
 
     func run() async throws {
       let console = Console.current
       let started = Date()
       let chosen = implementations.isEmpty ? BuiltInImplementation.allCases.filter { $0 != .spec } : implementations
-      var run = StabilityRun(implementations: [NaiveFluxImplementation()] + chosen.map(\.implementation))
+      var external: [AdapterImplementation] = []
+      for command in adapters {
+        do {
+          let adapter = try AdapterImplementation(
+            command: command, timeout: .milliseconds(Int(adapterTimeout * 1000)), maxElements: adapterMaxElements)
+          console.writeError("stability: adapter \(adapter.name) (\(command))\n")
+          external.append(adapter)
+        } catch {
+          throw CommandFailure("cannot start the adapter '\(command)': \(error.message)")
+        }
+      }
+      defer { for adapter in external { adapter.stop() } }
+      var run = StabilityRun(
+        implementations: [NaiveFluxImplementation()] + chosen.map(\.implementation) + external.map { $0 as any LossImplementation })
       let sweeps = SweepCatalogue.all(maxN: quick ? 1000 : maxN)
       await run.run(sweeps) { done, total in
         if console.errorIsTerminal { console.writeError("\rstability: \(done)/\(total) sweeps") }
@@ -49,7 +78,7 @@ extension LossCheck {
         ("Implementations", run.implementations.map(\.name).joined(separator: "; ")),
         ("Compiler", "Swift \(Verify.compilerVersion)"),
         ("Machine", "\(Verify.machine), \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores"),
-        ("Reproduce", "losscheck stability" + (quick ? " --quick" : maxN != 10_000_000 ? " --max-n \(maxN)" : "")),
+        ("Reproduce", reproduction),
       ]
       let html = StabilityReport(run: run, environment: environment).html()
       let url = URL(fileURLWithPath: out)
@@ -69,6 +98,16 @@ extension LossCheck {
       }
       console.write(
         "stability: \(run.results.count) sweeps in \(String(format: "%.1f", run.seconds)) s; report: \(url.path)\n")
+    }
+
+    /// The command line that reproduces this report.
+    var reproduction: String {
+      var words = ["losscheck stability"]
+      if quick { words.append("--quick") } else if maxN != 10_000_000 { words.append("--max-n \(maxN)") }
+      for impl in implementations { words.append("--impl \(impl.rawValue)") }
+      for command in adapters { words.append("--adapter '\(command)'") }
+      if adapterMaxElements != 200_000 { words.append("--adapter-max-elements \(adapterMaxElements)") }
+      return words.joined(separator: " ")
     }
 
     /// The CPU model from /proc/cpuinfo (Linux), or the architecture.

@@ -53,7 +53,9 @@ public enum Gen {
   /// `x` rounded to `dtype`, with an overflow clamped to the largest finite value.
   static func fit(_ x: Double, _ dtype: DType) -> Double {
     let v = dtype.round(x)
-    if v.isInfinite && x.isFinite {
+    // Also an x that overflowed Double in a generator's arithmetic (v·(1 + 2⁻ᵏ) near the largest
+    // finite value): the generators draw finite values only; NaN and ±∞ are placed explicitly.
+    if v.isInfinite {
       return x > 0 ? FloatFacts.greatestFinite(dtype) : -FloatFacts.greatestFinite(dtype)
     }
     return v

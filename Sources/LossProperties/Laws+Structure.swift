@@ -31,7 +31,8 @@ extension Catalogue {
       + "(elements, or columns of sum(…; dims))",
     tolerance: """
       the exact values satisfy S = n·M; the observed ones are each within their claimed error (½ ulp for \
-      LossSpec), so |fl(S) − n·fl(M)| ≤ e(S) + n·e(M), with n·fl(M) formed exactly by an FMA residual.
+      LossSpec), so |fl(S) − n·fl(M)| ≤ e(S) + n·e(M), with n·fl(M) formed exactly by an FMA residual; a sum \
+      rounded to ±∞ requires n·|fl(M)| + n·e(M) to reach the largest finite value.
       """,
     generator: "natural inputs of the twelve aggregating losses (every dims option, weights, ϵ, δ), values over "
       + "the whole exponent range: sums that overflow the dtype while the mean does not are common",
@@ -46,6 +47,16 @@ extension Catalogue {
       let m = try await probe.result(
         input.request(loss, yhat: input[field: "yhat"], y: input[field: "y"], params: params))
       let n = Double(aggregatedCount(input, loss))
+      if s.values[0].isInfinite && m.values[0].isFinite {
+        // fl(S) = ±∞: the exact S is beyond the largest finite value, so n·fl(M), within n·e(M), must
+        // reach it (compared halved, exactly, so that n·fl(M) cannot overflow Double).
+        let reach = (n * (m.values[0] / 2)).magnitude + n * m.errors[0] / 2
+        let holds = reach >= FloatFacts.greatestFinite(input.dtype) / 2 && (s.values[0] > 0) == (m.values[0] > 0)
+        return .judge(
+          holds ? .exact : .differentClass,
+          "\(loss.rawValue): sum = \(LawKit.show(s.values[0], input.dtype)) (beyond the largest finite value), "
+            + "\(Int(n))·mean = \(LawKit.show(n * m.values[0], .float64))")
+      }
       // Where n·fl(M) overflows Double although fl(M) is finite (fl(S) at the largest finite value,
       // fl(M) rounded up), both sides are compared halved: exact, and ulps scale with them.
       let scale = m.values[0].isFinite && !(n * m.values[0]).isFinite ? 0.5 : 1

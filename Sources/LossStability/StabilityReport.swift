@@ -60,6 +60,7 @@ public struct StabilityReport: Sendable {
         [
           .element("th", text: "implementation"), .element("th", text: "worst bits (Float32)"),
           .element("th", text: "worst bits (Float64)"), .element("th", text: "non-finite where finite"),
+          .element("th", text: "not run"),
         ])
     ]
     for (k, name) in names.enumerated() {
@@ -75,6 +76,12 @@ public struct StabilityReport: Sendable {
       }
       let count = run.results.reduce(0) { $0 + $1.nonFiniteCount(k) }
       cells.append(.element("td", ["class": count > 0 ? "bad num" : "num"], text: "\(count) points"))
+      let skipped = run.results.reduce(0) { $0 + $1.skippedCount(k) }
+      let reason = run.results.lazy.flatMap(\.points).first { $0.accuracy[k].skipped }?.accuracy[k].summary
+      cells.append(
+        .element(
+          "td", ["class": "num", "title": reason ?? ""],
+          text: skipped == 0 ? "—" : "\(skipped) points (e.g. \(reason ?? ""))"))
       rows.append(.element("tr", [:], cells))
     }
     items.append(.element("table", [:], rows))
@@ -94,7 +101,7 @@ public struct StabilityReport: Sendable {
         for dtype in DType.allCases {
           var worst: (ulps: Double, where: String)?
           for result in run.results where result.sweep.loss == loss && result.sweep.dtype == dtype {
-            for p in result.points where p.reference != nil {
+            for p in result.points where p.graded(k) {
               let u = p.accuracy[k].ulps
               if worst == nil || u > worst!.ulps {
                 worst = (u, "\(result.sweep.name) at \(result.sweep.variable) = \(Self.formatX(p.x))")
@@ -142,7 +149,10 @@ public struct StabilityReport: Sendable {
         let precision = Double(result.sweep.dtype.significandBits)
         let series = self.names.indices.map { k in
           LineChart.Series(
-            name: self.names[k], points: result.points.map { p in (p.x, p.reference == nil ? 0 : p.accuracy[k].bits) })
+            name: self.names[k],
+            points: result.points.filter { !$0.accuracy[k].skipped }.map { p in
+              (p.x, p.reference == nil ? 0 : p.accuracy[k].bits)
+            })
         }
         let chart = LineChart(
           title: "\(loss.rawValue), \(result.sweep.dtype.rawValue): \(sweepName)", xLabel: result.sweep.variable,
@@ -173,7 +183,7 @@ public struct StabilityReport: Sendable {
       for (label, points) in buckets {
         var cells: [HTML] = [.element("td", text: sweep.dtype.rawValue), .element("td", text: label)]
         for k in names.indices {
-          let valid = points.filter { $0.reference != nil }
+          let valid = points.filter { $0.graded(k) }
           let bits = valid.compactMap { $0.accuracy[k].bits }
           let nonFinite = valid.count - bits.count
           let maxBits = bits.max() ?? 0

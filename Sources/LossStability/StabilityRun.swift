@@ -13,6 +13,9 @@ public struct Accuracy: Sendable {
   public var bits: Double?
   /// What the implementation returned, for tables: a number, `NaN`, `Inf`, an error kind.
   public var summary: String
+  /// The implementation did not evaluate the point (`.unsupported`: a loss or dtype it does not
+  /// list, an input above an adapter's size limit, an adapter fault): left out of every measure.
+  public var skipped = false
 
   /// Grades `outcome` against the reference value `v` (correctly rounded in `dtype`).
   public static func grade(_ outcome: LossOutcome, reference v: Double, dtype: DType) -> Accuracy {
@@ -21,7 +24,8 @@ public struct Accuracy: Sendable {
       let summary: String
       switch outcome {
       case .error(let e): summary = e.kind.rawValue
-      case .unsupported: summary = "unsupported"
+      case .unsupported(let reason):
+        return Accuracy(value: nil, ulps: 0, bits: nil, summary: "not run: " + reason, skipped: true)
       default: summary = "array"
       }
       return Accuracy(value: nil, ulps: .infinity, bits: nil, summary: summary)
@@ -48,6 +52,10 @@ public struct SweepPoint: Sendable {
   public var referenceSummary: String
   /// Indexed like ``StabilityRun/implementations``.
   public var accuracy: [Accuracy]
+
+  /// Whether implementation `k`'s result here counts: the reference is a value (not an error)
+  /// and the implementation evaluated the point.
+  public func graded(_ k: Int) -> Bool { reference != nil && !accuracy[k].skipped }
 }
 
 public struct SweepResult: Sendable {
@@ -58,7 +66,7 @@ public struct SweepResult: Sendable {
   /// where the reference is finite, which ranks worst).
   public func worst(_ k: Int) -> (bits: Double?, point: SweepPoint)? {
     var best: (Double?, SweepPoint)?
-    for p in points where p.reference != nil {
+    for p in points where p.graded(k) {
       let b = p.accuracy[k].bits
       if let current = best {
         if current.0 == nil { continue }
@@ -71,13 +79,18 @@ public struct SweepResult: Sendable {
   }
 
   public func meanBits(_ k: Int) -> Double {
-    let bits = points.filter { $0.reference != nil }.compactMap { $0.accuracy[k].bits }
+    let bits = points.filter { $0.graded(k) }.compactMap { $0.accuracy[k].bits }
     return bits.isEmpty ? 0 : bits.reduce(0, +) / Double(bits.count)
   }
 
   /// How many points gave NaN, ±∞ or an error where the reference is finite.
   public func nonFiniteCount(_ k: Int) -> Int {
-    points.filter { $0.reference != nil && $0.accuracy[k].bits == nil }.count
+    points.filter { $0.graded(k) && $0.accuracy[k].bits == nil }.count
+  }
+
+  /// How many points implementation `k` did not evaluate.
+  public func skippedCount(_ k: Int) -> Int {
+    points.filter { $0.accuracy[k].skipped }.count
   }
 }
 
@@ -113,6 +126,8 @@ public struct StabilityRun: Sendable {
           let outcome = await implementation.evaluate(request)
           if let reference {
             accuracy.append(Accuracy.grade(outcome, reference: reference, dtype: sweep.dtype))
+          } else if case .unsupported(let reason) = outcome {
+            accuracy.append(Accuracy(value: nil, ulps: 0, bits: nil, summary: "not run: " + reason, skipped: true))
           } else {
             let same: Bool
             if case .error = outcome { same = true } else { same = false }

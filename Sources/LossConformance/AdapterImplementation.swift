@@ -1,0 +1,156 @@
+import Foundation
+import LossCore
+
+/// An adapter process seen as a ``LossImplementation``: each request is written as a `losscheck/1`
+/// line and its answer read back, with the runner's deadlines — what `losscheck stability
+/// --adapter` uses to put numpy, JAX or PyTorch on the same charts as the built-in
+/// implementations.
+///
+/// ```swift
+/// let numpy = try AdapterImplementation(command: "python3 Conformance/adapters/numpy_adapter.py")
+/// let outcome = await numpy.evaluate(request)   // .value, .error, or .unsupported(reason)
+/// ```
+///
+/// Faults never escape as errors: an answer that is late, garbage, of the wrong id or from an
+/// adapter that died becomes `.unsupported` with the reason, the adapter is restarted for the
+/// next request (at most `maxRestarts` times, then every later request is unsupported), and
+/// nothing blocks longer than `timeout`. Requests larger than `maxElements` are not sent.
+/// Requests are serialised: one process answers one request at a time.
+public final class AdapterImplementation: LossImplementation, @unchecked Sendable {
+  public let name: String
+  public let losses: [LossID]
+  public let dtypes: [DType]
+  /// The command, as given.
+  public let command: String
+
+  private let timeout: Duration
+  private let startupTimeout: Duration
+  private let maxElements: Int
+  private let maxRestarts: Int
+  // Guards everything below; `AdapterProcess` is not thread-safe.
+  private let lock = NSLock()
+  private var process: AdapterProcess?
+  private var restarts = 0
+  private var givenUp: String?
+  private var counter = 0
+
+  /// Starts the adapter and reads its hello line.
+  ///
+  /// - Throws: ``AdapterStartError`` if it cannot be started or its first line is not a valid hello.
+  public init(
+    command: String, timeout: Duration = .seconds(60), startupTimeout: Duration = .seconds(180),
+    maxElements: Int = 200_000, maxRestarts: Int = 3
+  ) throws(AdapterStartError) {
+    self.command = command
+    self.timeout = timeout
+    self.startupTimeout = startupTimeout
+    self.maxElements = maxElements
+    self.maxRestarts = maxRestarts
+    let (process, hello) = try Self.start(command, startupTimeout: startupTimeout)
+    self.process = process
+    name = hello.implementation
+    losses = hello.losses.compactMap { LossID(name: $0) }
+    dtypes = hello.dtypes.compactMap { DType(rawValue: $0) }
+  }
+
+  deinit {
+    _ = process?.terminate(grace: .seconds(2))
+  }
+
+  public func evaluate(_ request: LossRequest) async -> LossOutcome {
+    guard losses.contains(request.loss) else { return .unsupported("\(name) does not list \(request.loss.rawValue)") }
+    guard dtypes.contains(request.dtype) else { return .unsupported("\(name) does not list \(request.dtype.rawValue)") }
+    guard request.yhat.count <= maxElements else {
+      return .unsupported("\(request.yhat.count) elements: above the adapter limit of \(maxElements)")
+    }
+    return lock.withLock { exchange(request) }
+  }
+
+  /// Ends the adapter (closes its input, then kills it after a grace period).
+  public func stop() {
+    lock.withLock {
+      _ = process?.terminate(grace: .seconds(2))
+      process = nil
+      givenUp = "stopped"
+    }
+  }
+
+  private static func start(_ command: String, startupTimeout: Duration) throws(AdapterStartError) -> (
+    AdapterProcess, Hello
+  ) {
+    let process = try AdapterProcess(command: command, maxLineBytes: 1 << 20)
+    let deadline = ContinuousClock.now + startupTimeout
+    while true {
+      switch process.readLine(deadline: deadline) {
+      case .timeout:
+        _ = process.terminate(grace: .zero)
+        throw AdapterStartError("'\(command)' wrote no hello line within \(startupTimeout)")
+      case .endOfOutput:
+        let end = process.terminate(grace: .seconds(2))
+        let tail = process.standardErrorTail.suffix(400)
+        throw AdapterStartError("'\(command)' ended (\(end)) before its hello line" + (tail.isEmpty ? "" : ": \(tail)"))
+      case .oversized(let n):
+        _ = process.terminate(grace: .zero)
+        throw AdapterStartError("'\(command)' began with a \(n)-byte line, not a hello line")
+      case .line(let text):
+        if text.allSatisfy(\.isWhitespace) { continue }
+        do {
+          return (process, try ProtocolCodec.decodeHello(try JSONValue(parsing: text)))
+        } catch {
+          _ = process.terminate(grace: .zero)
+          throw AdapterStartError("'\(command)' began with no valid losscheck/1 hello (\(error))")
+        }
+      }
+    }
+  }
+
+  /// One request and its answer; the lock is held.
+  private func exchange(_ original: LossRequest) -> LossOutcome {
+    if let givenUp { return .unsupported(givenUp) }
+    guard let process else { return .unsupported("the adapter is not running") }
+    counter += 1
+    var request = original
+    request.id = "stability-\(counter)"
+    let deadline = ContinuousClock.now + timeout + .milliseconds(request.yhat.count / 100)
+    switch process.send(ProtocolCodec.encode(request).serialized() + "\n", deadline: deadline) {
+    case .written: break
+    case .closed: return restart(after: "the adapter closed its input")
+    case .timeout: return restart(after: "the adapter did not read the request within \(timeout)")
+    }
+    while true {
+      switch process.readLine(deadline: deadline) {
+      case .timeout: return restart(after: "no answer within \(timeout)")
+      case .endOfOutput: return restart(after: "the adapter ended before answering")
+      case .oversized(let n): return .unsupported("an answer of \(n) bytes, over the line limit")
+      case .line(let text):
+        if text.allSatisfy(\.isWhitespace) { continue }
+        do {
+          let json = try JSONValue(parsing: text)
+          guard case .string(let id)? = json["id"] else { return .unsupported("an answer without an id") }
+          // A late answer to an earlier (timed-out) request: skip it.
+          if id != request.id { continue }
+          return try ProtocolCodec.decodeResponse(json, dtype: request.dtype).outcome
+        } catch {
+          return .unsupported("an invalid answer: \(error)")
+        }
+      }
+    }
+  }
+
+  /// Kills the adapter, restarts it for the next request, and reports this one as not answered.
+  private func restart(after reason: String) -> LossOutcome {
+    _ = process?.terminate(grace: .zero)
+    process = nil
+    restarts += 1
+    if restarts > maxRestarts {
+      givenUp = "the adapter failed \(restarts) times (last: \(reason)); not run"
+    } else {
+      do {
+        process = try Self.start(command, startupTimeout: startupTimeout).0
+      } catch {
+        givenUp = "the adapter could not be restarted after '\(reason)': \(error.message)"
+      }
+    }
+    return .unsupported(reason)
+  }
+}
