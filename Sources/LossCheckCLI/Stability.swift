@@ -65,8 +65,8 @@ extension LossCheck {
         }
       }
       defer { for adapter in external { adapter.stop() } }
-      var run = StabilityRun(
-        implementations: [NaiveFluxImplementation()] + chosen.map(\.implementation) + external.map { $0 as any LossImplementation })
+      let builtIn: [any LossImplementation] = [NaiveFluxImplementation()] + chosen.map(\.implementation)
+      var run = StabilityRun(implementations: builtIn + external.map { $0 as any LossImplementation })
       let sweeps = SweepCatalogue.all(maxN: quick ? 1000 : maxN)
       await run.run(sweeps) { done, total in
         if console.errorIsTerminal { console.writeError("\rstability: \(done)/\(total) sweeps") }
