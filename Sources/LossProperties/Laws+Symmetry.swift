@@ -82,6 +82,11 @@ extension Catalogue {
         if factor < 1 && plain.values.contains(where: \.isInfinite) {
           throw .discard("L(ŷ, y) overflows, so c·L cannot be predicted for |c| < 1")
         }
+        if plain.values.contains(where: \.isInfinite) && bounds.contains(where: { $0 != 0 }) {
+          // Rounded scaled inputs: their difference may collapse (fl(c·ŷ) = fl(c·y)), and the bound of
+          // that change is itself beyond the range.
+          throw .discard("L(ŷ, y) overflows and the scaled inputs are rounded")
+        }
         return LawKit.elementwise(
           scaled.values, plain.values.map { factor * $0 },
           "\(loss.rawValue)(c·ŷ, c·y) vs \(power)·\(loss.rawValue)(ŷ, y)", dtype: dtype
