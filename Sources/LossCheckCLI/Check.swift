@@ -106,6 +106,7 @@ public enum CheckRegistry {
     ("oracle", OracleChecks.checks(for:)),
     ("published", PublishedExampleChecks.checks(for:)),
     ("properties", PropertyChecks.checks(for:)),
+    ("conformance", ConformanceChecks.checks(for:)),
     ("errata", StabilityChecks.errata(for:)),
     ("stability", StabilityChecks.sweeps(for:)),
   ]

@@ -83,9 +83,20 @@ extension LossCheck {
         summary: verdict.summary,
         rows: rows,
         environment: environment(started: started, implementation: context.implementation))
+      report.groupTitles = Self.groupTitles
+      let summaries = await ConformanceChecks.collected.summaries
+      if !summaries.isEmpty {
+        var matrix = ConformanceChecks.matrix(summaries)
+        matrix.group = "conformance"
+        report.tables.append(matrix)
+      }
+      report.reproduce = reproduceCommands
       let directory = URL(fileURLWithPath: reports, isDirectory: true)
       // Pages other checks wrote next to index.html during this run.
-      for (title, page) in [("Numerical stability and errata", "stability.html"), ("Properties", "properties.html")]
+      for (title, page) in [
+        ("Properties", "properties.html"), ("Conformance of LossSpec", "conformance-spec.html"),
+        ("Conformance of LossFast", "conformance-fast.html"), ("Numerical stability and errata", "stability.html"),
+      ]
       where FileManager.default.fileExists(atPath: directory.appendingPathComponent(page).path) {
         report.related.append(.init(title, page))
       }
@@ -100,6 +111,40 @@ extension LossCheck {
         console.write("\(verdict.passed ? "PASS" : "FAIL"): \(verdict.summary)\nreport: \(file.path)\n")
       }
       if !verdict.passed { throw ExitCode(1) }
+    }
+
+    /// The sections of index.html, in the order of the issue that asked for them: the laws, the
+    /// conformance matrix, stability, the errata, then the reference's own checks.
+    static let groupTitles: [VerificationReport.Pair] = [
+      .init("properties", "Properties — the laws of the fourteen losses"),
+      .init("conformance", "Conformance — golden vectors, graded by tier"),
+      .init("stability", "Numerical stability"),
+      .init("errata", "Errata of the Flux page"),
+      .init("oracle", "LossSpec against the arbitrary-precision oracle"),
+      .init("published", "LossSpec against Flux's published examples"),
+    ]
+
+    /// The commands behind every figure of the run and of the pages it links.
+    var reproduceCommands: [VerificationReport.Pair] {
+      [
+        .init("This page", Self.commandLine(["losscheck verify", reproductionArguments])),
+        .init("The property suite, 100× the CI budget", "losscheck verify --count 10000 --seed <seed>"),
+        .init("One law, one case", "losscheck verify --law <law> --seed <case seed> --count 1"),
+        .init(
+          "The full stability report, with peers",
+          "losscheck stability --adapter 'python3 Conformance/adapters/numpy_adapter.py' "
+            + "--adapter 'python3 Conformance/adapters/jax_adapter.py' --adapter 'python3 Conformance/adapters/torch_adapter.py'"
+        ),
+        .init("Conformance of numpy, JAX and PyTorch", "scripts/conform-peers.sh"),
+        .init(
+          "Conformance of one adapter",
+          "losscheck conform --adapter 'python3 Conformance/adapters/numpy_adapter.py' --html numpy.html --junit numpy.xml"),
+        .init("The golden vectors and their drift check", "losscheck vectors --check"),
+        .init("The oracle cases", "python3 Conformance/oracle/mpmath_oracle.py"),
+        .init("Speed and memory (LossFast and its peers)", "scripts/bench-peers.py; swift package --package-path Benchmarks benchmark"),
+        .init("The test suite and the format lint (CI)", "scripts/test.sh"),
+        .init("A screenshot of a page", "scripts/screenshot.sh Reports/index.html"),
+      ]
     }
 
     /// PASS when no check failed and at least one ran: a run that verified nothing is not a pass.

@@ -55,6 +55,42 @@ public struct VerificationReport: Sendable, Hashable {
   /// Other pages of the run (title and a relative link), listed under the verdict.
   public var related: [Pair] = []
 
+  /// A table of figures shown in a group's section above its checks (e.g. the conformance
+  /// matrix), or after the verdict when `group` is nil.
+  public struct Table: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var intro: String
+    public var header: [String]
+    public var rows: [[String]]
+    /// Cells drawn as failures, indexed like `rows` (missing entries are not flagged).
+    public var flagged: [[Bool]]
+    /// Pages the table summarises (title and relative link), listed under it.
+    public var links: [Pair]
+    public var group: String?
+
+    public init(
+      id: String, title: String, intro: String, header: [String], rows: [[String]], flagged: [[Bool]] = [],
+      links: [Pair] = [], group: String? = nil
+    ) {
+      self.id = id
+      self.title = title
+      self.intro = intro
+      self.header = header
+      self.rows = rows
+      self.flagged = flagged
+      self.links = links
+      self.group = group
+    }
+  }
+
+  public var tables: [Table] = []
+  /// The sections of the checks, in this order (groups not listed follow in the order of
+  /// their first row), with their headings.
+  public var groupTitles: [Pair] = []
+  /// Commands that reproduce the figures of this run and of the pages it links (what, command).
+  public var reproduce: [Pair] = []
+
   public init(title: String, passed: Bool, summary: String, rows: [Row], environment: [Pair]) {
     self.title = title
     self.passed = passed
@@ -84,8 +120,10 @@ public struct VerificationReport: Sendable, Hashable {
                 })
           ]))
     }
-    body.append(checksSection())
+    for table in tables where table.group == nil { body.append(tableSection(table, heading: "h2")) }
+    body += checksSections()
     if rows.contains(where: { !$0.findings.isEmpty }) { body.append(findingsSection()) }
+    if !reproduce.isEmpty { body.append(reproduceSection()) }
     body.append(environmentSection())
     return HTML.document(title: title, styleSheet: Self.styleSheet, body: body).markup
   }
@@ -108,12 +146,91 @@ public struct VerificationReport: Sendable, Hashable {
       ])
   }
 
-  private func checksSection() -> HTML {
+  /// One section per group of checks: its tables, then its rows.
+  private func checksSections() -> [HTML] {
+    var order = groupTitles.map(\.name)
+    for row in rows where !order.contains(row.group) { order.append(row.group) }
+    var sections: [HTML] = []
+    for group in order {
+      let indices = rows.indices.filter { rows[$0].group == group }
+      let groupTables = tables.filter { $0.group == group }
+      if indices.isEmpty && groupTables.isEmpty { continue }
+      let title = groupTitles.first { $0.name == group }?.value ?? group
+      var items: [HTML] = [.element("h2", ["id": "group-" + group], text: title)]
+      for table in groupTables { items.append(tableSection(table, heading: "h3")) }
+      if indices.count > 12 {
+        // A long family (one row per law) folds away when everything in it holds.
+        let failed = indices.filter { rows[$0].status == .failed }.count
+        let passed = indices.filter { rows[$0].status == .passed }.count
+        var attributes: HTML.Attributes = ["class": failed > 0 ? "failed" : "passed"]
+        if failed > 0 { attributes = attributes.adding("open", "open") }
+        items.append(
+          .element(
+            "details", attributes,
+            [
+              .element("summary", text: "\(indices.count) checks: \(passed) pass, \(failed) fail"),
+              checksTable(indices),
+            ]))
+      } else if !indices.isEmpty {
+        items.append(checksTable(indices))
+      }
+      sections.append(.element("section", [:], items))
+    }
+    return sections
+  }
+
+  private func tableSection(_ table: Table, heading: String) -> HTML {
+    let header = HTML.element("tr", [:], table.header.map { .element("th", ["scope": "col"], text: $0) })
+    let body = table.rows.enumerated().map { r, row in
+      HTML.element(
+        "tr", [:],
+        row.enumerated().map { c, cell in
+          let flagged = r < table.flagged.count && c < table.flagged[r].count && table.flagged[r][c]
+          return c == 0
+            ? .element("th", ["scope": "row"], text: cell)
+            : .element("td", flagged ? ["class": "flagged"] : [:], text: cell)
+        })
+    }
+    var items: [HTML] = [
+      .element(heading, text: table.title),
+      .element("p", text: table.intro),
+      .element(
+        "div", ["class": "scroll"],
+        [.element("table", ["class": "matrix"], [.element("thead", [:], [header]), .element("tbody", [:], body)])]),
+    ]
+    if !table.links.isEmpty {
+      items.append(
+        .element(
+          "p", [:],
+          [.text("Pages: ")]
+            + table.links.enumerated().flatMap { index, pair in
+              [index > 0 ? HTML.text(" · ") : .empty, .element("a", ["href": pair.value], text: pair.name)]
+            }))
+    }
+    return .element("div", ["id": table.id, "class": "figures-table"], items)
+  }
+
+  private func reproduceSection() -> HTML {
+    let rows = reproduce.map { pair in
+      HTML.element(
+        "tr", [:],
+        [.element("th", ["scope": "row"], text: pair.name), .element("td", [:], [.element("code", text: pair.value)])])
+    }
+    return .element(
+      "section", [:],
+      [
+        .element("h2", ["id": "reproduce"], text: "Reproduce"),
+        .element("table", ["class": "env"], [.element("tbody", [:], rows)]),
+      ])
+  }
+
+  private func checksTable(_ indices: [Int]) -> HTML {
     let header = HTML.element(
       "tr", [:],
-      ["Group", "Check", "Cases", "Result", "Detail"].map { .element("th", ["scope": "col"], text: $0) })
+      ["Check", "Cases", "Result", "Detail"].map { .element("th", ["scope": "col"], text: $0) })
     var body: [HTML] = []
-    for (index, row) in rows.enumerated() {
+    for index in indices {
+      let row = rows[index]
       var nameCell = [HTML.text(row.name)]
       if !row.findings.isEmpty {
         nameCell.append(.text(" "))
@@ -123,19 +240,13 @@ public struct VerificationReport: Sendable, Hashable {
         .element(
           "tr", ["class": row.status.rawValue],
           [
-            .element("td", text: row.group),
             .element("td", [:], nameCell),
             .element("td", ["class": "num"], text: String(row.cases)),
             .element("td", ["class": "status"], text: row.status.label),
             .element("td", ["class": "detail"], text: row.detail),
           ]))
     }
-    return .element(
-      "section", [:],
-      [
-        .element("h2", text: "Checks"),
-        .element("table", [:], [.element("thead", [:], [header]), .element("tbody", [:], body)]),
-      ])
+    return .element("table", [:], [.element("thead", [:], [header]), .element("tbody", [:], body)])
   }
 
   private func findingsSection() -> HTML {
@@ -189,6 +300,8 @@ public struct VerificationReport: Sendable, Hashable {
     li{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem;white-space:pre-wrap;\
     word-break:break-word}
     table.env th{width:12rem;background:none}
+    .scroll{overflow-x:auto}table.matrix td,table.matrix th{font-size:.88rem;white-space:nowrap}
+    table.matrix td.flagged{background:#fdecec;color:#b3261e;font-weight:600}
     code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9rem;word-break:break-all}
     @media print{body{margin:0}details{break-inside:avoid}}
     """)

@@ -30,3 +30,47 @@ struct HTMLEscapingTests {
     #expect(HTML.element("meta", ["charset": "utf-8"]).markup == #"<meta charset="utf-8">"#)
   }
 }
+
+@Suite struct VerificationReportSectionTests {
+  typealias Row = VerificationReport.Row
+
+  func report(failing: Bool) -> VerificationReport {
+    var rows = (1...13).map { Row(group: "properties", name: "law \($0)", cases: 10, status: .passed, detail: "ok") }
+    if failing { rows[4].status = .failed }
+    rows.append(Row(group: "oracle", name: "file", cases: 1, status: .passed, detail: "ok"))
+    rows.append(Row(group: "conformance", name: "spec", cases: 2, status: .passed, detail: "ok"))
+    var r = VerificationReport(title: "t", passed: !failing, summary: "s", rows: rows, environment: [])
+    r.groupTitles = [.init("properties", "Properties"), .init("conformance", "Conformance <matrix>")]
+    r.tables = [
+      .init(
+        id: "conformance", title: "Matrix", intro: "a & b", header: ["loss", "impl"],
+        rows: [["mae", "3 CR"], ["mse", "1 DIVERGENT"]], flagged: [[false, false], [false, true]],
+        links: [.init("page", "conformance-spec.html")], group: "conformance")
+    ]
+    r.reproduce = [.init("This page", "losscheck verify")]
+    return r
+  }
+
+  @Test func groupsInOrderWithTheirTables() throws {
+    let html = report(failing: false).html()
+    let properties = try #require(html.range(of: ">Properties</h2>")).lowerBound
+    let conformance = try #require(html.range(of: ">Conformance &lt;matrix&gt;</h2>")).lowerBound
+    let oracle = try #require(html.range(of: ">oracle</h2>")).lowerBound
+    #expect(properties < conformance && conformance < oracle)
+    let matrix = try #require(html.range(of: "<h3>Matrix</h3>")).lowerBound
+    #expect(conformance < matrix && matrix < oracle)
+    #expect(html.contains(#"<td class="flagged">1 DIVERGENT</td>"#))
+    #expect(html.contains(#"<td>3 CR</td>"#))
+    #expect(html.contains("a &amp; b"))
+    #expect(html.contains(#"href="conformance-spec.html""#))
+    #expect(html.contains(">Reproduce</h2>"))
+    // Thirteen passing laws fold away; the short groups do not.
+    #expect(html.contains("<summary>13 checks: 13 pass, 0 fail</summary>"))
+    #expect(!html.contains("<details class=\"passed\" open"))
+  }
+
+  @Test func aFailingFamilyIsOpen() {
+    let html = report(failing: true).html()
+    #expect(html.contains(#"<details class="failed" open="open"><summary>13 checks: 12 pass, 1 fail</summary>"#))
+  }
+}
