@@ -92,7 +92,9 @@ enum ConformanceChecks {
     return CheckResult(
       passed: passed,
       detail: "\(implementation.name): \(golden.count) vectors, \(tally); "
-        + (passed ? "every gated case meets \(gate.rawValue)" : "\(evaluation.failures.count) gated cases below \(gate.rawValue)")
+        + (passed
+          ? "every gated case meets \(gate.rawValue)"
+          : "\(evaluation.failures.count) gated cases below \(gate.rawValue)")
         + "; \(extreme); \(String(format: "%.1f", report.seconds)) s; \(page)",
       cases: golden.count, findings: findings.all)
   }
@@ -112,7 +114,8 @@ enum ConformanceChecks {
       var marks = [false]
       for s in summaries {
         let c = s.counts[loss] ?? [:]
-        let text = Tier.allCases.compactMap { tier in c[tier].map { "\($0) \(tier.shortLabel)" } }.joined(separator: " · ")
+        let text = Tier.allCases.compactMap { tier in c[tier].map { "\($0) \(tier.shortLabel)" } }.joined(
+          separator: " · ")
         let f = s.failures[loss] ?? 0
         row.append(text.isEmpty ? "—" : text + (f > 0 ? " — \(f) below the gate" : ""))
         marks.append(f > 0)

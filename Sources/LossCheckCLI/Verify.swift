@@ -138,10 +138,13 @@ extension LossCheck {
         .init("Conformance of numpy, JAX and PyTorch", "scripts/conform-peers.sh"),
         .init(
           "Conformance of one adapter",
-          "losscheck conform --adapter 'python3 Conformance/adapters/numpy_adapter.py' --html numpy.html --junit numpy.xml"),
+          "losscheck conform --adapter 'python3 Conformance/adapters/numpy_adapter.py' --html numpy.html --junit numpy.xml"
+        ),
         .init("The golden vectors and their drift check", "losscheck vectors --check"),
         .init("The oracle cases", "python3 Conformance/oracle/mpmath_oracle.py"),
-        .init("Speed and memory (LossFast and its peers)", "scripts/bench-peers.py; swift package --package-path Benchmarks benchmark"),
+        .init(
+          "Speed and memory (LossFast and its peers)",
+          "scripts/bench-peers.py; swift package --package-path Benchmarks benchmark"),
         .init("The test suite and the format lint (CI)", "scripts/test.sh"),
         .init("A screenshot of a page", "scripts/screenshot.sh Reports/index.html"),
       ]

@@ -14,7 +14,8 @@ extension ConformanceRunner {
       let started = Date()
       var result = CaseResult(
         id: g.id, loss: g.loss.rawValue, dtype: g.dtype.rawValue, regime: g.regime, tags: g.tags,
-        terms: Grader.termCount(g.request), status: .graded, expected: CaseResult.describe(g.expectation, dtype: g.dtype))
+        terms: Grader.termCount(g.request), status: .graded,
+        expected: CaseResult.describe(g.expectation, dtype: g.dtype))
       let outcome = await implementation.evaluate(g.request)
       result.answer = CaseResult.describe(outcome, dtype: g.dtype)
       if case .unsupported(let reason) = outcome {
