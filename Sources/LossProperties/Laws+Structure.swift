@@ -144,6 +144,8 @@ extension Catalogue {
       if loss.reducesOverDims && (input.shape.count < 2 || LossCases.dims(input).contains(input.shape.count)) {
         throw .discard("the last dimension is reduced")
       }
+      // A shrinking candidate may move agg to mean, which does not add over a split.
+      guard LossCases.aggregation(input) != .mean else { throw .discard("agg = mean") }
       let k = Swift.min(input[choice: "split"] + 1, last - 1)
       let a = input.slicingLastDimension(0..<k)
       let b = input.slicingLastDimension(k..<last)
@@ -164,6 +166,14 @@ extension Catalogue {
       }
       let (sa, sb) = (left.values[0], right.values[0])
       let (s, e) = sa.isFinite && sb.isFinite ? FloatFacts.twoSum(sa, sb) : (sa + sb, 0)
+      // A part whose exact sum is finite but beyond the dtype rounds to ±∞ (and +∞ + −∞ is NaN):
+      // the identity is about representable parts.
+      let w = whole.values[0]
+      if !s.isFinite && !(s == w || s.isNaN && w.isNaN)
+        && (input[field: "yhat"] + input[field: "y"]).allSatisfy(\.isFinite)
+      {
+        throw .discard("a part overflows the dtype")
+      }
       let d = Compare.approximately(
         whole.values[0], s, error: e.magnitude + whole.errors[0] + left.errors[0] + right.errors[0], dtype: dtype)
       return .judge(
