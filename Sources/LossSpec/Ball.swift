@@ -69,6 +69,18 @@ struct Ball: Sendable, CustomStringConvertible {
     if !a.mid.isZero, a.mid.topExponent < radTop - precision - 16 {
       return Ball(b.mid, rad: rad + Bound(atLeast: a.mid), precision: precision).normalized()
     }
+    // Likewise an operand far below the other's midpoint: e^(x − m) of a logit 10¹² below the
+    // maximum has an exponent near −1.4·10¹², and aligning it exactly would take terabits. Its
+    // magnitude goes into the radius, 2^−(precision + 64) relative to the result.
+    if !a.mid.isZero, !b.mid.isZero {
+      let gap = a.mid.topExponent - b.mid.topExponent
+      if gap > precision + 64 {
+        return Ball(a.mid, rad: rad + Bound(atLeast: b.mid), precision: precision).normalized()
+      }
+      if gap < -(precision + 64) {
+        return Ball(b.mid, rad: rad + Bound(atLeast: a.mid), precision: precision).normalized()
+      }
+    }
     return Ball(a.mid + b.mid, rad: rad, precision: precision).normalized()
   }
 

@@ -82,3 +82,18 @@ import Testing
     #expect(r.exact[0].hasPrefix("3.60436533891171560896960703158251815399260"))  // 42 digits
   }
 }
+
+/// Regression: adding e^(x − m) for a logit 7·10¹¹ below the maximum (a midpoint with an exponent
+/// near −10¹²) to an exact 1 aligned the mantissas exactly: a 134 GB allocation, and a crash.
+/// Expected values by exact reasoning: logsoftmax = x − m − log(1 + e^−7e11) with
+/// 0 < log(1 + e^−7e11) < e^−7e11, far below the smallest subnormal, so the losses round to
+/// +0 and to 7·10¹¹ exactly.
+@Suite struct FarApartTermsTests {
+  @Test func logitcrossentropyWithAVeryDominatedLogit() throws {
+    let dominated = try spec(.logitcrossentropy, [0, -7e11], [1, 0], shape: [2, 1])
+    #expect(dominated.float64[0] == 0)
+    #expect(dominated.float32[0] == 0)
+    let dominant = try spec(.logitcrossentropy, [0, -7e11], [0, 1], shape: [2, 1])
+    #expect(dominant.float64[0] == 7e11)
+  }
+}
