@@ -58,8 +58,12 @@ public enum ErrorScale {
       }
     case .msle:
       for i in 0..<n {
-        let l = Foundation.log(abs((yhat[i] + eps) / (y[i] + eps)))
-        perElement[i] = 4 * l * l + 6 * abs(l)
+        var l = abs(Foundation.log(abs((yhat[i] + eps) / (y[i] + eps))))
+        // Near a fit the Double quotient can round to 1 (l = 0) although ŷ ≠ y, e.g. 3 + ϵ over
+        // 2.9999999999999996 + ϵ: the relative difference (ŷ − y is exact there) is l to first order.
+        let relative = abs((yhat[i] - y[i]) / (y[i] + eps))
+        if relative < 0x1p-20 { l = Swift.max(l, relative) }
+        perElement[i] = 4 * l * l + 6 * l
       }
     case .huberLoss:
       let delta = params.delta
