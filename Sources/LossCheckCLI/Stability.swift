@@ -105,7 +105,7 @@ extension LossCheck {
       var words = ["losscheck stability"]
       if quick { words.append("--quick") } else if maxN != 10_000_000 { words.append("--max-n \(maxN)") }
       for impl in implementations { words.append("--impl \(impl.rawValue)") }
-      for command in adapters { words.append("--adapter '\(command)'") }
+      for command in adapters { words.append("--adapter " + Verify.shellQuoted(command)) }
       if adapterMaxElements != 200_000 { words.append("--adapter-max-elements \(adapterMaxElements)") }
       return words.joined(separator: " ")
     }
