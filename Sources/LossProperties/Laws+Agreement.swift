@@ -120,7 +120,8 @@ extension Catalogue {
         }
         if parts.isEmpty {
           if let first = ungated.first {
-            return .judge(.exact, "extreme regime, not gated: \(first)\(ungated.count > 1 ? " (+\(ungated.count - 1))" : "")")
+            return .judge(
+              .exact, "extreme regime, not gated: \(first)\(ungated.count > 1 ? " (+\(ungated.count - 1))" : "")")
           }
           return .judge(.exact, "both empty")
         }
