@@ -144,7 +144,7 @@ extension LossCheck {
         .init("The oracle cases", "python3 Conformance/oracle/mpmath_oracle.py"),
         .init(
           "Speed and memory (LossFast and its peers)",
-          "scripts/bench-peers.py; swift package --package-path Benchmarks benchmark"),
+          "losscheck bench --peers scripts/bench-peers.py; cd Benchmarks && swift package benchmark"),
         .init("The test suite and the format lint (CI)", "scripts/test.sh"),
         .init("A screenshot of a page", "scripts/screenshot.sh Reports/index.html"),
       ]
