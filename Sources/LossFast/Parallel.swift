@@ -1,4 +1,4 @@
-import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -78,9 +78,11 @@ enum Parallel {
   /// Reduces `0 ..< count` chunk by chunk: `body(range)` for each chunk, combined in chunk order.
   ///
   /// Small inputs (below ``Chunking/parallelThreshold`` cost units, or a single chunk) run on the
-  /// calling thread. Larger ones run in rounds of up to ``Chunking/roundCapacity`` chunks spread
-  /// over `threads` workers (`DispatchQueue.concurrentPerform`), each chunk's partial written to
-  /// its own slot of a stack buffer, then folded in order: the same fold as the sequential path.
+  /// calling thread. Larger ones run in rounds of up to ``Chunking/roundCapacity`` chunks on the
+  /// persistent ``WorkerPool`` (the calling thread and up to `threads − 1` parked helpers, each
+  /// taking the next unclaimed chunk), each chunk's partial written to its own slot of a stack
+  /// buffer, then folded in chunk order: the same fold as the sequential path, so which thread
+  /// reduced which chunk never shows in the result. Nothing is allocated on the heap per call.
   ///
   /// - Complexity: O(count) work, O(count / threads) time.
   static func reduce<P: ChunkPartial>(
@@ -95,32 +97,178 @@ enum Parallel {
       }
       return total
     }
-    withoutActuallyEscaping(body) { body in
-      withUnsafeTemporaryAllocation(of: P.self, capacity: Chunking.roundCapacity) { slots in
-        // Each worker writes only the slots of its own chunks (c ≡ worker mod workers); the
-        // calling thread reads them after concurrentPerform has returned.
-        nonisolated(unsafe) let slots = slots
-        nonisolated(unsafe) let body = body
-        var first = 0
-        while first < chunks {
-          let count = Swift.min(Chunking.roundCapacity, chunks - first)
-          let workers = Swift.min(threads, count)
-          let base = first
-          DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var c = worker
-            while c < count {
-              let start = (base + c) * chunk
-              (slots.baseAddress! + c).initialize(to: body(start..<Swift.min(n, start + chunk)))
-              c += workers
-            }
-          }
-          for c in 0..<count {
-            total.combine((slots.baseAddress! + c).move())
-          }
-          first += count
+    withUnsafeTemporaryAllocation(of: P.self, capacity: Chunking.roundCapacity) { slots in
+      let slots = slots.baseAddress!
+      var first = 0
+      while first < chunks {
+        let count = Swift.min(Chunking.roundCapacity, chunks - first)
+        let base = first
+        // Each task writes only its own slot; the pool returns after every task has finished
+        // (the pool's mutex orders those writes before the reads below).
+        WorkerPool.shared.run(tasks: count, workers: Swift.min(threads, count)) { c in
+          let start = (base + c) * chunk
+          (slots + c).initialize(to: body(start..<Swift.min(n, start + chunk)))
         }
+        for c in 0..<count {
+          total.combine((slots + c).move())
+        }
+        first += count
       }
     }
     return total
+  }
+}
+
+/// A persistent pool of helper threads for ``Parallel/reduce``: created on first use (one helper
+/// per extra thread ever asked for), then parked on a condition variable between calls, so a call
+/// allocates nothing and creates no thread.
+///
+/// One job runs at a time. A job is `tasks` numbered tasks; the calling thread and up to
+/// `workers − 1` helpers claim them one by one from an atomic counter until none is left. A helper
+/// that wakes after the caller has run out of tasks does not join, so a slow wake-up never delays
+/// the call. A call made while another job is running (a concurrent caller, or a nested reduction)
+/// runs its tasks on its own thread: the result is the same, only the parallelism is lost.
+final class WorkerPool: @unchecked Sendable {
+  // Everything below `mutex` is read and written with `mutex` held, except `next` (atomic) and
+  // `job` (written only while no helper may read it: before `generation` is published, and after
+  // every helper that joined has left).
+  static let shared = WorkerPool()
+
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+  private let workReady: UnsafeMutablePointer<pthread_cond_t>
+  private let jobDone: UnsafeMutablePointer<pthread_cond_t>
+  private let next = Atomic<Int>(0)
+  private var job: ((Int) -> Void)?
+  private var tasks = 0
+  private var generation = 0
+  private var helpers = 0
+  private var busy = false
+  /// Helpers may still join the current job.
+  private var open = false
+  /// Helpers that may join the current job, and how many have.
+  private var wanted = 0
+  private var joined = 0
+  /// Helpers inside the current job.
+  private var running = 0
+
+  private init() {
+    mutex = .allocate(capacity: 1)
+    workReady = .allocate(capacity: 1)
+    jobDone = .allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(workReady, nil)
+    pthread_cond_init(jobDone, nil)
+  }
+
+  /// Runs `task(0) … task(tasks − 1)`, each exactly once, on the calling thread and up to
+  /// `workers − 1` helpers; returns when all have finished.
+  func run(tasks count: Int, workers: Int, _ task: (Int) -> Void) {
+    withoutActuallyEscaping(task) { task in
+      pthread_mutex_lock(mutex)
+      if busy || workers <= 1 {
+        pthread_mutex_unlock(mutex)
+        for c in 0..<count { task(c) }
+        return
+      }
+      busy = true
+      while helpers < workers - 1 {
+        if !startHelper() { break }
+      }
+      job = task
+      tasks = count
+      next.store(0, ordering: .relaxed)
+      wanted = workers - 1
+      joined = 0
+      running = 0
+      open = true
+      generation &+= 1
+      pthread_cond_broadcast(workReady)
+      pthread_mutex_unlock(mutex)
+
+      claimTasks(task, count)
+
+      pthread_mutex_lock(mutex)
+      open = false
+      while running > 0 { pthread_cond_wait(jobDone, mutex) }
+      job = nil
+      busy = false
+      pthread_mutex_unlock(mutex)
+    }
+  }
+
+  /// Runs unclaimed tasks until none is left.
+  @inline(__always)
+  private func claimTasks(_ task: (Int) -> Void, _ count: Int) {
+    while true {
+      let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+      if c >= count { return }
+      task(c)
+    }
+  }
+
+  /// A helper's life: park until a new job is published, join it if there is still room, run
+  /// tasks, report, park again. Never returns.
+  fileprivate func helperLoop(seen: Int) -> Never {
+    var seen = seen
+    pthread_mutex_lock(mutex)
+    while true {
+      while generation == seen { pthread_cond_wait(workReady, mutex) }
+      seen = generation
+      guard open, joined < wanted, job != nil else { continue }
+      joined += 1
+      running += 1
+      let count = tasks
+      pthread_mutex_unlock(mutex)
+      work(count)
+      pthread_mutex_lock(mutex)
+      running -= 1
+      if running == 0 && !open { pthread_cond_signal(jobDone) }
+    }
+  }
+
+  /// A helper's share of the current job. Its own function so that the helper's reference to
+  /// `job` is released before it reports (the caller then checks that the closure did not escape).
+  @inline(never)
+  private func work(_ count: Int) {
+    guard let job else { return }
+    claimTasks(job, count)
+  }
+
+  /// Starts one more helper (with `mutex` held); false if the system refuses a thread, in which
+  /// case the job runs with fewer helpers.
+  private func startHelper() -> Bool {
+    let start = HelperStart(pool: self, seen: generation)
+    let argument = Unmanaged.passRetained(start).toOpaque()
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    #if canImport(Darwin)
+      var thread: pthread_t? = nil
+    #else
+      var thread = pthread_t()
+    #endif
+    let status = pthread_create(
+      &thread, &attributes,
+      { argument in
+        let start = Unmanaged<HelperStart>.fromOpaque(argument!).takeRetainedValue()
+        start.pool.helperLoop(seen: start.seen)
+      }, argument)
+    guard status == 0 else {
+      Unmanaged<HelperStart>.fromOpaque(argument).release()
+      return false
+    }
+    helpers += 1
+    return true
+  }
+}
+
+/// What a new helper thread needs to start: the pool, and the generation it has already seen.
+private final class HelperStart: @unchecked Sendable {
+  let pool: WorkerPool
+  let seen: Int
+  init(pool: WorkerPool, seen: Int) {
+    self.pool = pool
+    self.seen = seen
   }
 }
