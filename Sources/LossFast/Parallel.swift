@@ -65,6 +65,41 @@ struct FirstIndex: ChunkPartial {
   mutating func combine(_ other: FirstIndex) { index = Swift.min(index, other.index) }
 }
 
+/// What a reduction computes per chunk: a value type (no closure), so that the worker pool can
+/// reach it through a pointer without a heap-allocated closure context.
+protocol ChunkBody {
+  associatedtype Partial: ChunkPartial
+  /// The partial of the elements in `range` (one chunk).
+  func callAsFunction(_ range: Range<Int>) -> Partial
+}
+
+/// One round of a parallel reduction, on the calling thread's stack while the round runs.
+struct RoundFrame<B: ChunkBody> {
+  let body: B
+  let slots: UnsafeMutablePointer<B.Partial>
+  /// The first chunk of the round.
+  let base: Int
+  let chunk: Int
+  /// The element count of the whole reduction.
+  let count: Int
+}
+
+/// Task `c` of a round: chunk `base + c` into slot `c`. One pointer, so it fits an existential's
+/// inline buffer (storing it in the pool allocates nothing).
+struct RoundJob<B: ChunkBody>: PoolJob {
+  let frame: UnsafePointer<RoundFrame<B>>
+  func run(_ c: Int) {
+    let f = frame.pointee
+    let start = (f.base + c) * f.chunk
+    (f.slots + c).initialize(to: f.body(start..<Swift.min(f.count, start + f.chunk)))
+  }
+}
+
+/// A numbered task the pool's threads run.
+protocol PoolJob {
+  func run(_ task: Int)
+}
+
 enum Parallel {
   /// The thread count of `LOSSFAST_THREADS` if set to a positive integer, else the number of
   /// online processors; read once.
@@ -85,9 +120,10 @@ enum Parallel {
   /// reduced which chunk never shows in the result. Nothing is allocated on the heap per call.
   ///
   /// - Complexity: O(count) work, O(count / threads) time.
-  static func reduce<P: ChunkPartial>(
-    count n: Int, chunk: Int = Chunking.length, threads: Int, cost: Int, _ body: (Range<Int>) -> P
-  ) -> P {
+  static func reduce<B: ChunkBody>(
+    count n: Int, chunk: Int = Chunking.length, threads: Int, cost: Int, _ body: B
+  ) -> B.Partial {
+    typealias P = B.Partial
     let chunks = n == 0 ? 0 : (n - 1) / chunk + 1
     var total = P.zero
     if threads <= 1 || chunks <= 1 || n.multipliedReportingOverflow(by: cost).partialValue < Chunking.parallelThreshold
@@ -97,23 +133,32 @@ enum Parallel {
       }
       return total
     }
-    withUnsafeTemporaryAllocation(of: P.self, capacity: Chunking.roundCapacity) { slots in
-      let slots = slots.baseAddress!
-      var first = 0
-      while first < chunks {
-        let count = Swift.min(Chunking.roundCapacity, chunks - first)
-        let base = first
-        // Each task writes only its own slot; the pool returns after every task has finished
-        // (the pool's mutex orders those writes before the reads below).
-        WorkerPool.shared.run(tasks: count, workers: Swift.min(threads, count)) { c in
-          let start = (base + c) * chunk
-          (slots + c).initialize(to: body(start..<Swift.min(n, start + chunk)))
-        }
-        for c in 0..<count {
-          total.combine((slots + c).move())
-        }
-        first += count
+    // The pool's preallocated slots (a stack buffer of 128 partials would be 2–6 KB, which
+    // `withUnsafeTemporaryAllocation` puts on the heap). Busy (a concurrent or nested call): the
+    // chunks are reduced here, in the same order.
+    guard let scratch = WorkerPool.shared.acquire() else {
+      for c in 0..<chunks {
+        total.combine(body(c * chunk..<Swift.min(n, (c + 1) * chunk)))
       }
+      return total
+    }
+    defer { WorkerPool.shared.release() }
+    let roundCapacity = Swift.max(1, Swift.min(Chunking.roundCapacity, scratch.count / MemoryLayout<P>.stride))
+    let slots = scratch.baseAddress!.bindMemory(to: P.self, capacity: roundCapacity)
+    defer { scratch.baseAddress!.bindMemory(to: UInt8.self, capacity: scratch.count) }
+    var first = 0
+    while first < chunks {
+      let count = Swift.min(roundCapacity, chunks - first)
+      // Each task writes only its own slot; `run` returns after every task has finished (the
+      // pool's mutex orders those writes before the reads below).
+      let frame = RoundFrame(body: body, slots: slots, base: first, chunk: chunk, count: n)
+      withUnsafePointer(to: frame) { frame in
+        WorkerPool.shared.run(tasks: count, workers: Swift.min(threads, count), RoundJob(frame: frame))
+      }
+      for c in 0..<count {
+        total.combine((slots + c).move())
+      }
+      first += count
     }
     return total
   }
@@ -138,11 +183,15 @@ final class WorkerPool: @unchecked Sendable {
   private let workReady: UnsafeMutablePointer<pthread_cond_t>
   private let jobDone: UnsafeMutablePointer<pthread_cond_t>
   private let next = Atomic<Int>(0)
-  private var job: ((Int) -> Void)?
+  private var job: (any PoolJob)?
   private var tasks = 0
   private var generation = 0
   private var helpers = 0
+  /// Held by one reduction at a time (``acquire()``).
   private var busy = false
+  /// Room for one round of chunk partials: 128 of up to 64 bytes (three double-double sums).
+  private static let scratchBytes = 128 * 64
+  private let scratch: UnsafeMutableRawBufferPointer
   /// Helpers may still join the current job.
   private var open = false
   /// Helpers that may join the current job, and how many have.
@@ -158,19 +207,36 @@ final class WorkerPool: @unchecked Sendable {
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(workReady, nil)
     pthread_cond_init(jobDone, nil)
+    scratch = .allocate(byteCount: Self.scratchBytes, alignment: 64)
+  }
+
+  /// Takes the pool for one reduction: its scratch memory (for the chunk partials of a round),
+  /// or `nil` if another reduction holds it. Pair with ``release()``.
+  func acquire() -> UnsafeMutableRawBufferPointer? {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    if busy { return nil }
+    busy = true
+    return scratch
+  }
+
+  /// Gives the pool back after ``acquire()``.
+  func release() {
+    pthread_mutex_lock(mutex)
+    busy = false
+    pthread_mutex_unlock(mutex)
   }
 
   /// Runs `task(0) … task(tasks − 1)`, each exactly once, on the calling thread and up to
-  /// `workers − 1` helpers; returns when all have finished.
-  func run(tasks count: Int, workers: Int, _ task: (Int) -> Void) {
-    withoutActuallyEscaping(task) { task in
+  /// `workers − 1` helpers; returns when all have finished. Only between ``acquire()`` and
+  /// ``release()``.
+  func run<J: PoolJob>(tasks count: Int, workers: Int, _ task: J) {
+    if workers <= 1 {
+      for c in 0..<count { task.run(c) }
+      return
+    }
+    do {
       pthread_mutex_lock(mutex)
-      if busy || workers <= 1 {
-        pthread_mutex_unlock(mutex)
-        for c in 0..<count { task(c) }
-        return
-      }
-      busy = true
       while helpers < workers - 1 {
         if !startHelper() { break }
       }
@@ -191,18 +257,17 @@ final class WorkerPool: @unchecked Sendable {
       open = false
       while running > 0 { pthread_cond_wait(jobDone, mutex) }
       job = nil
-      busy = false
       pthread_mutex_unlock(mutex)
     }
   }
 
   /// Runs unclaimed tasks until none is left.
   @inline(__always)
-  private func claimTasks(_ task: (Int) -> Void, _ count: Int) {
+  private func claimTasks<J: PoolJob>(_ task: J, _ count: Int) {
     while true {
       let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
       if c >= count { return }
-      task(c)
+      task.run(c)
     }
   }
 
@@ -226,8 +291,7 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// A helper's share of the current job. Its own function so that the helper's reference to
-  /// `job` is released before it reports (the caller then checks that the closure did not escape).
+  /// A helper's share of the current job (`job` is not written while a helper is inside).
   @inline(never)
   private func work(_ count: Int) {
     guard let job else { return }
