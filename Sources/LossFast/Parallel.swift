@@ -84,20 +84,19 @@ struct RoundFrame<B: ChunkBody> {
   let count: Int
 }
 
-/// Task `c` of a round: chunk `base + c` into slot `c`. One pointer, so it fits an existential's
-/// inline buffer (storing it in the pool allocates nothing).
-struct RoundJob<B: ChunkBody>: PoolJob {
-  let frame: UnsafePointer<RoundFrame<B>>
-  func run(_ c: Int) {
-    let f = frame.pointee
+extension RoundFrame {
+  /// Task `c` of the round at `frame`: chunk `base + c` into slot `c`.
+  ///
+  /// Handed to the pool as a plain function value (`(frame, c)`), not as an existential: the
+  /// helpers then run this function specialized for `B`, as the calling thread does (through an
+  /// existential they would run the unspecialized generic kernel, many times slower), and in
+  /// specialized code the function value has no context to allocate.
+  @inline(__always)
+  static func runTask(_ frame: UnsafeRawPointer, _ c: Int) {
+    let f = frame.assumingMemoryBound(to: RoundFrame<B>.self).pointee
     let start = (f.base + c) * f.chunk
     (f.slots + c).initialize(to: f.body(start..<Swift.min(f.count, start + f.chunk)))
   }
-}
-
-/// A numbered task the pool's threads run.
-protocol PoolJob {
-  func run(_ task: Int)
 }
 
 enum Parallel {
@@ -153,7 +152,9 @@ enum Parallel {
       // pool's mutex orders those writes before the reads below).
       let frame = RoundFrame(body: body, slots: slots, base: first, chunk: chunk, count: n)
       withUnsafePointer(to: frame) { frame in
-        WorkerPool.shared.run(tasks: count, workers: Swift.min(threads, count), RoundJob(frame: frame))
+        WorkerPool.shared.run(tasks: count, workers: Swift.min(threads, count), frame: UnsafeRawPointer(frame)) {
+          RoundFrame<B>.runTask($0, $1)
+        }
       }
       for c in 0..<count {
         total.combine((slots + c).move())
@@ -183,7 +184,8 @@ final class WorkerPool: @unchecked Sendable {
   private let workReady: UnsafeMutablePointer<pthread_cond_t>
   private let jobDone: UnsafeMutablePointer<pthread_cond_t>
   private let next = Atomic<Int>(0)
-  private var job: (any PoolJob)?
+  private var job: ((UnsafeRawPointer, Int) -> Void)?
+  private var jobFrame: UnsafeRawPointer?
   private var tasks = 0
   private var generation = 0
   private var helpers = 0
@@ -230,9 +232,11 @@ final class WorkerPool: @unchecked Sendable {
   /// Runs `task(0) … task(tasks − 1)`, each exactly once, on the calling thread and up to
   /// `workers − 1` helpers; returns when all have finished. Only between ``acquire()`` and
   /// ``release()``.
-  func run<J: PoolJob>(tasks count: Int, workers: Int, _ task: J) {
+  func run(
+    tasks count: Int, workers: Int, frame: UnsafeRawPointer, _ task: @escaping (UnsafeRawPointer, Int) -> Void
+  ) {
     if workers <= 1 {
-      for c in 0..<count { task.run(c) }
+      for c in 0..<count { task(frame, c) }
       return
     }
     do {
@@ -241,6 +245,7 @@ final class WorkerPool: @unchecked Sendable {
         if !startHelper() { break }
       }
       job = task
+      jobFrame = frame
       tasks = count
       next.store(0, ordering: .relaxed)
       wanted = workers - 1
@@ -251,23 +256,24 @@ final class WorkerPool: @unchecked Sendable {
       pthread_cond_broadcast(workReady)
       pthread_mutex_unlock(mutex)
 
-      claimTasks(task, count)
+      claimTasks(task, frame, count)
 
       pthread_mutex_lock(mutex)
       open = false
       while running > 0 { pthread_cond_wait(jobDone, mutex) }
       job = nil
+      jobFrame = nil
       pthread_mutex_unlock(mutex)
     }
   }
 
   /// Runs unclaimed tasks until none is left.
   @inline(__always)
-  private func claimTasks<J: PoolJob>(_ task: J, _ count: Int) {
+  private func claimTasks(_ task: (UnsafeRawPointer, Int) -> Void, _ frame: UnsafeRawPointer, _ count: Int) {
     while true {
       let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
       if c >= count { return }
-      task.run(c)
+      task(frame, c)
     }
   }
 
@@ -294,8 +300,8 @@ final class WorkerPool: @unchecked Sendable {
   /// A helper's share of the current job (`job` is not written while a helper is inside).
   @inline(never)
   private func work(_ count: Int) {
-    guard let job else { return }
-    claimTasks(job, count)
+    guard let job, let jobFrame else { return }
+    claimTasks(job, jobFrame, count)
   }
 
   /// Starts one more helper (with `mutex` held); false if the system refuses a thread, in which
