@@ -35,8 +35,7 @@ struct Bench: AsyncParsableCommand {
   @Option(help: "Losses (repeatable); default all fourteen.")
   var loss: [LossID] = []
 
-  @Option(help: "Threads (default: LOSSFAST_THREADS, else all cores).")
-  var threads: Int?
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(help: "Timed samples per case (the median is reported).")
   var repetitions: Int = 15
@@ -47,7 +46,7 @@ struct Bench: AsyncParsableCommand {
   func validate() throws {
     guard parsedSizes != nil else { throw ValidationError("--sizes must be positive integers, comma-separated") }
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be ≥ 1") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+    try threadOptions.validate()
   }
 
   var parsedSizes: [Int]? {
@@ -59,7 +58,7 @@ struct Bench: AsyncParsableCommand {
   func run() async throws {
     let console = Console.current
     let losses = loss.isEmpty ? LossID.allCases : loss
-    let threadCount = threads ?? LossFast.defaultThreadCount
+    let threadCount = threadOptions.resolved
     console.write(
       "LossFast bench: \(threadCount) threads, \(repetitions) samples per case, medians (min–max) per call\n")
     for n in parsedSizes ?? [] {

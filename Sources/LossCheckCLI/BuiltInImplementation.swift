@@ -13,14 +13,18 @@ public enum BuiltInImplementation: String, CaseIterable, Sendable, ExpressibleBy
   case spec
 
   /// LossFast: SIMD kernels with chunked, thread-count-independent reductions (threads:
-  /// `LOSSFAST_THREADS`, else all cores).
+  /// `--threads`, else `LOSSFAST_THREADS`, else all cores).
   case fast
 
   /// The implementation this case names.
-  public var implementation: any LossImplementation {
+  public var implementation: any LossImplementation { implementation(threads: nil) }
+
+  /// The implementation this case names; `threads` is LossFast's thread count (`nil`: the
+  /// default, `LOSSFAST_THREADS` else all cores) and does not concern LossSpec.
+  public func implementation(threads: Int?) -> any LossImplementation {
     switch self {
     case .spec: ReferenceImplementation()
-    case .fast: FastImplementation()
+    case .fast: FastImplementation(threads: threads)
     }
   }
 

@@ -29,6 +29,8 @@ extension LossCheck {
     @Option(help: "The implementation that evaluates the case.")
     var impl: BuiltInImplementation = .spec
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     @Option(help: "'text': the value alone; 'json': the losscheck/1 response line.")
     var format: OutputFormat = .text
 
@@ -39,10 +41,12 @@ extension LossCheck {
 
     func validate() throws {
       try request.validate()
+      try threadOptions.validate()
     }
 
     func run() async throws {
       let console = Console.current
+      let implementation = impl.implementation(threads: threadOptions.threads)
       let lossRequest: LossRequest
       do {
         lossRequest = try request.makeRequest(console: console)
@@ -59,7 +63,7 @@ extension LossCheck {
       let outcome: LossOutcome
       do {
         _ = try lossRequest.validated()
-        outcome = await impl.implementation.evaluate(lossRequest)
+        outcome = await implementation.evaluate(lossRequest)
       } catch {
         outcome = .error(error)
       }
@@ -73,7 +77,7 @@ extension LossCheck {
       case .error(let error):
         throw CommandFailure(error.description)
       case .unsupported(let reason):
-        throw CommandFailure("\(impl.implementation.name) does not support this case: \(reason)")
+        throw CommandFailure("\(implementation.name) does not support this case: \(reason)")
       }
     }
   }

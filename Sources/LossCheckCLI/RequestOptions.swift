@@ -1,5 +1,14 @@
 import ArgumentParser
 import LossCore
+import LossFast
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The options that describe one case, by flags or as a JSON request (`eval`).
 ///
@@ -252,5 +261,38 @@ extension StringProtocol {
     while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
     while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
     return String(scalars)
+  }
+}
+
+/// `--threads N`: LossFast's thread count (`eval`, `serve`, `bench`).
+///
+/// Without the flag, `LOSSFAST_THREADS` decides, else all cores (DESIGN.md). A count below 1, or a
+/// `LOSSFAST_THREADS` that is not a positive integer, is a usage error rather than being ignored.
+struct ThreadOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "LossFast's thread count (default: LOSSFAST_THREADS, else all cores); results are the same bits for any count.",
+      valueName: "n"))
+  var threads: Int?
+
+  func validate() throws {
+    if let threads {
+      guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+    } else if let raw = Self.environmentValue, Self.parse(raw) == nil {
+      throw ValidationError("LOSSFAST_THREADS must be a positive integer, got '\(raw)'")
+    }
+  }
+
+  /// The thread count to use: the flag, else `LOSSFAST_THREADS`, else all cores.
+  var resolved: Int { threads ?? LossFast.defaultThreadCount }
+
+  private static var environmentValue: String? {
+    guard let raw = getenv("LOSSFAST_THREADS") else { return nil }
+    return String(cString: raw)
+  }
+
+  private static func parse(_ raw: String) -> Int? {
+    guard let n = Int(raw), n >= 1 else { return nil }
+    return n
   }
 }

@@ -18,8 +18,11 @@ extension LossCheck {
     @Option(help: "The implementation that answers the requests.")
     var impl: BuiltInImplementation = .spec
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func run() async throws {
-      await ProtocolServer(implementation: impl.implementation).serve(console: Console.current)
+      await ProtocolServer(implementation: impl.implementation(threads: threadOptions.threads)).serve(
+        console: Console.current)
     }
   }
 }

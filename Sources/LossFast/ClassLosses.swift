@@ -169,6 +169,48 @@ enum ClassKernel {
     }
   }
 
+  /// The signed group values `±Σ_group term` of contiguous groups; as a chunk body, their sum.
+  struct GroupValues<P: Operand, Y: Operand>: ChunkBody {
+    let kind: Kind
+    let p: P
+    let y: Y
+    let groupLength: Int
+    let eps: Double
+    let compensated: Bool
+
+    @inline(__always) func value(_ g: Int) -> DoubleDouble {
+      let v =
+        compensated
+        ? groupValue(kind, p, y, start: g * groupLength, length: groupLength, eps: eps, CompensatedAccumulator.self)
+        : groupValue(kind, p, y, start: g * groupLength, length: groupLength, eps: eps, PlainAccumulator.self)
+      return kind == .kldivergence ? v : DoubleDouble(-v.hi, -v.lo)
+    }
+
+    func callAsFunction(_ range: Range<Int>) -> DoubleDouble {
+      var t = DoubleDouble.zero
+      for g in range { t += value(g) }
+      return t
+    }
+  }
+
+  /// The weighted group values written to `out` (`agg = none`), and the first non-finite one.
+  struct GroupOutputs<P: Operand, Y: Operand>: ChunkBody {
+    let values: GroupValues<P, Y>
+    let weight: Double
+    let out: UnsafeMutablePointer<Double>
+
+    func callAsFunction(_ range: Range<Int>) -> FirstIndex {
+      var bad = FirstIndex.zero
+      for g in range {
+        let v = values.value(g)
+        let r = (weight == 1 ? v.value : v.multiplied(by: weight)) + 0
+        if !r.isFinite && bad.index == .max { bad.index = g }
+        out[g] = r
+      }
+      return bad
+    }
+  }
+
   /// The contiguous-group fast path; `nil` if a group value is not finite (the caller then
   /// takes the general path, which decides the outcome class literally).
   static func grouped<P: Operand, Y: Operand>(
@@ -177,37 +219,21 @@ enum ClassKernel {
   ) -> Result? {
     let groups = layout.outputCount
     let perChunk = Swift.max(1, Chunking.length / Swift.max(1, groupLength))
-    let sign = kind == .kldivergence ? 1.0 : -1.0
-    func value<A: LaneAccumulator>(_ g: Int, _ a: A.Type) -> DoubleDouble {
-      let v = groupValue(kind, p, y, start: g * groupLength, length: groupLength, eps: eps, A.self)
-      return DoubleDouble(sign * v.hi, sign * v.lo)
-    }
+    let groupValues = GroupValues(
+      kind: kind, p: p, y: y, groupLength: groupLength, eps: eps, compensated: compensated)
     let cost = 8 * Swift.max(1, groupLength)
     if agg == .none {
       var out = [Double](repeating: 0, count: groups)
       let bad = out.withUnsafeMutableBufferPointer { buffer -> FirstIndex in
         // Each chunk writes only the outputs of its own groups.
-        nonisolated(unsafe) let slots = buffer
-        return Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost) { range in
-          var bad = FirstIndex.zero
-          for g in range {
-            let v = compensated ? value(g, CompensatedAccumulator.self) : value(g, PlainAccumulator.self)
-            let r = (w == 1 ? v.value : v.multiplied(by: w)) + 0
-            if !r.isFinite && bad.index == .max { bad.index = g }
-            slots[g] = r
-          }
-          return bad
-        }
+        guard let base = buffer.baseAddress else { return .zero }  // no groups
+        return Parallel.reduce(
+          count: groups, chunk: perChunk, threads: threads, cost: cost,
+          GroupOutputs(values: groupValues, weight: w, out: base))
       }
       return bad.index == .max ? .array(out) : nil
     }
-    let total = Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost) { range in
-      var t = DoubleDouble.zero
-      for g in range {
-        t += compensated ? value(g, CompensatedAccumulator.self) : value(g, PlainAccumulator.self)
-      }
-      return t
-    }
+    let total = Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost, groupValues)
     guard total.isFinite else { return nil }
     let weighted = w == 1 ? total : DoubleDouble(total.multiplied(by: w))
     if agg == .mean {

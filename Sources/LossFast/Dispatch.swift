@@ -79,7 +79,8 @@ extension LossCall {
   func validate() throws(LossError) {
     let name = loss.id.rawValue
     let n = yhat.count
-    let shapeText = shape.map { Shape($0).description } ?? "(\(n),)"
+    // Only on the error path: building the text allocates.
+    func shapeText() -> String { shape.map { Shape($0).description } ?? "(\(n),)" }
     if let shape {
       try Shape(shape).validate(name: "ŷ")
       var product = 1
@@ -90,7 +91,7 @@ extension LossCall {
     }
     if case .array(let values) = y, values.count != n {
       throw .dimensionMismatch(
-        "\(name): ŷ has shape \(shapeText) but y has shape (\(values.count),); they must be equal, or y a scalar")
+        "\(name): ŷ has shape \(shapeText()) but y has shape (\(values.count),); they must be equal, or y a scalar")
     }
     for d in dims where d < 1 {
       throw .argumentError("dims are 1-based and must be ≥ 1, got \(d) in \(dims)")

@@ -76,7 +76,15 @@ enum ElementwiseKernel {
   static func sum<T: ElementwiseTerm, P: Operand, Y: Operand, A: LaneAccumulator>(
     _ term: T, _ p: P, _ y: Y, count n: Int, threads: Int, _ accumulator: A.Type
   ) -> DoubleDouble {
-    Parallel.reduce(count: n, threads: threads, cost: T.cost) { range in
+    Parallel.reduce(count: n, threads: threads, cost: T.cost, SumChunks<T, P, Y, A>(term: term, p: p, y: y))
+  }
+
+  /// A chunk of ``sum``.
+  struct SumChunks<T: ElementwiseTerm, P: Operand, Y: Operand, A: LaneAccumulator>: ChunkBody {
+    let term: T
+    let p: P
+    let y: Y
+    @inline(__always) func callAsFunction(_ range: Range<Int>) -> DoubleDouble {
       chunkSum(term, p, y, range, A.self)
     }
   }
@@ -161,7 +169,29 @@ enum ElementwiseKernel {
   static func map<T: ElementwiseTerm, P: Operand, Y: Operand, O: OutputStore>(
     _ term: T, _ p: P, _ y: Y, count n: Int, into out: O, compensated: Bool, threads: Int
   ) throws(LossError) {
-    let firstBad = Parallel.reduce(count: n, threads: threads, cost: T.cost) { range -> FirstIndex in
+    let firstBad = Parallel.reduce(
+      count: n, threads: threads, cost: T.cost, MapChunks(term: term, p: p, y: y, out: out, compensated: compensated))
+    guard firstBad.index != .max else { return }
+    for i in firstBad.index..<n {
+      let (h, l) =
+        compensated
+        ? term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), CompensatedAccumulator.self)
+        : term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), PlainAccumulator.self)
+      let v = h[0] + l[0]
+      if !v.isFinite {
+        out.store(try term.literal(p[i], y[i], index: i) + 0, at: i)
+      }
+    }
+  }
+
+  /// A chunk of ``map``: the terms stored, and the lowest index of a non-finite one.
+  struct MapChunks<T: ElementwiseTerm, P: Operand, Y: Operand, O: OutputStore>: ChunkBody {
+    let term: T
+    let p: P
+    let y: Y
+    let out: O
+    let compensated: Bool
+    func callAsFunction(_ range: Range<Int>) -> FirstIndex {
       var bad = FirstIndex.zero
       var i = range.lowerBound
       while i < range.upperBound {
@@ -178,17 +208,6 @@ enum ElementwiseKernel {
         i += count
       }
       return bad
-    }
-    guard firstBad.index != .max else { return }
-    for i in firstBad.index..<n {
-      let (h, l) =
-        compensated
-        ? term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), CompensatedAccumulator.self)
-        : term.vector(Lanes(repeating: p[i]), Lanes(repeating: y[i]), PlainAccumulator.self)
-      let v = h[0] + l[0]
-      if !v.isFinite {
-        out.store(try term.literal(p[i], y[i], index: i) + 0, at: i)
-      }
     }
   }
 }

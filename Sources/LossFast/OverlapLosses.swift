@@ -37,6 +37,18 @@ enum OverlapKernel {
     }
   }
 
+  /// A chunk of ``evaluate``.
+  struct Chunks<P: Operand, Y: Operand>: ChunkBody {
+    let kind: Kind
+    let p: P
+    let y: Y
+    let compensated: Bool
+    func callAsFunction(_ range: Range<Int>) -> SumTriple {
+      compensated
+        ? chunk(kind, p, y, range, CompensatedAccumulator.self) : chunk(kind, p, y, range, PlainAccumulator.self)
+    }
+  }
+
   static func chunk<P: Operand, Y: Operand, A: LaneAccumulator>(
     _ kind: Kind, _ p: P, _ y: Y, _ range: Range<Int>, _: A.Type
   ) -> SumTriple {
@@ -66,10 +78,8 @@ enum OverlapKernel {
   static func evaluate<P: Operand, Y: Operand>(
     _ kind: Kind, _ p: P, _ y: Y, count n: Int, compensated: Bool, threads: Int
   ) -> Double {
-    let sums = Parallel.reduce(count: n, threads: threads, cost: 1) { range in
-      compensated
-        ? chunk(kind, p, y, range, CompensatedAccumulator.self) : chunk(kind, p, y, range, PlainAccumulator.self)
-    }
+    let sums = Parallel.reduce(
+      count: n, threads: threads, cost: 1, Chunks(kind: kind, p: p, y: y, compensated: compensated))
     if sums.first.isFinite && sums.second.isFinite && sums.third.isFinite {
       switch kind {
       case .dice(let smooth):

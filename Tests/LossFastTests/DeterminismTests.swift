@@ -93,4 +93,42 @@ struct DeterminismTests {
     }
     #expect(one == three)
   }
+
+  @Test("agg = none of a class-reducing loss: the same group values for 1 and 3 threads")
+  func groupOutputs() throws {
+    let (yhat, y) = Self.inputs(.crossentropy, count: 131_080, as: Float.self)
+    let shape = [10, yhat.count / 10]
+    var one = [Float](repeating: 0, count: yhat.count / 10)
+    var three = one
+    try yhat.withUnsafeBufferPointer { p in
+      try y.withUnsafeBufferPointer { q in
+        try one.withUnsafeMutableBufferPointer {
+          try LossFast.crossentropy(p, q, shape: shape, into: $0, threads: 1)
+        }
+        try three.withUnsafeMutableBufferPointer {
+          try LossFast.crossentropy(p, q, shape: shape, into: $0, threads: 3)
+        }
+      }
+    }
+    #expect(one.allSatisfy { $0.isFinite && $0 > 0 })
+    #expect(one == three)
+  }
+
+  /// The worker pool serves one reduction at a time; a call made while it is busy reduces its
+  /// chunks on its own thread. Either way the bits are those of the 1-thread run.
+  @Test("concurrent callers sharing the worker pool get the 1-thread bits")
+  func concurrentCallers() async throws {
+    let (yhat, y) = Self.inputs(.msle, count: Self.count, as: Double.self)
+    let reference = try Self.evaluate(.msle, yhat, y, threads: 1)
+    let values = try await withThrowingTaskGroup(of: Double.self) { group in
+      for caller in 0..<6 {
+        group.addTask { try Self.evaluate(.msle, yhat, y, threads: 2 + caller % 3) }
+      }
+      var values: [Double] = []
+      for try await value in group { values.append(value) }
+      return values
+    }
+    #expect(values.count == 6)
+    #expect(values.allSatisfy { $0.bitPattern == reference.bitPattern }, "\(values) vs \(reference)")
+  }
 }
