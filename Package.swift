@@ -12,16 +12,18 @@ let strict: [SwiftSetting] = [
   .treatAllWarnings(as: .error),
 ]
 
-// LossFast's SIMD kernels are compiled for AVX2 + FMA (`-target-cpu haswell`: x86-64-v3) when the
-// building machine has them: Swift's SIMD4<Double> arithmetic is scalarized by the front end and
-// re-vectorized by LLVM, and with 256-bit registers that recovers 4 lanes per instruction instead
-// of 2 (1.3–1.7× on the transcendental losses, 2–3× on the others, bit-identical results: Swift
-// never contracts a·b + c into an FMA). The cost: such a build needs an AVX2 CPU (2013 or later)
-// to run, like `-march=native`. `LOSSFAST_PORTABLE=1` at build time (or any other CPU, OS or
-// architecture) gives the baseline x86-64 build. See Benchmarks/README.md.
+// LossFast's SIMD kernels can be compiled for AVX2 + FMA (`-target-cpu haswell`: x86-64-v3):
+// Swift's SIMD4<Double> arithmetic is scalarized by the front end and re-vectorized by LLVM, and
+// with 256-bit registers that recovers 4 lanes per instruction instead of 2 (1.3–1.7× on the
+// transcendental losses, 2–3× on the others, the same results: Swift never contracts a·b + c into
+// an FMA). Opt-in, with `LOSSFAST_NATIVE=1` at build time on an x86-64 Linux machine that has
+// AVX2, FMA, BMI2 and F16C (scripts/test.sh, scripts/verify.sh and the benchmarks set it): such a
+// build runs only on AVX2 CPUs (2013 or later), like `-march=native`, and SwiftPM refuses a
+// versioned dependency whose targets carry unsafe flags, so a package that depends on this one
+// gets the portable build. See Benchmarks/README.md.
 var lossFastSettings = strict
 #if os(Linux) && arch(x86_64)
-  if ProcessInfo.processInfo.environment["LOSSFAST_PORTABLE"] == nil,
+  if ProcessInfo.processInfo.environment["LOSSFAST_NATIVE"] == "1",
     let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
     let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
     Set(flags.split(separator: " ")).isSuperset(of: ["avx", "avx2", "fma", "bmi2", "f16c"])

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 
+# LossFast for this machine's AVX2/FMA when it has them (Package.swift; Benchmarks/README.md).
+export LOSSFAST_NATIVE="${LOSSFAST_NATIVE:-1}"
+
 swift build --build-tests
 
 log="$(mktemp)"

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 
+# LossFast for this machine's AVX2/FMA when it has them (Package.swift; Benchmarks/README.md).
+export LOSSFAST_NATIVE="${LOSSFAST_NATIVE:-1}"
+
 swift build -c release --product losscheck
 bin="$(swift build -c release --show-bin-path)"
 exec "$bin/losscheck" verify "$@"
