@@ -63,7 +63,13 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
     guard request.yhat.count <= maxElements else {
       return .unsupported("\(request.yhat.count) elements: above the adapter limit of \(maxElements)")
     }
-    return lock.withLock { exchange(request) }
+    // The exchange blocks in poll(2) for up to the timeout: on a thread of its own, not on one of
+    // the few cooperative threads of Swift concurrency.
+    return await withCheckedContinuation { continuation in
+      Thread.detachNewThread {
+        continuation.resume(returning: self.lock.withLock { self.exchange(request) })
+      }
+    }
   }
 
   /// Ends the adapter (closes its input, then kills it after a grace period).
