@@ -10,7 +10,7 @@ import Testing
 @Suite(
   "AdapterImplementation",
   .enabled(if: Fixtures.pythonWithNumpy, "python3 with numpy is not installed"),
-  .timeLimit(.minutes(2)))
+  .timeLimit(.minutes(10)))
 struct AdapterImplementationTests {
   /// mse([1, 2], [0, 0]) = (1 + 4)/2 = 2.5 exactly.
   static let request = LossRequest(

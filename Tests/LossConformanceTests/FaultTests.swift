@@ -11,7 +11,7 @@ import Testing
   "Runner: faulty adapters",
   .enabled(if: Fixtures.pythonWithNumpy, "python3 with numpy is not installed"),
   .enabled(if: !Fixtures.vectors.isEmpty, "Conformance/vectors is missing"),
-  .timeLimit(.minutes(2)))
+  .timeLimit(.minutes(10)))
 struct FaultTests {
   /// Six benign mse cases; the fault adapter misbehaves on the second.
   let cases = Array(Fixtures.cases { $0.loss == .mse && $0.regime == .benign }.prefix(6))
