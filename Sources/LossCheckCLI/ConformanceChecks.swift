@@ -24,8 +24,9 @@ enum ConformanceChecks {
     var passed: Bool
   }
 
-  /// The summaries of this process's run, in check order.
-  static let collected = SummaryStore()
+  /// Where the checks of one `verify` run put their summaries (a task-local, so that runs in the
+  /// same process — the CLI tests — do not see each other's).
+  @TaskLocal static var store = SummaryStore()
 
   actor SummaryStore {
     private(set) var summaries: [Summary] = []
@@ -34,14 +35,17 @@ enum ConformanceChecks {
 
   static func checks(for context: CheckContext) async -> [Check] {
     let targets: [(BuiltInImplementation, Tier)] = [(.spec, .correctlyRounded), (.fast, .stable)]
+    let store = Self.store
     return targets.map { impl, gate in
       Check(group: "conformance", name: "\(impl.rawValue): golden vectors at \(gate.rawValue)") {
-        await run(impl, gate: gate, context: context)
+        await run(impl, gate: gate, context: context, store: store)
       }
     }
   }
 
-  static func run(_ impl: BuiltInImplementation, gate: Tier, context: CheckContext) async -> CheckResult {
+  static func run(
+    _ impl: BuiltInImplementation, gate: Tier, context: CheckContext, store: SummaryStore
+  ) async -> CheckResult {
     let golden: [GoldenCase]
     do {
       golden = try VectorFiles.load(defaultVectors)
@@ -81,7 +85,7 @@ enum ConformanceChecks {
       findings.append("\(f.id) (\(f.loss), \(f.dtype), \(f.regime.rawValue)): expected \(f.expected), got \(f.answer)")
     }
     let passed = evaluation.passed
-    await collected.add(
+    await store.add(
       Summary(
         implementation: implementation.name, gate: gate, page: page, counts: counts, failures: failures,
         passed: passed))

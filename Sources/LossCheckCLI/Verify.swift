@@ -58,8 +58,11 @@ extension LossCheck {
         publishedExamplesFile: .init(path: published ?? Self.defaultPublishedPath, isExplicit: published != nil),
         reportsDirectory: reports)
       let started = Date()
-      let checks = await PropertyChecks.$options.withValue(properties.resolved) {
-        await CheckRegistry.checks(for: context)
+      let conformanceSummaries = ConformanceChecks.SummaryStore()
+      let checks = await ConformanceChecks.$store.withValue(conformanceSummaries) {
+        await PropertyChecks.$options.withValue(properties.resolved) {
+          await CheckRegistry.checks(for: context)
+        }
       }
       var rows: [VerificationReport.Row] = []
       for (index, check) in checks.enumerated() {
@@ -84,7 +87,7 @@ extension LossCheck {
         rows: rows,
         environment: environment(started: started, implementation: context.implementation))
       report.groupTitles = Self.groupTitles
-      let summaries = await ConformanceChecks.collected.summaries
+      let summaries = await conformanceSummaries.summaries
       if !summaries.isEmpty {
         var matrix = ConformanceChecks.matrix(summaries)
         matrix.group = "conformance"

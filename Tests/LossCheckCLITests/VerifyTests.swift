@@ -38,6 +38,8 @@ struct VerifyTests {
     // The usage check rejects the absent explicit file before anything runs.
     #expect(run.status == 2)
 
+    // Twice in this process: the second page must not carry the first run's conformance results.
+    _ = await runLossCheck(["verify", "--reports", reports.path, "--oracle", oracle.path, "--quiet", "--count", "2"])
     let second = await runLossCheck(["verify", "--reports", reports.path, "--oracle", oracle.path, "--quiet"])
     #expect(second.status == 0 || second.status == 1)
     #expect(second.output.isEmpty, "--quiet prints nothing")
@@ -51,6 +53,12 @@ struct VerifyTests {
     #expect(!html.lowercased().contains("<script"))
     #expect(!html.contains("http://") && !html.contains("https://"))
     #expect(html.contains("losscheck verify --reports"))
+    // The conformance matrix of this run only (earlier runs in this process kept out): one column
+    // per built-in implementation, when the golden vectors are at hand.
+    if FileManager.default.fileExists(atPath: "Conformance/vectors/MANIFEST.json") {
+      #expect(html.components(separatedBy: "— gate correctlyRounded</th>").count - 1 == 1)
+      #expect(html.components(separatedBy: "— gate stable</th>").count - 1 == 1)
+    }
   }
 
   @Test("shell quoting of the reproduction command")
