@@ -46,7 +46,7 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
     self.startupTimeout = startupTimeout
     self.maxElements = maxElements
     self.maxRestarts = maxRestarts
-    let (process, hello) = try Self.start(command, startupTimeout: startupTimeout)
+    let (process, hello) = try AdapterProcess.start(command: command, startupTimeout: startupTimeout)
     self.process = process
     name = hello.implementation
     losses = hello.losses.compactMap { LossID(name: $0) }
@@ -78,35 +78,6 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
       _ = process?.terminate(grace: .seconds(2))
       process = nil
       givenUp = "stopped"
-    }
-  }
-
-  private static func start(_ command: String, startupTimeout: Duration) throws(AdapterStartError) -> (
-    AdapterProcess, Hello
-  ) {
-    let process = try AdapterProcess(command: command, maxLineBytes: 1 << 20)
-    let deadline = ContinuousClock.now + startupTimeout
-    while true {
-      switch process.readLine(deadline: deadline) {
-      case .timeout:
-        _ = process.terminate(grace: .zero)
-        throw AdapterStartError("'\(command)' wrote no hello line within \(startupTimeout)")
-      case .endOfOutput:
-        let end = process.terminate(grace: .seconds(2))
-        let tail = process.standardErrorTail.suffix(400)
-        throw AdapterStartError("'\(command)' ended (\(end)) before its hello line" + (tail.isEmpty ? "" : ": \(tail)"))
-      case .oversized(let n):
-        _ = process.terminate(grace: .zero)
-        throw AdapterStartError("'\(command)' began with a \(n)-byte line, not a hello line")
-      case .line(let text):
-        if text.allSatisfy(\.isWhitespace) { continue }
-        do {
-          return (process, try ProtocolCodec.decodeHello(try JSONValue(parsing: text)))
-        } catch {
-          _ = process.terminate(grace: .zero)
-          throw AdapterStartError("'\(command)' began with no valid losscheck/1 hello (\(error))")
-        }
-      }
     }
   }
 
@@ -152,7 +123,7 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
       givenUp = "the adapter failed \(restarts) times (last: \(reason)); not run"
     } else {
       do {
-        process = try Self.start(command, startupTimeout: startupTimeout).0
+        process = try AdapterProcess.start(command: command, startupTimeout: startupTimeout).0
       } catch {
         givenUp = "the adapter could not be restarted after '\(reason)': \(error.message)"
       }

@@ -157,42 +157,11 @@ private struct RunSession {
 
   /// Starts the adapter and reads its hello.
   mutating func start() throws(AdapterStartError) -> Hello {
-    let process = try AdapterProcess(command: configuration.command, maxLineBytes: 1 << 20)
-    let deadline = ContinuousClock.now + configuration.startupTimeout
-    while true {
-      switch process.readLine(deadline: deadline) {
-      case .timeout:
-        process.terminate(grace: .zero)
-        throw AdapterStartError(
-          "the adapter wrote no hello line within \(configuration.startupTimeout.seconds.formatted(significantDigits: 3)) s"
-            + stderrSuffix(process))
-      case .endOfOutput:
-        let end = process.terminate(grace: .seconds(2))
-        throw AdapterStartError("the adapter ended (\(end)) before writing its hello line" + stderrSuffix(process))
-      case .oversized(let n):
-        process.terminate(grace: .zero)
-        throw AdapterStartError("the adapter's first line is \(n) bytes long, not a hello line")
-      case .line(let text):
-        if text.allSatisfy(\.isWhitespace) { continue }
-        let hello: Hello
-        do {
-          let json = try JSONValue(parsing: text)
-          hello = try ProtocolCodec.decodeHello(json)
-        } catch {
-          process.terminate(grace: .zero)
-          throw AdapterStartError(
-            "the adapter's first line is not a valid losscheck/1 hello (\(error)): \(abbreviate(text, 200))")
-        }
-        self.process = process
-        self.hello = hello
-        return hello
-      }
-    }
-  }
-
-  func stderrSuffix(_ process: AdapterProcess) -> String {
-    let tail = process.standardErrorTail
-    return tail.isEmpty ? "" : "; its standard error ends with: " + abbreviate(String(tail.suffix(600)), 600)
+    let (process, hello) = try AdapterProcess.start(
+      command: configuration.command, startupTimeout: configuration.startupTimeout)
+    self.process = process
+    self.hello = hello
+    return hello
   }
 
   /// Kills the adapter after a failure and restarts it for the next case.
@@ -257,7 +226,7 @@ private struct RunSession {
     case .written: break
     case .closed:
       let end = process.terminate(grace: .seconds(1))
-      let message = "the adapter closed its input before the request was written (\(end))" + stderrSuffix(process)
+      let message = "the adapter closed its input before the request was written (\(end))" + process.standardErrorSuffix
       restart(after: "a crash")
       return fail(.crashed, message)
     case .timeout:
@@ -267,12 +236,13 @@ private struct RunSession {
     while true {
       switch process.readLineLimited(limit, deadline: deadline) {
       case .timeout:
-        let message = "no answer within \(timeoutText); the adapter was killed and restarted" + stderrSuffix(process)
+        let message =
+          "no answer within \(timeoutText); the adapter was killed and restarted" + process.standardErrorSuffix
         restart(after: "a timeout")
         return fail(.timeout, message)
       case .endOfOutput:
         let end = process.terminate(grace: .seconds(1))
-        let message = "the adapter ended (\(end)) before answering; it was restarted" + stderrSuffix(process)
+        let message = "the adapter ended (\(end)) before answering; it was restarted" + process.standardErrorSuffix
         restart(after: "a crash")
         return fail(.crashed, message)
       case .oversized(let bytes):
@@ -324,5 +294,48 @@ extension AdapterProcess {
   func readLineLimited(_ limit: Int, deadline: ContinuousClock.Instant) -> ReadEvent {
     maxLineBytes = limit
     return readLine(deadline: deadline)
+  }
+}
+
+extension AdapterProcess {
+  /// Starts `command` and reads its hello line within `startupTimeout` (blank lines skipped): what
+  /// the conformance runner and ``AdapterImplementation`` do first.
+  ///
+  /// - Throws: ``AdapterStartError`` if the process cannot be spawned, writes nothing in time,
+  ///   ends, or begins with anything but a valid `losscheck/1` hello; the process is then killed.
+  static func start(command: String, startupTimeout: Duration) throws(AdapterStartError) -> (AdapterProcess, Hello) {
+    let process = try AdapterProcess(command: command, maxLineBytes: 1 << 20)
+    let deadline = ContinuousClock.now + startupTimeout
+    while true {
+      switch process.readLine(deadline: deadline) {
+      case .timeout:
+        process.terminate(grace: .zero)
+        throw AdapterStartError(
+          "the adapter wrote no hello line within \(startupTimeout.seconds.formatted(significantDigits: 3)) s"
+            + process.standardErrorSuffix)
+      case .endOfOutput:
+        let end = process.terminate(grace: .seconds(2))
+        throw AdapterStartError(
+          "the adapter ended (\(end)) before writing its hello line" + process.standardErrorSuffix)
+      case .oversized(let n):
+        process.terminate(grace: .zero)
+        throw AdapterStartError("the adapter's first line is \(n) bytes long, not a hello line")
+      case .line(let text):
+        if text.allSatisfy(\.isWhitespace) { continue }
+        do {
+          return (process, try ProtocolCodec.decodeHello(try JSONValue(parsing: text)))
+        } catch {
+          process.terminate(grace: .zero)
+          throw AdapterStartError(
+            "the adapter's first line is not a valid losscheck/1 hello (\(error)): \(abbreviate(text, 200))")
+        }
+      }
+    }
+  }
+
+  /// "; its standard error ends with: …" when the adapter wrote to standard error, else empty.
+  var standardErrorSuffix: String {
+    let tail = standardErrorTail
+    return tail.isEmpty ? "" : "; its standard error ends with: " + abbreviate(String(tail.suffix(600)), 600)
   }
 }
