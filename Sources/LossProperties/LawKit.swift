@@ -31,6 +31,19 @@ public enum LawKit {
     }
   }
 
+  /// Discards a case whose parts (unreduced values, partial sums) were combined into `combined`
+  /// that is ±∞ or NaN while `whole`, the loss of the whole input, is another value, and every
+  /// input is finite: a part whose exact value is finite but beyond the dtype rounded to ±∞ (and
+  /// +∞ + −∞ is NaN). The aggregation identities are about representable parts.
+  static func requireRepresentableParts(
+    _ combined: Double, whole: Double, _ input: LawInput, _ part: String
+  ) throws(LawError) {
+    guard !combined.isFinite, !(combined == whole || combined.isNaN && whole.isNaN) else { return }
+    if (input[field: "yhat"] + input[field: "y"]).allSatisfy(\.isFinite) {
+      throw .discard("\(part) overflows the dtype")
+    }
+  }
+
   /// The shortest round-trip spelling of `x` in `dtype`.
   static func show(_ x: Double, _ dtype: DType) -> String { format(x, dtype) }
 

@@ -99,11 +99,7 @@ extension Catalogue {
         x = total.value / Double(e.count)
         error = error / Double(e.count) * (1 + 0x1p-52) + Swift.max(x.magnitude.ulp / 2, .leastNonzeroMagnitude)
       }
-      // Finite inputs whose unreduced terms overflow the dtype (±∞, or +∞ and −∞ giving NaN) while
-      // the exact aggregate is another value: the identity is about representable terms.
-      if !x.isFinite && !(x == a.values[0] || x.isNaN && a.values[0].isNaN) && (yhat + y).allSatisfy(\.isFinite) {
-        throw .discard("an unreduced value overflows the dtype")
-      }
+      try LawKit.requireRepresentableParts(x, whole: a.values[0], input, "an unreduced value")
       let d = Compare.approximately(a.values[0], x, error: error + a.errors[0], dtype: input.dtype)
       return .judge(
         d,
@@ -166,14 +162,7 @@ extension Catalogue {
       }
       let (sa, sb) = (left.values[0], right.values[0])
       let (s, e) = sa.isFinite && sb.isFinite ? FloatFacts.twoSum(sa, sb) : (sa + sb, 0)
-      // A part whose exact sum is finite but beyond the dtype rounds to ±∞ (and +∞ + −∞ is NaN):
-      // the identity is about representable parts.
-      let w = whole.values[0]
-      if !s.isFinite && !(s == w || s.isNaN && w.isNaN)
-        && (input[field: "yhat"] + input[field: "y"]).allSatisfy(\.isFinite)
-      {
-        throw .discard("a part overflows the dtype")
-      }
+      try LawKit.requireRepresentableParts(s, whole: whole.values[0], input, "a part")
       let d = Compare.approximately(
         whole.values[0], s, error: e.magnitude + whole.errors[0] + left.errors[0] + right.errors[0], dtype: dtype)
       return .judge(
