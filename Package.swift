@@ -12,23 +12,34 @@ let strict: [SwiftSetting] = [
   .treatAllWarnings(as: .error),
 ]
 
-// LossFast's SIMD kernels can be compiled for AVX2 + FMA (`-target-cpu haswell`: x86-64-v3):
-// Swift's SIMD4<Double> arithmetic is scalarized by the front end and re-vectorized by LLVM, and
-// with 256-bit registers that recovers 4 lanes per instruction instead of 2 (1.3–1.7× on the
-// transcendental losses, 2–3× on the others, the same results: Swift never contracts a·b + c into
-// an FMA). Opt-in, with `LOSSFAST_NATIVE=1` at build time on an x86-64 Linux machine that has
-// AVX2, FMA, BMI2 and F16C (scripts/test.sh, scripts/verify.sh and the benchmarks set it): such a
-// build runs only on AVX2 CPUs (2013 or later), like `-march=native`, and SwiftPM refuses a
-// versioned dependency whose targets carry unsafe flags, so a package that depends on this one
-// gets the portable build. See Benchmarks/README.md.
+// LossFast's SIMD kernels can be compiled for the machine's vector units: AVX-512 as in AMD Zen 4
+// (`-target-cpu znver4`) where the CPU has all of Zen 4's extensions, else AVX2 + FMA
+// (`-target-cpu haswell`: x86-64-v3). Swift's SIMD4<Double> arithmetic is scalarized by the
+// front end and re-vectorized by LLVM: wider registers and AVX-512's mask registers (selects and
+// comparisons without shuffles) recover far more of it (AVX2 over SSE2: 1.3–1.7× on the
+// transcendental losses, 2–3× on the others; Zen 4 over AVX2: see Benchmarks/README.md). The
+// results are the same bits: Swift never contracts a·b + c into an FMA. Opt-in, with
+// `LOSSFAST_NATIVE=1` at build time on an x86-64 Linux machine (scripts/test.sh,
+// scripts/verify.sh and the benchmarks set it): such a build runs only on CPUs with the same
+// extensions, like `-march=native`, and SwiftPM refuses a versioned dependency whose targets carry
+// unsafe flags, so a package that depends on this one gets the portable build.
 var lossFastSettings = strict
 #if os(Linux) && arch(x86_64)
   if ProcessInfo.processInfo.environment["LOSSFAST_NATIVE"] == "1",
     let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-    let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-    Set(flags.split(separator: " ")).isSuperset(of: ["avx", "avx2", "fma", "bmi2", "f16c"])
+    let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
   {
-    lossFastSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
+    let flags = Set(line.split(separator: " ").map(String.init))
+    let zen4: Set<String> = [
+      "avx2", "fma", "bmi2", "f16c", "movbe", "adx", "avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl",
+      "avx512ifma", "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg", "avx512_vpopcntdq",
+      "avx512_bf16", "gfni", "vaes", "vpclmulqdq", "sha_ni", "clwb", "rdpid",
+    ]
+    if flags.isSuperset(of: zen4) {
+      lossFastSettings.append(.unsafeFlags(["-target-cpu", "znver4"]))
+    } else if flags.isSuperset(of: ["avx", "avx2", "fma", "bmi2", "f16c"]) {
+      lossFastSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
+    }
   }
 #endif
 

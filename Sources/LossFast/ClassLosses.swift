@@ -59,6 +59,11 @@ struct XlogyTerm: ElementwiseTerm {
     }
     return (xlogy(y, p + eps), .zero)
   }
+  static var hasShortForm: Bool { true }
+  @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
+    let v = shortXlogy(y, p + eps)
+    return (v, VectorMath.abs(v))
+  }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
     try juliaXlogy(y, p + eps, "crossentropy: xlogy(y, ŷ + ϵ) at element \(index + 1)")
   }
@@ -85,6 +90,16 @@ struct KLTerm: ElementwiseTerm {
     var v = (y * l).replacing(with: 0, where: (y .== 0) .& .!(q .< 0))
     v = v.replacing(with: .nan, where: (y .< 0) .| (q .< 0))
     return (v, .zero)
+  }
+  static var hasShortForm: Bool { true }
+  @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
+    let q = p + eps
+    // A zero label's lane computes log(1) (its term is 0): no −∞, no slow special path.
+    let l = shortLogRatio(y, q, zero: y .== 0)
+    var v = (y * l).replacing(with: 0, where: (y .== 0) .& .!(q .< 0))
+    v = v.replacing(with: .nan, where: (y .< 0) .| (q .< 0))
+    let m = VectorMath.abs(v)
+    return (v, m + m)
   }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
     let entropy = try juliaXlogy(y, y, "kldivergence: xlogx(y) at element \(index + 1)")
@@ -116,20 +131,10 @@ enum ClassKernel {
     if !weight.isArray {
       switch (kind, agg) {
       case (.crossentropy, .sum), (.crossentropy, .mean), (.kldivergence, .sum), (.kldivergence, .mean):
-        let total: DoubleDouble
-        if kind == .crossentropy {
-          let term = XlogyTerm(eps: eps)
-          total =
-            compensated
-            ? ElementwiseKernel.sum(term, p, y, count: n, threads: threads, CompensatedAccumulator.self)
-            : ElementwiseKernel.sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
-        } else {
-          let term = KLTerm(eps: eps)
-          total =
-            compensated
-            ? ElementwiseKernel.sum(term, p, y, count: n, threads: threads, CompensatedAccumulator.self)
-            : ElementwiseKernel.sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
-        }
+        let total =
+          kind == .crossentropy
+          ? ElementwiseKernel.total(XlogyTerm(eps: eps), p, y, count: n, compensated: compensated, threads: threads)
+          : ElementwiseKernel.total(KLTerm(eps: eps), p, y, count: n, compensated: compensated, threads: threads)
         if total.isFinite {
           // crossentropy: −w·Σ; kldivergence: Σ (no weight).
           let signed = kind == .crossentropy ? DoubleDouble(-total.hi, -total.lo) : total
@@ -154,22 +159,42 @@ enum ClassKernel {
       kind, p, y, shape: shape, dims: dims, weight: weight, eps: eps, agg: agg, compensated: compensated)
   }
 
-  /// The group value `Σ_group term` (before sign and weight) of group `g`, contiguous.
+  /// The group value `Σ_group term` (before sign and weight) of group `g`, contiguous, and its
+  /// magnitude (the short kernels' error bound over 2⁻³²; 0 for the full-precision kernels).
+  ///
+  /// With `short` (Float32 data) the group is first computed with ``ShortMath``, kept when finite
+  /// and well conditioned (magnitude ≤ 16·|value|), else recomputed with the full precision.
   @inline(__always)
   static func groupValue<P: Operand, Y: Operand, A: LaneAccumulator>(
-    _ kind: Kind, _ p: P, _ y: Y, start: Int, length: Int, eps: Double, _: A.Type
-  ) -> DoubleDouble {
+    _ kind: Kind, _ p: P, _ y: Y, start: Int, length: Int, eps: Double, short: Bool, _: A.Type
+  ) -> (value: DoubleDouble, magnitude: Double) {
+    let range = start..<start + length
+    if short {
+      let pair: SumPair
+      switch kind {
+      case .crossentropy: pair = ElementwiseKernel.shortChunkSum(XlogyTerm(eps: eps), p, y, range)
+      case .kldivergence: pair = ElementwiseKernel.shortChunkSum(KLTerm(eps: eps), p, y, range)
+      case .logitcrossentropy: pair = logitGroup(p, y, start: start, length: length, short: true, A.self)
+      }
+      let magnitude = pair.second.value
+      if pair.first.isFinite && magnitude.isFinite
+        && magnitude <= ElementwiseKernel.shortConditionLimit * Swift.abs(pair.first.value)
+      {
+        return (pair.first, magnitude)
+      }
+    }
     switch kind {
     case .crossentropy:
-      return ElementwiseKernel.chunkSum(XlogyTerm(eps: eps), p, y, start..<start + length, A.self)
+      return (ElementwiseKernel.chunkSum(XlogyTerm(eps: eps), p, y, range, A.self), 0)
     case .kldivergence:
-      return ElementwiseKernel.chunkSum(KLTerm(eps: eps), p, y, start..<start + length, A.self)
+      return (ElementwiseKernel.chunkSum(KLTerm(eps: eps), p, y, range, A.self), 0)
     case .logitcrossentropy:
-      return logitGroup(p, y, start: start, length: length, A.self)
+      return (logitGroup(p, y, start: start, length: length, short: false, A.self).first, 0)
     }
   }
 
-  /// The signed group values `±Σ_group term` of contiguous groups; as a chunk body, their sum.
+  /// The signed group values `±Σ_group term` of contiguous groups; as a chunk body, their sum
+  /// and the sum of their magnitudes.
   struct GroupValues<P: Operand, Y: Operand>: ChunkBody {
     let kind: Kind
     let p: P
@@ -177,20 +202,102 @@ enum ClassKernel {
     let groupLength: Int
     let eps: Double
     let compensated: Bool
+    /// Float32 data: try the short kernels first.
+    let short: Bool
 
-    @inline(__always) func value(_ g: Int) -> DoubleDouble {
-      let v =
+    @inline(__always) func value(_ g: Int) -> (value: DoubleDouble, magnitude: Double) {
+      let (v, m) =
         compensated
-        ? groupValue(kind, p, y, start: g * groupLength, length: groupLength, eps: eps, CompensatedAccumulator.self)
-        : groupValue(kind, p, y, start: g * groupLength, length: groupLength, eps: eps, PlainAccumulator.self)
-      return kind == .kldivergence ? v : DoubleDouble(-v.hi, -v.lo)
+        ? groupValue(
+          kind, p, y, start: g * groupLength, length: groupLength, eps: eps, short: false,
+          CompensatedAccumulator.self)
+        : groupValue(
+          kind, p, y, start: g * groupLength, length: groupLength, eps: eps, short: short, PlainAccumulator.self)
+      return (kind == .kldivergence ? v : DoubleDouble(-v.hi, -v.lo), m)
     }
 
-    func callAsFunction(_ range: Range<Int>) -> DoubleDouble {
-      var t = DoubleDouble.zero
-      for g in range { t += value(g) }
-      return t
+    /// Calls `body(g, value, magnitude)` for each group `g` of `range`, in order. Short
+    /// logitcrossentropy groups of up to ``ClassKernel/acrossGroupsLength`` classes are computed
+    /// four at a time (``ClassKernel/logitGroupsShort``), a lane that is not finite or ill
+    /// conditioned recomputed alone at full precision.
+    @inline(__always) func forEachValue(in range: Range<Int>, _ body: (Int, DoubleDouble, Double) -> Void) {
+      var g = range.lowerBound
+      if short && kind == .logitcrossentropy && groupLength <= acrossGroupsLength {
+        while g + 4 <= range.upperBound {
+          let (v, m) = logitGroupsShort(p, y, first: g, length: groupLength)
+          let ok = finiteLanes(v) .& (m .<= ElementwiseKernel.shortConditionLimit * VectorMath.abs(v))
+          for j in 0..<4 {
+            if ok[j] {
+              body(g + j, DoubleDouble(-v[j]), m[j])
+            } else {
+              let (precise, _) = groupValue(
+                kind, p, y, start: (g + j) * groupLength, length: groupLength, eps: eps, short: false,
+                PlainAccumulator.self)
+              body(g + j, DoubleDouble(-precise.hi, -precise.lo), 0)
+            }
+          }
+          g += 4
+        }
+      }
+      while g < range.upperBound {
+        let (v, m) = value(g)
+        body(g, v, m)
+        g += 1
+      }
     }
+
+    func callAsFunction(_ range: Range<Int>) -> SumPair {
+      var t = DoubleDouble.zero
+      var m = DoubleDouble.zero
+      forEachValue(in: range) { _, v, vm in
+        t += v
+        m += DoubleDouble(vm)
+      }
+      return SumPair(first: t, second: m)
+    }
+  }
+
+  /// Groups of at most this many classes are computed four groups at a time, a group per lane
+  /// (Float32 logitcrossentropy): within a group of 10 classes, 4-lane vectors would be
+  /// partly empty and the per-group scalar work would dominate.
+  static let acrossGroupsLength = 32
+
+  /// logitcrossentropy of the four contiguous groups `g₀ ..< g₀ + 4` (lane `j`: group `g₀ + j`),
+  /// Float32 data, with ``ShortMath``: lane values `Σ y·(x − m) − L·Σ y` (as ``logitGroup``:
+  /// `L = log1p(Σ' e^(x − m))`, the first maximal class left out) and magnitudes `2·|L·Σ y|`.
+  /// NaN in a lane whose group has a NaN or an infinite maximum.
+  @inline(__always)
+  static func logitGroupsShort<P: Operand, Y: Operand>(
+    _ p: P, _ y: Y, first g0: Int, length: Int
+  ) -> (value: Lanes, magnitude: Lanes) {
+    let b0 = g0 * length
+    let b1 = b0 + length
+    let b2 = b1 + length
+    let b3 = b2 + length
+    var m = Lanes(repeating: -.infinity)
+    var nan = SIMDMask<SIMD4<Int64>>(repeating: false)
+    for c in 0..<length {
+      let x = Lanes(p[b0 + c], p[b1 + c], p[b2 + c], p[b3 + c])
+      nan .|= x .!= x
+      m = pointwiseMax(m, x)
+    }
+    var s = Lanes.zero
+    var a = Lanes.zero
+    var b = Lanes.zero
+    var found = SIMDMask<SIMD4<Int64>>(repeating: false)
+    for c in 0..<length {
+      let x = Lanes(p[b0 + c], p[b1 + c], p[b2 + c], p[b3 + c])
+      let t = Lanes(y[b0 + c], y[b1 + c], y[b2 + c], y[b3 + c])
+      let first = (x .== m) .& .!found
+      found .|= first
+      let d = x - m
+      s += ShortMath.exp(d).replacing(with: 0, where: first)
+      a += t * d
+      b += t
+    }
+    let product = ShortMath.log1p(s) * b
+    let value = (a - product).replacing(with: .nan, where: nan .| .!finiteLanes(m))
+    return (value, 2 * VectorMath.abs(product))
   }
 
   /// The weighted group values written to `out` (`agg = none`), and the first non-finite one.
@@ -201,8 +308,7 @@ enum ClassKernel {
 
     func callAsFunction(_ range: Range<Int>) -> FirstIndex {
       var bad = FirstIndex.zero
-      for g in range {
-        let v = values.value(g)
+      values.forEachValue(in: range) { g, v, _ in
         let r = (weight == 1 ? v.value : v.multiplied(by: weight)) + 0
         if !r.isFinite && bad.index == .max { bad.index = g }
         out[g] = r
@@ -219,8 +325,8 @@ enum ClassKernel {
   ) -> Result? {
     let groups = layout.outputCount
     let perChunk = Swift.max(1, Chunking.length / Swift.max(1, groupLength))
-    let groupValues = GroupValues(
-      kind: kind, p: p, y: y, groupLength: groupLength, eps: eps, compensated: compensated)
+    var groupValues = GroupValues(
+      kind: kind, p: p, y: y, groupLength: groupLength, eps: eps, compensated: compensated, short: !compensated)
     let cost = 8 * Swift.max(1, groupLength)
     if agg == .none {
       var out = [Double](repeating: 0, count: groups)
@@ -233,7 +339,16 @@ enum ClassKernel {
       }
       return bad.index == .max ? .array(out) : nil
     }
-    let total = Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost, groupValues)
+    var pair = Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost, groupValues)
+    if pair.first.isFinite
+      && !(pair.second.value <= ElementwiseKernel.shortConditionLimit * Swift.abs(pair.first.value))
+    {
+      // The groups' short-kernel values cancel: all of them again at full precision.
+      groupValues = GroupValues(
+        kind: kind, p: p, y: y, groupLength: groupLength, eps: eps, compensated: compensated, short: false)
+      pair = Parallel.reduce(count: groups, chunk: perChunk, threads: threads, cost: cost, groupValues)
+    }
+    let total = pair.first
     guard total.isFinite else { return nil }
     let weighted = w == 1 ? total : DoubleDouble(total.multiplied(by: w))
     if agg == .mean {
@@ -245,10 +360,14 @@ enum ClassKernel {
   /// `Σ y·logsoftmax(x)` over one contiguous group, as `Σ y·(x − m) − L·Σ y` with
   /// `m = max x` and `L = log Σ e^(x − m) = log1p(Σ' e^(x − m))`, where `Σ'` leaves out the first
   /// maximal element (whose term is exactly 1): no cancellation in `L` when one class dominates.
+  ///
+  /// With `short` (Float32 data), `e^(x − m)` and `L` come from ``ShortMath`` and the second
+  /// component of the result is the magnitude `2·|L·Σ y|` (the error is at most 2⁻³² of it);
+  /// otherwise it is 0.
   @inline(__always)
   static func logitGroup<P: Operand, Y: Operand, A: LaneAccumulator>(
-    _ p: P, _ y: Y, start: Int, length: Int, _: A.Type
-  ) -> DoubleDouble {
+    _ p: P, _ y: Y, start: Int, length: Int, short: Bool, _: A.Type
+  ) -> SumPair {
     if length == 0 { return .zero }
     let end = start + length
     // m = maximum(x), NaN if any element is NaN (Julia's maximum).
@@ -263,9 +382,9 @@ enum ClassKernel {
       mv = pointwiseMax(mv, v)
       i += count
     }
-    if any(nan) { return DoubleDouble(.nan) }
+    if any(nan) { return SumPair(first: DoubleDouble(.nan), second: .zero) }
     let m = mv.max()
-    if !m.isFinite { return DoubleDouble(.nan) }
+    if !m.isFinite { return SumPair(first: DoubleDouble(.nan), second: .zero) }
     var argmax = start
     while p[argmax] != m { argmax += 1 }
     // Σ' e^(x − m).
@@ -277,10 +396,11 @@ enum ClassKernel {
       let v = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
       let index = SIMD4<Int64>(0, 1, 2, 3) &+ Int64(i)
       let skip = .!leadingLanes(count) .| (index .== Int64(argmax))
-      s += VectorMath.exp(v - mLanes).replacing(with: 0, where: skip)
+      let e = short ? ShortMath.exp(v - mLanes) : VectorMath.exp(v - mLanes)
+      s += e.replacing(with: 0, where: skip)
       i += count
     }
-    let logSum = VectorMath.log1p(s.sum())
+    let logSum = short ? ShortMath.log1p(Lanes(repeating: s.sum()))[0] : VectorMath.log1p(s.sum())
     // Σ y·(x − m) and Σ y.
     var a = A()
     var b = A()
@@ -301,7 +421,7 @@ enum ClassKernel {
     }
     let yTotal = b.total.value
     let product = logSum * yTotal
-    return a.total + DoubleDouble(-product)
+    return SumPair(first: a.total + DoubleDouble(-product), second: DoubleDouble(short ? 2 * Swift.abs(product) : 0))
   }
 
   /// The general path: any layout, weight arrays, and the literal re-evaluation of non-finite

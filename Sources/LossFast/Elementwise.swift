@@ -89,6 +89,81 @@ enum ElementwiseKernel {
     }
   }
 
+  /// `Σ term(ŷᵢ, yᵢ)` over `range` with the short kernels (Float32 data), and `Σ mᵢ`, the sum of
+  /// the terms' magnitudes (the sum errs by at most `2⁻³²·Σ mᵢ` plus Double roundings).
+  @inline(__always)
+  static func shortChunkSum<T: ElementwiseTerm, P: Operand, Y: Operand>(
+    _ term: T, _ p: P, _ y: Y, _ range: Range<Int>
+  ) -> SumPair {
+    var v0 = Lanes.zero
+    var v1 = Lanes.zero
+    var m0 = Lanes.zero
+    var m1 = Lanes.zero
+    var i = range.lowerBound
+    let end = range.upperBound
+    while i + 8 <= end {
+      let (a, am) = term.short(p.load(i), y.load(i))
+      let (b, bm) = term.short(p.load(i + 4), y.load(i + 4))
+      v0 += a
+      v1 += b
+      m0 += am
+      m1 += bm
+      i += 8
+    }
+    while i < end {
+      let count = Swift.min(4, end - i)
+      if count == 4 {
+        let (a, am) = term.short(p.load(i), y.load(i))
+        v0 += a
+        m0 += am
+      } else {
+        let keep = leadingLanes(count)
+        let (b, bm) = term.short(p.loadPartial(i, count: count), y.loadPartial(i, count: count))
+        v1 += b.replacing(with: 0, where: .!keep)
+        m1 += bm.replacing(with: 0, where: .!keep)
+      }
+      i += count
+    }
+    var value = DoubleDouble.zero
+    var magnitude = DoubleDouble.zero
+    for j in 0..<Lanes.scalarCount { value += DoubleDouble(v0[j]) }
+    for j in 0..<Lanes.scalarCount { value += DoubleDouble(v1[j]) }
+    for j in 0..<Lanes.scalarCount { magnitude += DoubleDouble(m0[j]) }
+    for j in 0..<Lanes.scalarCount { magnitude += DoubleDouble(m1[j]) }
+    return SumPair(first: value, second: magnitude)
+  }
+
+  /// A chunk of the short-kernel sum.
+  struct ShortSumChunks<T: ElementwiseTerm, P: Operand, Y: Operand>: ChunkBody {
+    let term: T
+    let p: P
+    let y: Y
+    @inline(__always) func callAsFunction(_ range: Range<Int>) -> SumPair { shortChunkSum(term, p, y, range) }
+  }
+
+  /// The largest `Σ mᵢ / |Σ termᵢ|` at which a short-kernel sum is kept: its error is then below
+  /// `2⁻³²·16 = 2⁻²⁸` relative, a sixteenth of a Float ulp.
+  static let shortConditionLimit = 16.0
+
+  /// `Σ term(ŷᵢ, yᵢ)` over `0 ..< n`: for Float32 data and a term with a short form, first with
+  /// the short kernels, kept when finite and well conditioned (``shortConditionLimit``); else
+  /// (and for Float64 data) with the full-precision kernels. Non-finite results are the caller's.
+  static func total<T: ElementwiseTerm, P: Operand, Y: Operand>(
+    _ term: T, _ p: P, _ y: Y, count n: Int, compensated: Bool, threads: Int
+  ) -> DoubleDouble {
+    if !compensated && T.hasShortForm {
+      let pair = Parallel.reduce(count: n, threads: threads, cost: T.cost, ShortSumChunks(term: term, p: p, y: y))
+      if pair.first.isFinite && pair.second.isFinite
+        && pair.second.value <= shortConditionLimit * Swift.abs(pair.first.value)
+      {
+        return pair.first
+      }
+    }
+    return compensated
+      ? sum(term, p, y, count: n, threads: threads, CompensatedAccumulator.self)
+      : sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
+  }
+
   /// `agg(term(ŷᵢ, yᵢ))` for `agg` mean or sum, in Double (the caller rounds to the dtype).
   ///
   /// A non-finite fast result is re-evaluated literally (``literalSum``), which decides the
@@ -96,10 +171,7 @@ enum ElementwiseKernel {
   static func reduce<T: ElementwiseTerm, P: Operand, Y: Operand>(
     _ term: T, _ p: P, _ y: Y, count n: Int, mean: Bool, compensated: Bool, threads: Int
   ) throws(LossError) -> Double {
-    var total =
-      compensated
-      ? sum(term, p, y, count: n, threads: threads, CompensatedAccumulator.self)
-      : sum(term, p, y, count: n, threads: threads, PlainAccumulator.self)
+    var total = self.total(term, p, y, count: n, compensated: compensated, threads: threads)
     if !total.isFinite {
       total = try literalSum(term, p, y, count: n, compensated: compensated)
       if !total.isFinite, let rescaled = rescaledSum(term, p, y, count: n, mean: mean, compensated: compensated) {
@@ -198,9 +270,22 @@ enum ElementwiseKernel {
         let count = Swift.min(4, range.upperBound - i)
         let a = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
         let b = count == 4 ? y.load(i) : y.loadPartial(i, count: count)
-        let (h, l) =
-          compensated ? term.vector(a, b, CompensatedAccumulator.self) : term.vector(a, b, PlainAccumulator.self)
-        let v = (h + l) + 0  // −0 → +0, as LossSpec rounds an exact zero
+        var v: Lanes
+        if compensated {
+          let (h, l) = term.vector(a, b, CompensatedAccumulator.self)
+          v = h + l
+        } else if T.hasShortForm {
+          // Short kernels, lanes whose term is ill conditioned (m > 16·|term|) or not finite
+          // recomputed with the full-precision kernels.
+          let (s, m) = term.short(a, b)
+          v = s
+          if !all(finiteLanes(s) .& (m .<= ElementwiseKernel.shortConditionLimit * VectorMath.abs(s))) {
+            v = term.vector(a, b, PlainAccumulator.self).hi
+          }
+        } else {
+          v = term.vector(a, b, PlainAccumulator.self).hi
+        }
+        v = v + 0  // −0 → +0, as LossSpec rounds an exact zero
         if bad.index == .max && !all(finiteLanes(v) .| .!leadingLanes(count)) {
           bad.index = i
         }

@@ -27,10 +27,43 @@ protocol ElementwiseTerm {
   /// (`term(sŷ, sy; sδ) = sᵈ·term(ŷ, y; δ)`): `d`, and the term with its parameters scaled by `s`.
   /// Used to rescale Float64 inputs whose intermediates overflow although the result need not.
   func scaled(by s: Double) -> (term: Self, degree: Int)?
+  /// Whether ``short(_:_:)`` is cheaper than the vector form (the terms with logarithms or
+  /// exponentials); Float32 data then take it.
+  static var hasShortForm: Bool { get }
+  /// Float32 data only: the term computed with ``ShortMath`` (about 2⁻³² relative per kernel),
+  /// and its *magnitude* `m`, a bound such that the term errs by at most `2⁻³²·m`. Same special
+  /// values and non-finite cases as `vector` (NaN where it has NaN, ±∞ where it has ±∞); the
+  /// reductions use it only where the magnitudes show the sum is well conditioned.
+  func short(_ yhat: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes)
 }
 
 extension ElementwiseTerm {
   func scaled(by s: Double) -> (term: Self, degree: Int)? { nil }
+  static var hasShortForm: Bool { false }
+  @inline(__always) func short(_ yhat: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
+    (vector(yhat, y, PlainAccumulator.self).hi, .zero)
+  }
+}
+
+/// `xlogy(x, arg)` lanewise with ``ShortMath/log(_:)``: 0 where `x == 0` and `arg` is not
+/// negative, NaN where `arg < 0`.
+@inline(__always) func shortXlogy(_ x: Lanes, _ arg: Lanes) -> Lanes {
+  let r = x * ShortMath.log(arg)
+  return r.replacing(with: 0, where: (x .== 0) .& .!(arg .< 0))
+}
+
+/// `log(r)` for the ratio `r = n/d` of msle and kldivergence, Float32 data, with
+/// ``ShortMath/log(_:)``: near a perfect fit (`|t| ≤ ½` for `t = (n − d)/d`, whose numerator is
+/// exact for Floats) as `log(1 + t)` with the rounding error of `1 + t` added (see
+/// ``ShortMath/log1p(_:)``), elsewhere as `log(n·(1/d))` (one division for both). `n` is
+/// replaced by `d` where `zero` (a term that is 0 whatever its logarithm).
+@inline(__always) func shortLogRatio(_ n: Lanes, _ d: Lanes, zero: SIMDMask<SIMD4<Int64>>) -> Lanes {
+  let inv = 1 / d
+  let t = (n - d) * inv
+  let near = VectorMath.abs(t) .<= 0.5
+  let x = (1 + t).replacing(with: (n * inv).replacing(with: 1, where: zero), where: .!near)
+  let c = (t - (x - 1)).replacing(with: 0, where: .!near)
+  return ShortMath.log(x) + c
 }
 
 // MARK: Scalar helpers with Julia's semantics
@@ -210,6 +243,13 @@ struct MSLETerm: ElementwiseTerm {
     }
     return (l * l, .zero)
   }
+  static var hasShortForm: Bool { true }
+  @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
+    // (ŷ + ϵ) − (y + ϵ) = ŷ − y exactly for Floats; the sums and the quotient err by 2⁻⁵³.
+    let l = shortLogRatio(p + eps, y + eps, zero: SIMDMask(repeating: false))
+    let v = l * l
+    return (v, v + v)
+  }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
     let a = p + eps
     let b = y + eps
@@ -246,6 +286,12 @@ struct BinaryCrossentropyTerm: ElementwiseTerm {
     let second = xlogy(1 - y, (1 - p) + e)
     return (-first - second, .zero)
   }
+  static var hasShortForm: Bool { true }
+  @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
+    let first = shortXlogy(y, p + eps)
+    let second = shortXlogy(1 - y, (1 - p) + eps)
+    return (-first - second, VectorMath.abs(first) + VectorMath.abs(second))
+  }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
     let first = try juliaXlogy(y, p + eps, "binarycrossentropy: xlogy(y, ŷ + ϵ) at element \(index + 1)")
     let second = try juliaXlogy(
@@ -265,6 +311,13 @@ struct LogitBinaryCrossentropyTerm: ElementwiseTerm {
     if A.compensated { return twoSum(linear, softplusTail) }
     return (linear + softplusTail, .zero)
   }
+  static var hasShortForm: Bool { true }
+  @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
+    let softplusTail = ShortMath.log1p(ShortMath.exp(-VectorMath.abs(p)))
+    let linear = (-(y * p)).replacing(with: (1 - y) * p, where: p .> 0)
+    // The linear part errs by at most 2⁻⁵²·|linear| ((1 − y)·ŷ may round for Floats).
+    return (linear + softplusTail, 2 * softplusTail + 0x1p-20 * VectorMath.abs(linear))
+  }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
     (1 - y) * p + literalSoftplus(-p)
   }
@@ -277,6 +330,11 @@ struct PoissonTerm: ElementwiseTerm {
     let l = xlogy(y, p)
     if A.compensated { return twoSum(p, -l) }
     return (p - l, .zero)
+  }
+  static var hasShortForm: Bool { true }
+  @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
+    let l = shortXlogy(y, p)
+    return (p - l, VectorMath.abs(l) + 0x1p-20 * VectorMath.abs(p))
   }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double {
     p - (try juliaXlogy(y, p, "poisson_loss: xlogy(y, ŷ) at element \(index + 1)"))

@@ -1,0 +1,101 @@
+/// Elementary functions for the terms of **Float32** losses: `log`, `log1p` and `exp` on four
+/// Double lanes with short polynomials, accurate to about 2⁻³² relative — eight bits beyond a
+/// Float ulp, a fraction of the cost of ``VectorMath``'s full-precision kernels (no division,
+/// degree 9 instead of fdlibm's degree 14 after a division).
+///
+/// | kernel | lane `i` computes | relative error (fitted; measured in `ElementaryKernelTests`) |
+/// |---|---|---|
+/// | `log(x)` | `log(x[i])` | ≤ 2⁻³²·⁷ (the polynomial's 2⁻³²·⁸ and the final roundings) |
+/// | `log1p(x)` | `log(1 + x[i])`, for `x > −1` | ≤ 2⁻³²·⁶ |
+/// | `exp(x)` | `e^x[i]` | ≤ 2⁻³³ above −708; 0 below (where `e^x < 2⁻¹⁰²¹`) |
+///
+/// Non-normal arguments (zero, subnormal, negative, infinite, NaN) take ``VectorMath``'s kernels,
+/// so the special values are exactly theirs (`log(0) = −∞`, `log(−1) = NaN`, …).
+///
+/// Why this is enough: a Float32 loss is a sum of terms rounded once to Float. With each term in
+/// error by at most `2⁻³²·mᵢ` (`mᵢ`, the term's *magnitude*, bounds the parts that carry kernel
+/// error), the sum errs by at most `2⁻³²·Σmᵢ`; the reductions check `Σmᵢ ≤ 16·|Σ|` and recompute
+/// with ``VectorMath`` otherwise, so the result before its rounding to Float is within `2⁻²⁸`
+/// relative — a sixteenth of a Float ulp — and the rounded result is faithful (and correctly
+/// rounded unless the exact value lies within 2⁻²⁸ of a rounding boundary).
+///
+/// The coefficients were fitted for the relative error of the whole function (Lawson's iteratively
+/// reweighted least squares on 6 000 Chebyshev nodes, mpmath values at 150 bits; the script is in
+/// `Benchmarks/README.md`).
+package enum ShortMath {
+  static let ln2 = 0x1.62e42fefa39efp-1
+  /// `log(1 + f) = f − f²/2 + f³·P(f)` on `√2/2 − 1 ≤ f < √2 − 1`: P's coefficients, degree 9
+  /// (relative error of the whole `log(1 + f)` below 2⁻³²·⁷⁸ on the interval).
+  static let l0 = 0x1.555554af2762cp-2
+  static let l1 = -0x1.ffffd3a8bf0a6p-3
+  static let l2 = 0x1.999a131c2b9eap-3
+  static let l3 = -0x1.5563b2010b12dp-3
+  static let l4 = 0x1.248f2760222d6p-3
+  static let l5 = -0x1.fce730b4c4807p-4
+  static let l6 = 0x1.c40b1f09dda66p-4
+  static let l7 = -0x1.bb2bf19509c0dp-4
+  static let l8 = 0x1.b37c58a27a8bcp-4
+  static let l9 = -0x1.e99cfa39e1837p-5
+  /// `e^r = 1 + r + r²/2 + r³·Q(r)` on `|r| ≤ ln 2 / 2`: Q's coefficients, degree 4 (relative
+  /// error of `e^r` below 2⁻³³·²⁸).
+  static let e0 = 0x1.555553e03bf0bp-3
+  static let e1 = 0x1.5554e713d9b62p-5
+  static let e2 = 0x1.1113305252b93p-7
+  static let e3 = 0x1.6d4dc6e370dfap-10
+  static let e4 = 0x1.9dd7311220c3bp-13
+
+  /// `k·ln 2 + log(1 + f)` for `√2/2 − 1 ≤ f < √2 − 1` (Estrin's scheme: short dependency chains).
+  @inline(__always) static func logCore(_ f: Lanes, _ k: Lanes) -> Lanes {
+    let f2 = f * f
+    let f4 = f2 * f2
+    let p01 = l0 + l1 * f
+    let p23 = l2 + l3 * f
+    let p45 = l4 + l5 * f
+    let p67 = l6 + l7 * f
+    let p89 = l8 + l9 * f
+    let p = (p01 + f2 * p23) + f4 * ((p45 + f2 * p67) + f4 * p89)
+    return k * ln2 + (f + f2 * (f * p - 0.5))
+  }
+
+  /// `log(x)`, lanewise; ``VectorMath/log(_:plus:)`` for a vector with a lane that is not a
+  /// positive normal finite number.
+  @inline(__always) package static func log(_ x: Lanes) -> Lanes {
+    guard all((x .>= 0x1p-1022) .& (x .< .infinity)) else { return VectorMath.log(x) }
+    let ix = VectorMath.bits(x) &+ VectorMath.reductionOffset
+    let k = VectorMath.exponentField(ix) - 1023
+    let f = VectorMath.lanes((ix & VectorMath.significandMask) &+ VectorMath.sqrtHalfBits) - 1
+    return logCore(f, k)
+  }
+
+  /// `log(1 + x)`, lanewise, relative accuracy kept for tiny `x`: `u = fl(1 + x)` and
+  /// `log(1 + x) = log(u) + (x − (u − 1))/u`, the last quotient replaced by its numerator where
+  /// `|x| ≤ ½` (an error of at most `2⁻⁵³·|x|`) and by 0 elsewhere (`u`'s rounding error is then
+  /// below `2⁻⁵³·u`, an absolute error of `2⁻⁵³` in the logarithm, relative `2⁻⁵²`).
+  /// ``VectorMath/log1p(_:plus:)`` for a vector with a lane at or below −1, infinite or NaN.
+  @inline(__always) package static func log1p(_ x: Lanes) -> Lanes {
+    guard all((x .> -1) .& (x .< .infinity)) else { return VectorMath.log1p(x) }
+    let u = 1 + x
+    let c = (x - (u - 1)).replacing(with: 0, where: VectorMath.abs(x) .> 0.5)
+    // u ≥ 2⁻⁵³ > 0 is normal for x > −1 (1 + x rounds to a multiple of 2⁻⁵³).
+    let iu = VectorMath.bits(u) &+ VectorMath.reductionOffset
+    let k = VectorMath.exponentField(iu) - 1023
+    let f = VectorMath.lanes((iu & VectorMath.significandMask) &+ VectorMath.sqrtHalfBits) - 1
+    return logCore(f, k) + c
+  }
+
+  /// `e^x`, lanewise; `+0` below −708 (`e^x < 2⁻¹⁰²¹`, far below any Float result and below
+  /// `2⁻⁹⁷⁰` of a term ≥ 1 it is added to); ``VectorMath/exp(_:)`` for a vector with a NaN lane
+  /// or a lane above 709 (where Double's exponent range ends).
+  @inline(__always) package static func exp(_ x: Lanes) -> Lanes {
+    guard all(x .<= 709) else { return VectorMath.exp(x) }  // also false for NaN
+    let tiny = x .< -708
+    let xc = x.replacing(with: 0, where: tiny)
+    let k = (xc * VectorMath.invLn2 + VectorMath.shifter) - VectorMath.shifter
+    let r = (xc - k * VectorMath.ln2Hi) - k * VectorMath.ln2Lo
+    let r2 = r * r
+    let q = (e0 + e1 * r) + r2 * ((e2 + e3 * r) + r2 * e4)
+    let p = 1 + (r + r2 * (0.5 + r * q))
+    // k ∈ [−1022, 1023]: 2ᵏ is a normal Double, built from the bits.
+    return (p * VectorMath.powerOfTwo(k)).replacing(with: 0, where: tiny)
+  }
+}
