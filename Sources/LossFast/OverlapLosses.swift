@@ -1,5 +1,11 @@
 import LossCore
 
+/// The per-element parts of dice or tversky, each as `hi + lo` (`lo` zero unless compensated).
+protocol OverlapTerms {
+  func terms<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type)
+    -> (first: (Lanes, Lanes), second: (Lanes, Lanes), third: (Lanes, Lanes))
+}
+
 /// dice_coeff_loss and tversky_loss: two sums over all elements in one fused pass, then a
 /// quotient in the numerically sound form (no `1 − q` cancellation).
 enum OverlapKernel {
@@ -13,12 +19,11 @@ enum OverlapKernel {
     case tversky(beta: Double)
   }
 
-  @inline(__always)
-  static func terms<A: LaneAccumulator>(_ kind: Kind, _ p: Lanes, _ y: Lanes, _: A.Type)
-    -> (first: (Lanes, Lanes), second: (Lanes, Lanes), third: (Lanes, Lanes))
-  {
-    switch kind {
-    case .dice:
+  /// dice's per-element parts: `(ŷ − y)²` and `y² + ŷ²`.
+  struct DiceTerms: OverlapTerms {
+    @inline(__always) func terms<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type)
+      -> (first: (Lanes, Lanes), second: (Lanes, Lanes), third: (Lanes, Lanes))
+    {
       if A.compensated {
         let (dh, dl) = twoSum(p, -y)
         let (s, e) = twoSum(y * y, p * p)
@@ -26,7 +31,15 @@ enum OverlapKernel {
       }
       let d = p - y
       return ((d * d, .zero), (y * y + p * p, .zero), (.zero, .zero))
-    case .tversky(let beta):
+    }
+  }
+
+  /// tversky's per-element parts: `yŷ`, `β(1 − y)ŷ + (1 − β)y(1 − ŷ)` and `βŷ + (1 − β)y`.
+  struct TverskyTerms: OverlapTerms {
+    let beta: Double
+    @inline(__always) func terms<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type)
+      -> (first: (Lanes, Lanes), second: (Lanes, Lanes), third: (Lanes, Lanes))
+    {
       let falsePositive = beta * ((1 - y) * p)
       let falseNegative = (1 - beta) * (y * (1 - p))
       let total = beta * p + (1 - beta) * y
@@ -44,35 +57,61 @@ enum OverlapKernel {
     let y: Y
     let compensated: Bool
     func callAsFunction(_ range: Range<Int>) -> SumTriple {
-      compensated
-        ? chunk(kind, p, y, range, CompensatedAccumulator.self) : chunk(kind, p, y, range, PlainAccumulator.self)
+      switch kind {
+      case .dice:
+        compensated
+          ? chunk(DiceTerms(), p, y, range, CompensatedAccumulator.self)
+          : chunk(DiceTerms(), p, y, range, PlainAccumulator.self)
+      case .tversky(let beta):
+        compensated
+          ? chunk(TverskyTerms(beta: beta), p, y, range, CompensatedAccumulator.self)
+          : chunk(TverskyTerms(beta: beta), p, y, range, PlainAccumulator.self)
+      }
     }
   }
 
-  static func chunk<P: Operand, Y: Operand, A: LaneAccumulator>(
-    _ kind: Kind, _ p: P, _ y: Y, _ range: Range<Int>, _: A.Type
+  /// The three sums over `range`: two interleaved sets of accumulators (8 elements a step, so
+  /// that consecutive additions do not wait on each other), the tail as one or two masked
+  /// vectors.
+  @inline(__always)
+  static func chunk<T: OverlapTerms, P: Operand, Y: Operand, A: LaneAccumulator>(
+    _ terms: T, _ p: P, _ y: Y, _ range: Range<Int>, _: A.Type
   ) -> SumTriple {
-    var first = A()
-    var second = A()
-    var third = A()
+    var first = (A(), A())
+    var second = (A(), A())
+    var third = (A(), A())
     var i = range.lowerBound
-    while i < range.upperBound {
-      let count = Swift.min(4, range.upperBound - i)
+    let end = range.upperBound
+    while i + 8 <= end {
+      let (f0, s0, t0) = terms.terms(p.load(i), y.load(i), A.self)
+      let (f1, s1, t1) = terms.terms(p.load(i + 4), y.load(i + 4), A.self)
+      first.0.add(f0.0, f0.1)
+      second.0.add(s0.0, s0.1)
+      third.0.add(t0.0, t0.1)
+      first.1.add(f1.0, f1.1)
+      second.1.add(s1.0, s1.1)
+      third.1.add(t1.0, t1.1)
+      i += 8
+    }
+    while i < end {
+      let count = Swift.min(4, end - i)
       if count == 4 {
-        let (f, s, t) = terms(kind, p.load(i), y.load(i), A.self)
-        first.add(f.0, f.1)
-        second.add(s.0, s.1)
-        third.add(t.0, t.1)
+        let (f, s, t) = terms.terms(p.load(i), y.load(i), A.self)
+        first.0.add(f.0, f.1)
+        second.0.add(s.0, s.1)
+        third.0.add(t.0, t.1)
       } else {
         let drop = .!leadingLanes(count)
-        let (f, s, t) = terms(kind, p.loadPartial(i, count: count), y.loadPartial(i, count: count), A.self)
-        first.add(f.0.replacing(with: 0, where: drop), f.1.replacing(with: 0, where: drop))
-        second.add(s.0.replacing(with: 0, where: drop), s.1.replacing(with: 0, where: drop))
-        third.add(t.0.replacing(with: 0, where: drop), t.1.replacing(with: 0, where: drop))
+        let (f, s, t) = terms.terms(p.loadPartial(i, count: count), y.loadPartial(i, count: count), A.self)
+        first.1.add(f.0.replacing(with: 0, where: drop), f.1.replacing(with: 0, where: drop))
+        second.1.add(s.0.replacing(with: 0, where: drop), s.1.replacing(with: 0, where: drop))
+        third.1.add(t.0.replacing(with: 0, where: drop), t.1.replacing(with: 0, where: drop))
       }
       i += count
     }
-    return SumTriple(first: first.total, second: second.total, third: third.total)
+    return SumTriple(
+      first: first.0.total + first.1.total, second: second.0.total + second.1.total,
+      third: third.0.total + third.1.total)
   }
 
   static func evaluate<P: Operand, Y: Operand>(
@@ -112,7 +151,7 @@ enum OverlapKernel {
     guard largest > 0x1p500 else { return nil }
     let scale = Double(sign: .plus, exponent: -largest.exponent, significand: 1)
     let sums = chunk(
-      .dice(smooth: 0), ScaledOperand(base: p, scale: scale), ScaledOperand(base: y, scale: scale), 0..<n,
+      DiceTerms(), ScaledOperand(base: p, scale: scale), ScaledOperand(base: y, scale: scale), 0..<n,
       CompensatedAccumulator.self)
     guard sums.first.isFinite && sums.second.isFinite else { return nil }
     let denominator = (sums.second + DoubleDouble(smooth * scale * scale)).value
