@@ -21,7 +21,7 @@ enum Chunking {
   static let roundCapacity = 128
   /// Work below this many cost units stays on the calling thread (`n · cost`, cost 1 for a
   /// subtraction-and-square, 8 for a term with a logarithm).
-  static let parallelThreshold = 1 << 15
+  static let parallelThreshold = 1 << 17
 }
 
 /// What one chunk of a reduction produces; partials are combined in chunk order.
