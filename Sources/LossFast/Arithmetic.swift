@@ -130,9 +130,9 @@ struct CompensatedAccumulator: LaneAccumulator {
 /// Where a kernel reads one of its operands: a Float or Double array, or a constant (a scalar
 /// `y`, a scalar weight).
 protocol Operand {
-  /// Lanes `i ..< i + laneCount`.
+  /// Lanes `i ..< i + 4`.
   func load(_ i: Int) -> Lanes
-  /// Lanes `i ..< i + count` (`count < laneCount`), the others filled with 1 (a value every loss maps to
+  /// Lanes `i ..< i + count` (`count < 4`), the others filled with 1 (a value every loss maps to
   /// a finite term, masked out afterwards).
   func loadPartial(_ i: Int, count: Int) -> Lanes
   /// Element `i`.
@@ -141,13 +141,11 @@ protocol Operand {
 
 struct FloatOperand: Operand {
   let base: UnsafePointer<Float>
-  /// Eight element loads, widened one by one: LLVM merges them into one load and one conversion
-  /// for every target, whereas a `SIMD8<Float>` load converted with `Lanes(_:)` is split into
+  /// Four element loads, widened one by one: LLVM merges them into one load and one conversion
+  /// for every target, whereas a `SIMD4<Float>` load converted with `Lanes(_:)` is split into
   /// scalar loads, broadcasts and blends when compiled for AVX-512 (3× slower streaming, measured).
   @inline(__always) func load(_ i: Int) -> Lanes {
-    Lanes(
-      Double(base[i]), Double(base[i + 1]), Double(base[i + 2]), Double(base[i + 3]), Double(base[i + 4]),
-      Double(base[i + 5]), Double(base[i + 6]), Double(base[i + 7]))
+    Lanes(Double(base[i]), Double(base[i + 1]), Double(base[i + 2]), Double(base[i + 3]))
   }
   @inline(__always) func loadPartial(_ i: Int, count: Int) -> Lanes {
     var v = Lanes(repeating: 1)
@@ -187,6 +185,6 @@ struct ScaledOperand<Base: Operand>: Operand {
 }
 
 /// The mask of the first `count` lanes.
-@inline(__always) func leadingLanes(_ count: Int) -> LaneMask {
-  SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int64>(repeating: Int64(count))
+@inline(__always) func leadingLanes(_ count: Int) -> SIMDMask<SIMD4<Int64>> {
+  SIMD4<Int64>(0, 1, 2, 3) .< SIMD4<Int64>(repeating: Int64(count))
 }

@@ -218,15 +218,15 @@ enum ClassKernel {
 
     /// Calls `body(g, value, magnitude)` for each group `g` of `range`, in order. Short
     /// logitcrossentropy groups of up to ``ClassKernel/acrossGroupsLength`` classes are computed
-    /// a lane each, `laneCount` at a time (``ClassKernel/logitGroupsShort``), a lane that is not finite or ill
+    /// four at a time (``ClassKernel/logitGroupsShort``), a lane that is not finite or ill
     /// conditioned recomputed alone at full precision.
     @inline(__always) func forEachValue(in range: Range<Int>, _ body: (Int, DoubleDouble, Double) -> Void) {
       var g = range.lowerBound
       if short && kind == .logitcrossentropy && groupLength <= acrossGroupsLength {
-        while g + laneCount <= range.upperBound {
+        while g + 4 <= range.upperBound {
           let (v, m) = logitGroupsShort(p, y, first: g, length: groupLength)
           let ok = finiteLanes(v) .& (m .<= ElementwiseKernel.shortConditionLimit * VectorMath.abs(v))
-          for j in 0..<laneCount {
+          for j in 0..<4 {
             if ok[j] {
               body(g + j, DoubleDouble(-v[j]), m[j])
             } else {
@@ -236,7 +236,7 @@ enum ClassKernel {
               body(g + j, DoubleDouble(-precise.hi, -precise.lo), 0)
             }
           }
-          g += laneCount
+          g += 4
         }
       }
       while g < range.upperBound {
@@ -257,12 +257,12 @@ enum ClassKernel {
     }
   }
 
-  /// Groups of at most this many classes are computed `laneCount` groups at a time, a group per
-  /// lane (Float32 logitcrossentropy): within a group of 10 classes, vectors would be partly
-  /// empty and the per-group scalar work would dominate.
+  /// Groups of at most this many classes are computed four groups at a time, a group per lane
+  /// (Float32 logitcrossentropy): within a group of 10 classes, 4-lane vectors would be
+  /// partly empty and the per-group scalar work would dominate.
   static let acrossGroupsLength = 32
 
-  /// logitcrossentropy of the contiguous groups `g₀ ..< g₀ + laneCount` (lane `j`: group `g₀ + j`),
+  /// logitcrossentropy of the four contiguous groups `g₀ ..< g₀ + 4` (lane `j`: group `g₀ + j`),
   /// Float32 data, with ``ShortMath``: lane values `Σ y·(x − m) − L·Σ y` (as ``logitGroup``:
   /// `L = log1p(Σ' e^(x − m))`, the first maximal class left out) and magnitudes `2·|L·Σ y|`.
   /// NaN in a lane whose group has a NaN or an infinite maximum.
@@ -270,26 +270,24 @@ enum ClassKernel {
   static func logitGroupsShort<P: Operand, Y: Operand>(
     _ p: P, _ y: Y, first g0: Int, length: Int
   ) -> (value: Lanes, magnitude: Lanes) {
-    // Lane j reads group g₀ + j: element c of it is at (g₀ + j)·length + c.
-    @inline(__always) func column<O: Operand>(_ o: O, _ c: Int) -> Lanes {
-      var v = Lanes()
-      for j in 0..<laneCount { v[j] = o[(g0 + j) * length + c] }
-      return v
-    }
+    let b0 = g0 * length
+    let b1 = b0 + length
+    let b2 = b1 + length
+    let b3 = b2 + length
     var m = Lanes(repeating: -.infinity)
-    var nan = LaneMask(repeating: false)
+    var nan = SIMDMask<SIMD4<Int64>>(repeating: false)
     for c in 0..<length {
-      let x = column(p, c)
+      let x = Lanes(p[b0 + c], p[b1 + c], p[b2 + c], p[b3 + c])
       nan .|= x .!= x
       m = pointwiseMax(m, x)
     }
     var s = Lanes.zero
     var a = Lanes.zero
     var b = Lanes.zero
-    var found = LaneMask(repeating: false)
+    var found = SIMDMask<SIMD4<Int64>>(repeating: false)
     for c in 0..<length {
-      let x = column(p, c)
-      let t = column(y, c)
+      let x = Lanes(p[b0 + c], p[b1 + c], p[b2 + c], p[b3 + c])
+      let t = Lanes(y[b0 + c], y[b1 + c], y[b2 + c], y[b3 + c])
       let first = (x .== m) .& .!found
       found .|= first
       let d = x - m
@@ -374,11 +372,11 @@ enum ClassKernel {
     let end = start + length
     // m = maximum(x), NaN if any element is NaN (Julia's maximum).
     var mv = Lanes(repeating: -.infinity)
-    var nan = LaneMask(repeating: false)
+    var nan = SIMDMask<SIMD4<Int64>>(repeating: false)
     var i = start
     while i < end {
-      let count = Swift.min(laneCount, end - i)
-      var v = count == laneCount ? p.load(i) : p.loadPartial(i, count: count)
+      let count = Swift.min(4, end - i)
+      var v = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
       v = v.replacing(with: -.infinity, where: .!leadingLanes(count))
       nan .|= v .!= v
       mv = pointwiseMax(mv, v)
@@ -394,9 +392,9 @@ enum ClassKernel {
     let mLanes = Lanes(repeating: m)
     i = start
     while i < end {
-      let count = Swift.min(laneCount, end - i)
-      let v = count == laneCount ? p.load(i) : p.loadPartial(i, count: count)
-      let index = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) &+ Int64(i)
+      let count = Swift.min(4, end - i)
+      let v = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
+      let index = SIMD4<Int64>(0, 1, 2, 3) &+ Int64(i)
       let skip = .!leadingLanes(count) .| (index .== Int64(argmax))
       let e = short ? ShortMath.exp(v - mLanes) : VectorMath.exp(v - mLanes)
       s += e.replacing(with: 0, where: skip)
@@ -408,10 +406,10 @@ enum ClassKernel {
     var b = A()
     i = start
     while i < end {
-      let count = Swift.min(laneCount, end - i)
+      let count = Swift.min(4, end - i)
       let keep = leadingLanes(count)
-      let v = count == laneCount ? p.load(i) : p.loadPartial(i, count: count)
-      let t = (count == laneCount ? y.load(i) : y.loadPartial(i, count: count)).replacing(with: 0, where: .!keep)
+      let v = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
+      let t = (count == 4 ? y.load(i) : y.loadPartial(i, count: count)).replacing(with: 0, where: .!keep)
       if A.compensated {
         let (dh, dl) = twoSum(v, -mLanes)
         a.add(t * dh, t * dl)

@@ -10,9 +10,9 @@ protocol OutputStore {
 struct FloatOutput: OutputStore {
   let base: UnsafeMutablePointer<Float>
   @inline(__always) func store(_ v: Lanes, at i: Int, count: Int) {
-    let f = SIMD8<Float>(v)
-    if count == laneCount {
-      UnsafeMutableRawPointer(base + i).storeBytes(of: f, as: SIMD8<Float>.self)
+    let f = SIMD4<Float>(v)
+    if count == 4 {
+      UnsafeMutableRawPointer(base + i).storeBytes(of: f, as: SIMD4<Float>.self)
     } else {
       for j in 0..<count { base[i + j] = f[j] }
     }
@@ -23,7 +23,7 @@ struct FloatOutput: OutputStore {
 struct DoubleOutput: OutputStore {
   let base: UnsafeMutablePointer<Double>
   @inline(__always) func store(_ v: Lanes, at i: Int, count: Int) {
-    if count == laneCount {
+    if count == 4 {
       UnsafeMutableRawPointer(base + i).storeBytes(of: v, as: Lanes.self)
     } else {
       for j in 0..<count { base[i + j] = v[j] }
@@ -33,12 +33,12 @@ struct DoubleOutput: OutputStore {
 }
 
 /// Whether each lane is finite (`v − v` is 0 exactly for finite `v`, NaN otherwise).
-@inline(__always) func finiteLanes(_ v: Lanes) -> LaneMask { (v - v) .== .zero }
+@inline(__always) func finiteLanes(_ v: Lanes) -> SIMDMask<SIMD4<Int64>> { (v - v) .== .zero }
 
 /// The fused kernels of the elementwise losses: one pass over `ŷ` and `y`, the term computed and
 /// summed in registers, no intermediate arrays.
 enum ElementwiseKernel {
-  /// `Σ term(ŷᵢ, yᵢ)` over `range`, two interleaved accumulators (`2·laneCount` elements a step),
+  /// `Σ term(ŷᵢ, yᵢ)` over `range`, two interleaved 4-lane accumulators (8 elements a step),
   /// the tail as one or two masked vectors.
   @inline(__always)
   static func chunkSum<T: ElementwiseTerm, P: Operand, Y: Operand, A: LaneAccumulator>(
@@ -48,16 +48,16 @@ enum ElementwiseKernel {
     var a1 = A()
     var i = range.lowerBound
     let end = range.upperBound
-    while i + 2 * laneCount <= end {
+    while i + 8 <= end {
       let (h0, l0) = term.vector(p.load(i), y.load(i), A.self)
-      let (h1, l1) = term.vector(p.load(i + laneCount), y.load(i + laneCount), A.self)
+      let (h1, l1) = term.vector(p.load(i + 4), y.load(i + 4), A.self)
       a0.add(h0, l0)
       a1.add(h1, l1)
-      i += 2 * laneCount
+      i += 8
     }
     while i < end {
-      let count = Swift.min(laneCount, end - i)
-      if count == laneCount {
+      let count = Swift.min(4, end - i)
+      if count == 4 {
         let (h, l) = term.vector(p.load(i), y.load(i), A.self)
         a0.add(h, l)
       } else {
@@ -101,18 +101,18 @@ enum ElementwiseKernel {
     var m1 = Lanes.zero
     var i = range.lowerBound
     let end = range.upperBound
-    while i + 2 * laneCount <= end {
+    while i + 8 <= end {
       let (a, am) = term.short(p.load(i), y.load(i))
-      let (b, bm) = term.short(p.load(i + laneCount), y.load(i + laneCount))
+      let (b, bm) = term.short(p.load(i + 4), y.load(i + 4))
       v0 += a
       v1 += b
       m0 += am
       m1 += bm
-      i += 2 * laneCount
+      i += 8
     }
     while i < end {
-      let count = Swift.min(laneCount, end - i)
-      if count == laneCount {
+      let count = Swift.min(4, end - i)
+      if count == 4 {
         let (a, am) = term.short(p.load(i), y.load(i))
         v0 += a
         m0 += am
@@ -267,9 +267,9 @@ enum ElementwiseKernel {
       var bad = FirstIndex.zero
       var i = range.lowerBound
       while i < range.upperBound {
-        let count = Swift.min(laneCount, range.upperBound - i)
-        let a = count == laneCount ? p.load(i) : p.loadPartial(i, count: count)
-        let b = count == laneCount ? y.load(i) : y.loadPartial(i, count: count)
+        let count = Swift.min(4, range.upperBound - i)
+        let a = count == 4 ? p.load(i) : p.loadPartial(i, count: count)
+        let b = count == 4 ? y.load(i) : y.loadPartial(i, count: count)
         var v: Lanes
         if compensated {
           let (h, l) = term.vector(a, b, CompensatedAccumulator.self)

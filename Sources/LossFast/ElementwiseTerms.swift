@@ -57,7 +57,7 @@ extension ElementwiseTerm {
 /// exact for Floats) as `log(1 + t)` with the rounding error of `1 + t` added (see
 /// ``ShortMath/log1p(_:)``), elsewhere as `log(n·(1/d))` (one division for both). `n` is
 /// replaced by `d` where `zero` (a term that is 0 whatever its logarithm).
-@inline(__always) func shortLogRatio(_ n: Lanes, _ d: Lanes, zero: LaneMask) -> Lanes {
+@inline(__always) func shortLogRatio(_ n: Lanes, _ d: Lanes, zero: SIMDMask<SIMD4<Int64>>) -> Lanes {
   let inv = 1 / d
   let t = (n - d) * inv
   let near = VectorMath.abs(t) .<= 0.5
@@ -116,7 +116,7 @@ extension ElementwiseTerm {
 /// `near ? whenNear : otherwise` lanewise, evaluating only the side some lane needs (the
 /// arguments are autoclosures: data near a perfect fit, or far from it, pays for one kernel).
 @inline(__always) func either(
-  _ near: LaneMask, _ whenNear: @autoclosure () -> Lanes, _ otherwise: @autoclosure () -> Lanes
+  _ near: SIMDMask<SIMD4<Int64>>, _ whenNear: @autoclosure () -> Lanes, _ otherwise: @autoclosure () -> Lanes
 ) -> Lanes {
   if all(near) { return whenNear() }
   if !any(near) { return otherwise() }
@@ -197,7 +197,7 @@ struct MSLETerm: ElementwiseTerm {
     let a: Lanes
     let b: Lanes
     var l: Lanes
-    var near: LaneMask
+    var near: SIMDMask<SIMD4<Int64>>
     if A.compensated {
       // Float64: near a perfect fit t = (ŷ − y)/(y + ϵ) as the unevaluated sum q + dq (both
       // sums split exactly, the quotient's remainder recovered by an error-free product) and

@@ -82,20 +82,20 @@ enum OverlapKernel {
     var third = (A(), A())
     var i = range.lowerBound
     let end = range.upperBound
-    while i + 2 * laneCount <= end {
+    while i + 8 <= end {
       let (f0, s0, t0) = terms.terms(p.load(i), y.load(i), A.self)
-      let (f1, s1, t1) = terms.terms(p.load(i + laneCount), y.load(i + laneCount), A.self)
+      let (f1, s1, t1) = terms.terms(p.load(i + 4), y.load(i + 4), A.self)
       first.0.add(f0.0, f0.1)
       second.0.add(s0.0, s0.1)
       third.0.add(t0.0, t0.1)
       first.1.add(f1.0, f1.1)
       second.1.add(s1.0, s1.1)
       third.1.add(t1.0, t1.1)
-      i += 2 * laneCount
+      i += 8
     }
     while i < end {
-      let count = Swift.min(laneCount, end - i)
-      if count == laneCount {
+      let count = Swift.min(4, end - i)
+      if count == 4 {
         let (f, s, t) = terms.terms(p.load(i), y.load(i), A.self)
         first.0.add(f.0, f.1)
         second.0.add(s.0, s.1)

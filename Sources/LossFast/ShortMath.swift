@@ -1,4 +1,4 @@
-/// Elementary functions for the terms of **Float32** losses: `log`, `log1p` and `exp` on eight
+/// Elementary functions for the terms of **Float32** losses: `log`, `log1p` and `exp` on four
 /// Double lanes with short polynomials, accurate to about 2⁻³² relative — eight bits beyond a
 /// Float ulp, a fraction of the cost of ``VectorMath``'s full-precision kernels (no division,
 /// degree 9 instead of fdlibm's degree 14 after a division).

@@ -1,15 +1,11 @@
-/// Eight Double lanes: the width every LossFast kernel computes in (one AVX-512 register, two
-/// AVX2 registers; measured 1.3× faster than four lanes on the short-kernel losses with AVX-512).
+/// Four Double lanes: the width every LossFast kernel computes in.
 ///
 /// Float32 data are widened to Double on load (exactly), so one set of kernels serves both
 /// element types and a Float32 loss is computed with errors far below a Float32 ulp.
-package typealias Lanes = SIMD8<Double>
-package typealias LaneBits = SIMD8<UInt64>
-package typealias LaneMask = SIMDMask<SIMD8<Int64>>
-/// The lane count of ``Lanes``.
-let laneCount = Lanes.scalarCount
+package typealias Lanes = SIMD4<Double>
+package typealias LaneBits = SIMD4<UInt64>
 
-/// Vectorized elementary functions written for LossFast: `log`, `log1p` and `exp` on eight Double
+/// Vectorized elementary functions written for LossFast: `log`, `log1p` and `exp` on four Double
 /// lanes, branch-free (special values are patched with selects in a rarely taken branch), with
 /// no table look-ups (gathers are slow before AVX2).
 ///
@@ -70,7 +66,7 @@ package enum VectorMath {
   /// fdlibm's `log(1 + f)` core for `√2/2 − 1 ≤ f < √2 − 1`, plus `k·ln 2` and a correction `c`:
   /// `s·(hfsq + R) + (k·ln2Lo + c) − hfsq + f + k·ln2Hi`, in that order.
   ///
-  /// Not inlined: Swift lowers ``SIMD` Double` arithmetic lane by lane and relies on LLVM's SLP
+  /// Not inlined: Swift lowers `SIMD4<Double>` arithmetic lane by lane and relies on LLVM's SLP
   /// vectorizer to rebuild the vector operations; inlined into a large loss kernel, the
   /// polynomial came out partly scalar (measured: 15–20% slower with AVX2). Same operations,
   /// same results.

@@ -122,6 +122,3 @@ func environmentFlag(_ name: String) -> Bool {
   let s = String(cString: raw)
   return !s.isEmpty && s != "0"
 }
-
-/// A vector of the kernels' width with `v` in both halves (special-value tests read the low half).
-func lanes(_ v: SIMD4<Double>) -> Lanes { Lanes(lowHalf: v, highHalf: v) }
