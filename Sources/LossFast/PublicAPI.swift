@@ -9,10 +9,17 @@ import LossCore
 //
 // Errors (typed `LossError`): DimensionMismatch naming both shapes, DomainError (log of a
 // negative number), ArgumentError naming the parameter.
+//
+// Each function is prespecialized for Float and Double (`@_specialize(exported: true)`): a
+// client calling it with a concrete element type calls the specialized entry point, without
+// instantiating the generic call machinery's metadata at run time (measured: about half a
+// microsecond per call, most of a call on 1 000 elements).
 
 extension LossFast {
   /// mae: `agg(|ŷ − y|)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -27,6 +34,8 @@ extension LossFast {
 extension LossFast {
   /// mae: `agg(|ŷ − y|)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -41,6 +50,8 @@ extension LossFast {
 extension LossFast {
   /// mae with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -54,6 +65,8 @@ extension LossFast {
 
 extension LossFast {
   /// mae on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -68,6 +81,8 @@ extension LossFast {
 extension LossFast {
   /// mse: `agg((ŷ − y)²)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -82,6 +97,8 @@ extension LossFast {
 extension LossFast {
   /// mse: `agg((ŷ − y)²)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -96,6 +113,8 @@ extension LossFast {
 extension LossFast {
   /// mse with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -109,6 +128,8 @@ extension LossFast {
 
 extension LossFast {
   /// mse on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -123,6 +144,8 @@ extension LossFast {
 extension LossFast {
   /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError for a negative ratio.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -138,6 +161,8 @@ extension LossFast {
 extension LossFast {
   /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError for a negative ratio.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -152,6 +177,8 @@ extension LossFast {
 extension LossFast {
   /// msle with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>,
@@ -166,6 +193,8 @@ extension LossFast {
 
 extension LossFast {
   /// msle on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -180,6 +209,8 @@ extension LossFast {
 extension LossFast {
   /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -196,6 +227,8 @@ extension LossFast {
 extension LossFast {
   /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, delta: T = 1, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -211,6 +244,8 @@ extension LossFast {
 extension LossFast {
   /// huberLoss with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1,
     into output: UnsafeMutableBufferPointer<T>,
@@ -226,6 +261,8 @@ extension LossFast {
 
 extension LossFast {
   /// huberLoss on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], delta: T = 1, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -240,6 +277,8 @@ extension LossFast {
 extension LossFast {
   /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -256,6 +295,8 @@ extension LossFast {
 extension LossFast {
   /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -271,6 +312,8 @@ extension LossFast {
 extension LossFast {
   /// binarycrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>,
@@ -286,6 +329,8 @@ extension LossFast {
 
 extension LossFast {
   /// binarycrossentropy on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -300,6 +345,8 @@ extension LossFast {
 extension LossFast {
   /// logitbinarycrossentropy: `agg((1 − y)·ŷ − logσ(ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -314,6 +361,8 @@ extension LossFast {
 extension LossFast {
   /// logitbinarycrossentropy: `agg((1 − y)·ŷ − logσ(ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -328,6 +377,8 @@ extension LossFast {
 extension LossFast {
   /// logitbinarycrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -341,6 +392,8 @@ extension LossFast {
 
 extension LossFast {
   /// logitbinarycrossentropy on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -355,6 +408,8 @@ extension LossFast {
 extension LossFast {
   /// poissonLoss: `agg(ŷ − xlogy(y, ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -369,6 +424,8 @@ extension LossFast {
 extension LossFast {
   /// poissonLoss: `agg(ŷ − xlogy(y, ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -383,6 +440,8 @@ extension LossFast {
 extension LossFast {
   /// poissonLoss with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -396,6 +455,8 @@ extension LossFast {
 
 extension LossFast {
   /// poissonLoss on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -410,6 +471,8 @@ extension LossFast {
 extension LossFast {
   /// hinge: `agg(max(0, 1 − ŷ·y))` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -424,6 +487,8 @@ extension LossFast {
 extension LossFast {
   /// hinge: `agg(max(0, 1 − ŷ·y))` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -438,6 +503,8 @@ extension LossFast {
 extension LossFast {
   /// hinge with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -451,6 +518,8 @@ extension LossFast {
 
 extension LossFast {
   /// hinge on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -465,6 +534,8 @@ extension LossFast {
 extension LossFast {
   /// squaredHinge: `agg(max(0, 1 − ŷ·y)²)` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -479,6 +550,8 @@ extension LossFast {
 extension LossFast {
   /// squaredHinge: `agg(max(0, 1 − ŷ·y)²)` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -493,6 +566,8 @@ extension LossFast {
 extension LossFast {
   /// squaredHinge with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -506,6 +581,8 @@ extension LossFast {
 
 extension LossFast {
   /// squaredHinge on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -522,6 +599,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
@@ -540,6 +619,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
     eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
@@ -556,6 +637,8 @@ extension LossFast {
 extension LossFast {
   /// crossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
@@ -571,6 +654,8 @@ extension LossFast {
 
 extension LossFast {
   /// crossentropy on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -588,6 +673,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, agg: Aggregation = .mean, threads: Int? = nil
@@ -605,6 +692,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -620,6 +709,8 @@ extension LossFast {
 extension LossFast {
   /// logitcrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, into output: UnsafeMutableBufferPointer<T>,
@@ -634,6 +725,8 @@ extension LossFast {
 
 extension LossFast {
   /// logitcrossentropy on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -651,6 +744,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -669,6 +764,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -685,6 +782,8 @@ extension LossFast {
 extension LossFast {
   /// kldivergence with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>,
@@ -700,6 +799,8 @@ extension LossFast {
 
 extension LossFast {
   /// kldivergence on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -715,6 +816,8 @@ extension LossFast {
 extension LossFast {
   /// diceCoeffLoss: `1 − (2Σyŷ + smooth)/(Σy² + Σŷ² + smooth)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func diceCoeffLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -729,6 +832,8 @@ extension LossFast {
 extension LossFast {
   /// diceCoeffLoss: `1 − (2Σyŷ + smooth)/(Σy² + Σŷ² + smooth)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func diceCoeffLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -742,6 +847,8 @@ extension LossFast {
 
 extension LossFast {
   /// diceCoeffLoss on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func diceCoeffLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], smooth: T = 1, threads: Int? = nil)
     throws(LossError) -> T
   {
@@ -756,6 +863,8 @@ extension LossFast {
 extension LossFast {
   /// tverskyLoss: `1 − (Σyŷ + 1)/(Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func tverskyLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -770,6 +879,8 @@ extension LossFast {
 extension LossFast {
   /// tverskyLoss: `1 − (Σyŷ + 1)/(Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func tverskyLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -783,6 +894,8 @@ extension LossFast {
 
 extension LossFast {
   /// tverskyLoss on arrays (read in place).
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public static func tverskyLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], beta: T = 0.7, threads: Int? = nil)
     throws(LossError) -> T
   {
