@@ -43,6 +43,12 @@ struct Bench: AsyncParsableCommand {
   @Option(help: "Run this peer script too (numpy, JAX, PyTorch where installed), e.g. scripts/bench-peers.py.")
   var peers: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Inputs: 'domain' (each loss's own: probabilities, logits in [−4, 4], ±1 or 0/1 labels, counts) or 'peers' (scripts/bench-peers.py's for every loss: ŷ uniform in (0.001, 0.999), soft labels with 30% zeros), to compare on the same data."
+    ))
+  var inputs: BenchInputKind = .domain
+
   func validate() throws {
     guard parsedSizes != nil else { throw ValidationError("--sizes must be positive integers, comma-separated") }
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be ≥ 1") }
@@ -60,7 +66,8 @@ struct Bench: AsyncParsableCommand {
     let losses = loss.isEmpty ? LossID.allCases : loss
     let threadCount = threadOptions.resolved
     console.write(
-      "LossFast bench: \(threadCount) threads, \(repetitions) samples per case, medians (min–max) per call\n")
+      "LossFast bench: \(threadCount) threads, \(repetitions) samples per case, \(inputs.rawValue) inputs, medians (min–max) per call\n"
+    )
     for n in parsedSizes ?? [] {
       for dtype in dtype {
         switch dtype {
@@ -88,7 +95,7 @@ struct Bench: AsyncParsableCommand {
   private func runSize<T: LossFastFloat>(
     _ n: Int, _: T.Type, _ losses: [LossID], _ threads: Int, _ console: Console
   ) {
-    let baselineInputs = BenchInputs<T>(loss: .mse, count: n)
+    let baselineInputs = BenchInputs<T>(loss: .mse, count: n, kind: inputs)
     let baseline = BenchTiming.measure(repetitions: repetitions) {
       baselineInputs.run(streaming: true, threads: threads)
     }
@@ -98,8 +105,8 @@ struct Bench: AsyncParsableCommand {
       "\n\(dtypeName) n = \(n): streaming baseline (read ŷ and y, sum) \(BenchTiming.format(baseline)), \(BenchTiming.rate(limit))\n"
     )
     for id in losses {
-      let inputs = BenchInputs<T>(loss: id, count: n)
-      let t = BenchTiming.measure(repetitions: repetitions) { inputs.run(streaming: false, threads: threads) }
+      let data = BenchInputs<T>(loss: id, count: n, kind: inputs)
+      let t = BenchTiming.measure(repetitions: repetitions) { data.run(streaming: false, threads: threads) }
       let rate = Double(n) / t.median
       let name = id.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)
       console.write(
@@ -109,14 +116,23 @@ struct Bench: AsyncParsableCommand {
   }
 }
 
-/// Inputs in each loss's domain (probabilities, logits, labels), generated once.
+/// Which inputs `losscheck bench` times.
+enum BenchInputKind: String, ExpressibleByArgument, CaseIterable, Sendable {
+  /// Each loss's own domain (probabilities, logits, labels, counts).
+  case domain
+  /// The peer script's inputs for every loss (ŷ uniform in (0.001, 0.999), soft labels).
+  case peers
+}
+
+/// Inputs in each loss's domain (probabilities, logits, labels), or the peers' inputs, generated
+/// once.
 struct BenchInputs<T: LossFastFloat> {
   let loss: LossID
   var yhat: [T]
   var y: [T]
   var shape: [Int]
 
-  init(loss: LossID, count n: Int) {
+  init(loss: LossID, count n: Int, kind: BenchInputKind = .domain) {
     self.loss = loss
     var state: UInt64 = 0x5EED
     func next() -> Double {
@@ -128,7 +144,7 @@ struct BenchInputs<T: LossFastFloat> {
     for i in 0..<n {
       let a = 0.001 + 0.998 * next()
       let b = next()
-      switch loss {
+      switch kind == .peers ? .crossentropy : loss {
       case .logitcrossentropy, .logitbinarycrossentropy, .mae, .mse, .huberLoss:
         yhat[i] = T(8 * a - 4)
         y[i] = b < 0.5 ? 0 : 1

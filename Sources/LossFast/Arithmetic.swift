@@ -89,7 +89,8 @@ protocol LaneAccumulator {
   var total: DoubleDouble { get }
 }
 
-/// Float32 data: the terms are Doubles with errors far below a Float32 ulp, summed plainly in
+/// Float32 data: the terms are Doubles (the full-precision kernels err far below a Float32 ulp;
+/// the short kernels' errors are bounded by the terms' magnitudes, see ``ShortMath``), summed plainly in
 /// Double (a chunk of `Chunking.length` elements adds `length/8` terms per lane: a relative
 /// error below 2⁻⁴² of the sum of magnitudes).
 struct PlainAccumulator: LaneAccumulator {

@@ -1,7 +1,8 @@
 /// Four Double lanes: the width every LossFast kernel computes in.
 ///
 /// Float32 data are widened to Double on load (exactly), so one set of kernels serves both
-/// element types and a Float32 loss is computed with errors far below a Float32 ulp.
+/// element types; the Float32 terms with logarithms use ``ShortMath``'s shorter kernels where the
+/// sum is well conditioned, and these full-precision ones elsewhere.
 package typealias Lanes = SIMD4<Double>
 package typealias LaneBits = SIMD4<UInt64>
 
