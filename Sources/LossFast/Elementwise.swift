@@ -76,7 +76,9 @@ enum ElementwiseKernel {
   static func sum<T: ElementwiseTerm, P: Operand, Y: Operand, A: LaneAccumulator>(
     _ term: T, _ p: P, _ y: Y, count n: Int, threads: Int, _ accumulator: A.Type
   ) -> DoubleDouble {
-    Parallel.reduce(count: n, threads: threads, cost: T.cost, SumChunks<T, P, Y, A>(term: term, p: p, y: y))
+    // Compensated (Float64) terms cost about four times as much: the parallel threshold sees that.
+    Parallel.reduce(
+      count: n, threads: threads, cost: A.compensated ? 4 * T.cost : T.cost, SumChunks<T, P, Y, A>(term: term, p: p, y: y))
   }
 
   /// A chunk of ``sum``.
@@ -242,7 +244,8 @@ enum ElementwiseKernel {
     _ term: T, _ p: P, _ y: Y, count n: Int, into out: O, compensated: Bool, threads: Int
   ) throws(LossError) {
     let firstBad = Parallel.reduce(
-      count: n, threads: threads, cost: T.cost, MapChunks(term: term, p: p, y: y, out: out, compensated: compensated))
+      count: n, threads: threads, cost: compensated ? 4 * T.cost : T.cost,
+      MapChunks(term: term, p: p, y: y, out: out, compensated: compensated))
     guard firstBad.index != .max else { return }
     for i in firstBad.index..<n {
       let (h, l) =
