@@ -78,7 +78,8 @@ enum ElementwiseKernel {
   ) -> DoubleDouble {
     // Compensated (Float64) terms cost about four times as much: the parallel threshold sees that.
     Parallel.reduce(
-      count: n, threads: threads, cost: A.compensated ? 4 * T.cost : T.cost, SumChunks<T, P, Y, A>(term: term, p: p, y: y))
+      count: n, threads: threads, cost: A.compensated ? 4 * T.cost : T.cost,
+      SumChunks<T, P, Y, A>(term: term, p: p, y: y))
   }
 
   /// A chunk of ``sum``.

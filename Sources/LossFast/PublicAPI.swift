@@ -18,8 +18,8 @@ import LossCore
 extension LossFast {
   /// mae: `agg(|ŷ − y|)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -34,8 +34,8 @@ extension LossFast {
 extension LossFast {
   /// mae: `agg(|ŷ − y|)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -50,8 +50,8 @@ extension LossFast {
 extension LossFast {
   /// mae with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -65,8 +65,8 @@ extension LossFast {
 
 extension LossFast {
   /// mae on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mae<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -81,8 +81,8 @@ extension LossFast {
 extension LossFast {
   /// mse: `agg((ŷ − y)²)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -97,8 +97,8 @@ extension LossFast {
 extension LossFast {
   /// mse: `agg((ŷ − y)²)`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -113,8 +113,8 @@ extension LossFast {
 extension LossFast {
   /// mse with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -128,8 +128,8 @@ extension LossFast {
 
 extension LossFast {
   /// mse on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func mse<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -144,8 +144,8 @@ extension LossFast {
 extension LossFast {
   /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError for a negative ratio.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -161,8 +161,8 @@ extension LossFast {
 extension LossFast {
   /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError for a negative ratio.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -177,8 +177,8 @@ extension LossFast {
 extension LossFast {
   /// msle with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>,
@@ -193,8 +193,8 @@ extension LossFast {
 
 extension LossFast {
   /// msle on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func msle<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -209,8 +209,8 @@ extension LossFast {
 extension LossFast {
   /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -227,8 +227,8 @@ extension LossFast {
 extension LossFast {
   /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, delta: T = 1, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -244,8 +244,8 @@ extension LossFast {
 extension LossFast {
   /// huberLoss with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1,
     into output: UnsafeMutableBufferPointer<T>,
@@ -261,8 +261,8 @@ extension LossFast {
 
 extension LossFast {
   /// huberLoss on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func huberLoss<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], delta: T = 1, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -277,8 +277,8 @@ extension LossFast {
 extension LossFast {
   /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -295,8 +295,8 @@ extension LossFast {
 extension LossFast {
   /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -312,8 +312,8 @@ extension LossFast {
 extension LossFast {
   /// binarycrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>,
@@ -329,8 +329,8 @@ extension LossFast {
 
 extension LossFast {
   /// binarycrossentropy on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -345,8 +345,8 @@ extension LossFast {
 extension LossFast {
   /// logitbinarycrossentropy: `agg((1 − y)·ŷ − logσ(ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -361,8 +361,8 @@ extension LossFast {
 extension LossFast {
   /// logitbinarycrossentropy: `agg((1 − y)·ŷ − logσ(ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -377,8 +377,8 @@ extension LossFast {
 extension LossFast {
   /// logitbinarycrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -392,8 +392,8 @@ extension LossFast {
 
 extension LossFast {
   /// logitbinarycrossentropy on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -408,8 +408,8 @@ extension LossFast {
 extension LossFast {
   /// poissonLoss: `agg(ŷ − xlogy(y, ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -424,8 +424,8 @@ extension LossFast {
 extension LossFast {
   /// poissonLoss: `agg(ŷ − xlogy(y, ŷ))`.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -440,8 +440,8 @@ extension LossFast {
 extension LossFast {
   /// poissonLoss with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -455,8 +455,8 @@ extension LossFast {
 
 extension LossFast {
   /// poissonLoss on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func poissonLoss<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -471,8 +471,8 @@ extension LossFast {
 extension LossFast {
   /// hinge: `agg(max(0, 1 − ŷ·y))` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -487,8 +487,8 @@ extension LossFast {
 extension LossFast {
   /// hinge: `agg(max(0, 1 − ŷ·y))` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -503,8 +503,8 @@ extension LossFast {
 extension LossFast {
   /// hinge with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -518,8 +518,8 @@ extension LossFast {
 
 extension LossFast {
   /// hinge on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func hinge<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -534,8 +534,8 @@ extension LossFast {
 extension LossFast {
   /// squaredHinge: `agg(max(0, 1 − ŷ·y)²)` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -550,8 +550,8 @@ extension LossFast {
 extension LossFast {
   /// squaredHinge: `agg(max(0, 1 − ŷ·y)²)` (NaN propagates).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -566,8 +566,8 @@ extension LossFast {
 extension LossFast {
   /// squaredHinge with `agg = none`: the unreduced values written to `output` (length ŷ.count).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
@@ -581,8 +581,8 @@ extension LossFast {
 
 extension LossFast {
   /// squaredHinge on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func squaredHinge<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -599,8 +599,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
@@ -619,8 +619,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
     eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
@@ -637,8 +637,8 @@ extension LossFast {
 extension LossFast {
   /// crossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
@@ -654,8 +654,8 @@ extension LossFast {
 
 extension LossFast {
   /// crossentropy on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func crossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -673,8 +673,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, agg: Aggregation = .mean, threads: Int? = nil
@@ -692,8 +692,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -709,8 +709,8 @@ extension LossFast {
 extension LossFast {
   /// logitcrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: LossFast.Weight<T>? = nil, into output: UnsafeMutableBufferPointer<T>,
@@ -725,8 +725,8 @@ extension LossFast {
 
 extension LossFast {
   /// logitcrossentropy on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -744,8 +744,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -764,8 +764,8 @@ extension LossFast {
   ///
   /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
     agg: Aggregation = .mean, threads: Int? = nil
@@ -782,8 +782,8 @@ extension LossFast {
 extension LossFast {
   /// kldivergence with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>,
@@ -799,8 +799,8 @@ extension LossFast {
 
 extension LossFast {
   /// kldivergence on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func kldivergence<T: LossFastFloat>(
     _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, agg: Aggregation = .mean,
     threads: Int? = nil
@@ -816,8 +816,8 @@ extension LossFast {
 extension LossFast {
   /// diceCoeffLoss: `1 − (2Σyŷ + smooth)/(Σy² + Σŷ² + smooth)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func diceCoeffLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -832,8 +832,8 @@ extension LossFast {
 extension LossFast {
   /// diceCoeffLoss: `1 − (2Σyŷ + smooth)/(Σy² + Σŷ² + smooth)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func diceCoeffLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -847,8 +847,8 @@ extension LossFast {
 
 extension LossFast {
   /// diceCoeffLoss on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func diceCoeffLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], smooth: T = 1, threads: Int? = nil)
     throws(LossError) -> T
   {
@@ -863,8 +863,8 @@ extension LossFast {
 extension LossFast {
   /// tverskyLoss: `1 − (Σyŷ + 1)/(Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func tverskyLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -879,8 +879,8 @@ extension LossFast {
 extension LossFast {
   /// tverskyLoss: `1 − (Σyŷ + 1)/(Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)` over all elements (no agg).
   /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func tverskyLoss<T: LossFastFloat>(
     _ yhat: UnsafeBufferPointer<T>, _ y: T, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -894,8 +894,8 @@ extension LossFast {
 
 extension LossFast {
   /// tverskyLoss on arrays (read in place).
-  @_specialize(exported: true, where T == Float)
-  @_specialize(exported: true, where T == Double)
+  @_specialize(exported:true,where T == Float)
+  @_specialize(exported:true,where T == Double)
   public static func tverskyLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], beta: T = 0.7, threads: Int? = nil)
     throws(LossError) -> T
   {

@@ -202,7 +202,8 @@ struct ShortMathTests {
   func randomDoubles(function: ShortCheck.Function) {
     let count = environmentFlag("LOSSFAST_EXHAUSTIVE") ? 400_000_000 : 200_000
     let t = ShortCheck.randomDoubles(function, count: count, seed: 7)
-    print("ShortMath.\(function) Double: \(t.count) inputs, max relative error 2^\(t.worstExponent) at x = \(t.worstInput)")
+    print(
+      "ShortMath.\(function) Double: \(t.count) inputs, max relative error 2^\(t.worstExponent) at x = \(t.worstInput)")
     #expect(t.worstExponent <= function.boundExponent, "worst input \(t.worstInput)")
   }
 
