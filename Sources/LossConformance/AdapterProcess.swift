@@ -73,6 +73,10 @@ final class AdapterProcess {
     posix_spawn_file_actions_adddup2(&actions, input[0], 0)
     posix_spawn_file_actions_adddup2(&actions, output[1], 1)
     posix_spawn_file_actions_adddup2(&actions, error[1], 2)
+    // Every other descriptor of this process is closed in the child: an adapter must not hold the
+    // write end of a pipe someone else waits on (another adapter's, or a test harness's without
+    // close-on-exec), or that reader never sees end-of-file while the adapter lives.
+    _ = Self.closeFrom?(&actions, 3)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -115,6 +119,14 @@ final class AdapterProcess {
   deinit {
     _ = terminate(grace: .zero)
   }
+
+  /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; not visible to Swift's
+  /// Glibc module, hence looked up by name), `nil` where the C library lacks it.
+  private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(
+      symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+  }()
 
   private static func ignoreSIGPIPE() {
     // A write to an adapter that has exited must fail with EPIPE, not kill the runner.

@@ -153,3 +153,37 @@ struct FaultTests {
     #expect(evaluation.exitStatus(runError: nil) == 1)
   }
 }
+
+/// An adapter inherits no descriptor of the runner but its standard streams: a test harness (or
+/// any caller) may hold pipes without close-on-exec, and an adapter holding the write end of
+/// such a pipe kept its reader from ever seeing end-of-file (a CI run hung on exactly that).
+@Suite("Adapter processes inherit only their standard streams", .timeLimit(.minutes(1)))
+struct AdapterDescriptorTests {
+  @Test("a pipe without close-on-exec, open in the runner, is not open in the adapter")
+  func noInheritedDescriptors() throws {
+    var leaked: [Int32] = [-1, -1]
+    try #require(pipe(&leaked) == 0)  // no FD_CLOEXEC, as Foundation's Pipe on Linux
+    defer {
+      close(leaked[0])
+      close(leaked[1])
+    }
+    let listing = FileManager.default.temporaryDirectory.appendingPathComponent("fds-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: listing) }
+    // `ls` lists its own descriptors (0, 1, 2 from the adapter and the one it reads the
+    // directory with); the file appears once the listing is complete.
+    let process = try AdapterProcess(
+      command: "ls /proc/self/fd > '\(listing).tmp'; mv '\(listing).tmp' '\(listing)'; sleep 30",
+      maxLineBytes: 1 << 16)
+    defer { _ = process.terminate(grace: .zero) }
+    var text: String?
+    for _ in 0..<200 where text == nil {
+      text = try? String(contentsOfFile: listing, encoding: .utf8)
+      if text == nil { usleep(10_000) }
+    }
+    let descriptors = try #require(text, "the adapter did not list its descriptors").split(separator: "\n")
+      .compactMap { Int32($0) }
+    #expect(descriptors.contains(0) && descriptors.contains(1) && descriptors.contains(2))
+    #expect(!descriptors.contains(leaked[0]) && !descriptors.contains(leaked[1]), "\(descriptors)")
+    #expect(descriptors.allSatisfy { $0 <= 3 }, "inherited: \(descriptors)")
+  }
+}
