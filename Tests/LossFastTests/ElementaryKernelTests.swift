@@ -1,4 +1,3 @@
-import Dispatch
 import LossFast
 import Testing
 
@@ -47,7 +46,7 @@ enum KernelCheck {
     }
   }
 
-  struct Tally: Sendable {
+  struct Tally: SweepTally {
     var count = 0
     var maxULPs = 0.0
     var worstInput = 0.0
@@ -104,73 +103,29 @@ enum KernelCheck {
 
   /// Every Float of `f`'s domain, split over the cores.
   static func exhaustive(_ f: Function) -> Tally {
-    var blocks: [(UInt32, UInt32)] = []
-    for range in f.floatDomain {
-      var start = UInt64(range.lowerBound)
-      let end = UInt64(range.upperBound)
-      while start <= end {
-        let stop = Swift.min(end, start + (1 << 22) - 1)
-        blocks.append((UInt32(start), UInt32(stop)))
-        start = stop + 1
-      }
-    }
-    let ranges = blocks
-    var tallies = [Tally](repeating: Tally(), count: ranges.count)
-    tallies.withUnsafeMutableBufferPointer { buffer in
-      nonisolated(unsafe) let slots = buffer  // each block writes its own slot
-      DispatchQueue.concurrentPerform(iterations: ranges.count) { b in
-        var t = Tally()
-        var bits = ranges[b].0
-        let last = ranges[b].1
-        while true {
-          var x = SIMD4<Double>.zero
-          for j in 0..<4 {
-            let pattern = Swift.min(bits &+ UInt32(j), last)
-            x[j] = Double(Float(bitPattern: pattern))
-          }
-          check(f, x, floats: true, into: &t)
-          if last - bits < 4 { break }
-          bits += 4
-        }
-        slots[b] = t
-      }
-    }
-    return tallies.reduce(into: Tally()) { $0.merge($1) }
+    KernelSweep.floats(f.floatDomain) { x, t in check(f, x, floats: true, into: &t) }
   }
 
   /// Random Doubles: uniform bit patterns over the domain plus uniform values in the ranges
   /// where the kernels switch methods.
   static func randomDoubles(_ f: Function, count: Int, seed: UInt64) -> Tally {
-    let blocks = 64
-    let perBlock = (count + blocks - 1) / blocks
-    var tallies = [Tally](repeating: Tally(), count: blocks)
-    tallies.withUnsafeMutableBufferPointer { buffer in
-      nonisolated(unsafe) let slots = buffer
-      DispatchQueue.concurrentPerform(iterations: blocks) { b in
-        var rng = SplitMix64(seed: seed &+ UInt64(b) &* 0x9E37)
-        var t = Tally()
-        for _ in 0..<(perBlock / 4) {
-          var x = SIMD4<Double>.zero
-          for j in 0..<4 {
-            let kind = rng.next() % 4
-            switch (f, kind) {
-            case (.log, 0), (.log1p, 0): x[j] = Double(bitPattern: rng.next() >> 1)  // any positive
-            case (.log, _): x[j] = Double.random(in: 0.5..<2, using: &rng)
-            case (.log1p, 1): x[j] = Double.random(in: -1..<1, using: &rng)
-            case (.log1p, 2): x[j] = Double.random(in: -0.3..<0.42, using: &rng)
-            case (.log1p, _): x[j] = Double.random(in: 0..<100, using: &rng)
-            case (.exp, 0): x[j] = Double.random(in: -745.2 ..< -700, using: &rng)
-            case (.exp, 1): x[j] = Double.random(in: -1..<1, using: &rng)
-            case (.exp, _): x[j] = Double.random(in: -745.2..<709.8, using: &rng)
-            }
-            if !x[j].isFinite { x[j] = 1 }
-          }
-          check(f, x, floats: false, into: &t)
+    KernelSweep.randomDoubles(
+      count: count, seed: seed,
+      draw: { rng in
+        var x: Double
+        switch (f, rng.next() % 4) {
+        case (.log, 0), (.log1p, 0): x = Double(bitPattern: rng.next() >> 1)  // any positive
+        case (.log, _): x = Double.random(in: 0.5..<2, using: &rng)
+        case (.log1p, 1): x = Double.random(in: -1..<1, using: &rng)
+        case (.log1p, 2): x = Double.random(in: -0.3..<0.42, using: &rng)
+        case (.log1p, _): x = Double.random(in: 0..<100, using: &rng)
+        case (.exp, 0): x = Double.random(in: -745.2 ..< -700, using: &rng)
+        case (.exp, 1): x = Double.random(in: -1..<1, using: &rng)
+        case (.exp, _): x = Double.random(in: -745.2..<709.8, using: &rng)
         }
-        slots[b] = t
-      }
-    }
-    return tallies.reduce(into: Tally()) { $0.merge($1) }
+        return x.isFinite ? x : 1
+      },
+      check: { x, t in check(f, x, floats: false, into: &t) })
   }
 
   /// The documented bounds against libm, in Double ulps (measured maxima in

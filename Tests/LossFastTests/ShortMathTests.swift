@@ -1,4 +1,3 @@
-import Dispatch
 import LossFast
 import Testing
 
@@ -55,7 +54,7 @@ enum ShortCheck {
     }
   }
 
-  struct Tally: Sendable {
+  struct Tally: SweepTally {
     var count = 0
     /// The largest relative error and its input.
     var worst = 0.0
@@ -111,68 +110,27 @@ enum ShortCheck {
 
   /// Every Float of the domain (`stride` 1) or every `stride`-th, split over the cores.
   static func floats(_ f: Function, stride: UInt32) -> Tally {
-    var blocks: [(UInt32, UInt32)] = []
-    for range in f.floatDomain {
-      var start = UInt64(range.lowerBound)
-      let end = UInt64(range.upperBound)
-      while start <= end {
-        let stop = Swift.min(end, start + (1 << 24) - 1)
-        blocks.append((UInt32(start), UInt32(stop)))
-        start = stop + 1
-      }
-    }
-    let ranges = blocks
-    var tallies = [Tally](repeating: Tally(), count: ranges.count)
-    tallies.withUnsafeMutableBufferPointer { buffer in
-      nonisolated(unsafe) let slots = buffer  // each block writes its own slot
-      DispatchQueue.concurrentPerform(iterations: ranges.count) { b in
-        var t = Tally()
-        var bits = UInt64(ranges[b].0)
-        let last = UInt64(ranges[b].1)
-        while bits <= last {
-          var x = SIMD4<Double>.zero
-          for j in 0..<4 {
-            x[j] = Double(Float(bitPattern: UInt32(Swift.min(bits + UInt64(j) * UInt64(stride), last))))
-          }
-          check(f, x, floats: true, into: &t)
-          bits += 4 * UInt64(stride)
-        }
-        slots[b] = t
-      }
-    }
-    return tallies.reduce(into: Tally()) { $0.merge($1) }
+    KernelSweep.floats(f.floatDomain, stride: stride) { x, t in check(f, x, floats: true, into: &t) }
   }
 
   /// Random Doubles: uniform bit patterns over the domain and uniform values where the kernels
   /// reduce their arguments.
   static func randomDoubles(_ f: Function, count: Int, seed: UInt64) -> Tally {
-    let blocks = 64
-    let perBlock = (count + blocks - 1) / blocks
-    var tallies = [Tally](repeating: Tally(), count: blocks)
-    tallies.withUnsafeMutableBufferPointer { buffer in
-      nonisolated(unsafe) let slots = buffer  // each block writes its own slot
-      DispatchQueue.concurrentPerform(iterations: blocks) { b in
-        var rng = SplitMix64(seed: seed &+ UInt64(b) &* 0x9E37)
-        var t = Tally()
-        for _ in 0..<(perBlock / 4) {
-          var x = SIMD4<Double>.zero
-          for j in 0..<4 {
-            switch (f, rng.next() % 3) {
-            case (.log, 0), (.log1p, 0): x[j] = Double(bitPattern: rng.next() >> 1)
-            case (.log, _): x[j] = Double.random(in: 0.5..<2, using: &rng)
-            case (.log1p, 1): x[j] = Double.random(in: -0.5..<0.5, using: &rng)
-            case (.log1p, _): x[j] = Double.random(in: -1..<100, using: &rng)
-            case (.exp, 0): x[j] = Double.random(in: -708..<709, using: &rng)
-            case (.exp, _): x[j] = Double.random(in: -1..<1, using: &rng)
-            }
-            if !x[j].isFinite || (f == .log1p && x[j] <= -1) { x[j] = 1 }
-          }
-          check(f, x, floats: false, into: &t)
+    KernelSweep.randomDoubles(
+      count: count, seed: seed,
+      draw: { rng in
+        var x: Double
+        switch (f, rng.next() % 3) {
+        case (.log, 0), (.log1p, 0): x = Double(bitPattern: rng.next() >> 1)
+        case (.log, _): x = Double.random(in: 0.5..<2, using: &rng)
+        case (.log1p, 1): x = Double.random(in: -0.5..<0.5, using: &rng)
+        case (.log1p, _): x = Double.random(in: -1..<100, using: &rng)
+        case (.exp, 0): x = Double.random(in: -708..<709, using: &rng)
+        case (.exp, _): x = Double.random(in: -1..<1, using: &rng)
         }
-        slots[b] = t
-      }
-    }
-    return tallies.reduce(into: Tally()) { $0.merge($1) }
+        return !x.isFinite || (f == .log1p && x <= -1) ? 1 : x
+      },
+      check: { x, t in check(f, x, floats: false, into: &t) })
   }
 }
 
