@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LossConformance
 import LossCore
+import LossReports
 
 extension LossCheck {
   /// `losscheck conform`: runs the golden vectors against an external implementation.
@@ -113,6 +114,7 @@ extension LossCheck {
     }
 
     func run() async throws {
+      try checkOutputPaths()
       var entries: [DivergenceEntry] = []
       for path in divergences {
         do {
@@ -215,26 +217,42 @@ extension LossCheck {
       } else {
         console.write(report.textSummary(evaluation))
       }
-      for (path, text) in [
-        (junit, { report.junitXML(evaluation) }), (html, { report.html(evaluation) }),
-        (json, { (try? report.jsonText()) ?? "" }),
-      ] as [(String?, () -> String)] {
-        guard let path else { continue }
-        do {
-          let url = URL(fileURLWithPath: path)
-          try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-          try Data(text().utf8).write(to: url, options: .atomic)
+      var failures: [String] = []
+      for (path, text) in outputs(report, evaluation) {
+        do throws(ReportFile.Failure) {
+          try ReportFile.write(text(), to: path)
           if !quiet { console.write("wrote \(path)\n") }
         } catch {
-          throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
+          failures.append(error.description)
         }
       }
       if let error = report.runError {
         console.writeError("error: \(error)\n")
       }
-      let status = evaluation.exitStatus(runError: report.runError)
+      for failure in failures { console.writeError("error: \(failure)\n") }
+      let status = failures.isEmpty ? evaluation.exitStatus(runError: report.runError) : 2
       if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The report files asked for, with their texts (made only when written).
+    private func outputs(_ report: ConformanceReport, _ evaluation: GateEvaluation) -> [(String, () -> String)] {
+      let all: [(String?, () -> String)] = [
+        (junit, { report.junitXML(evaluation) }), (html, { report.html(evaluation) }),
+        (json, { (try? report.jsonText()) ?? "" }),
+      ]
+      return all.compactMap { path, text in path.map { ($0, text) } }
+    }
+
+    /// Fails before any work if a report path cannot be written (a directory, a missing
+    /// permission, a read-only file system), rather than after the whole run.
+    private func checkOutputPaths() throws {
+      for path in [junit, html, json].compactMap(\.self) {
+        do throws(ReportFile.Failure) {
+          try ReportFile.check(path)
+        } catch {
+          throw CommandFailure(error.description)
+        }
+      }
     }
 
     /// The adapter command with a leading `losscheck` replaced by this executable (or the

@@ -67,12 +67,10 @@ enum ConformanceChecks {
     let evaluation = GateEvaluation(report: report)
     let page = "conformance-\(impl.rawValue).html"
     var findings = FindingList(limit: 20)
-    do {
-      let url = URL(fileURLWithPath: context.reportsDirectory).appendingPathComponent(page)
-      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try Data(report.html(evaluation).utf8).write(to: url, options: .atomic)
+    do throws(ReportFile.Failure) {
+      try ReportFile.write(report.html(evaluation), to: context.reportsDirectory + "/" + page)
     } catch {
-      findings.append("cannot write \(page): \(error.localizedDescription)")
+      findings.append(error.description)
     }
     var counts: [LossID: [Tier: Int]] = [:]
     var failures: [LossID: Int] = [:]

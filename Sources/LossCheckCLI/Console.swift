@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -20,26 +22,37 @@ package struct Console: Sendable {
   package var readLine: @Sendable () -> String?
   /// Whether standard error is a terminal (progress lines are shown only then).
   package var errorIsTerminal: Bool
+  /// The first failure to write standard output ("No space left on device", "Broken pipe"), or
+  /// `nil` while every write has succeeded: a command whose output was lost must not succeed.
+  package var outputFailure: @Sendable () -> String?
 
   package init(
     write: @escaping @Sendable (String) -> Void,
     writeError: @escaping @Sendable (String) -> Void,
     readLine: @escaping @Sendable () -> String?,
-    errorIsTerminal: Bool
+    errorIsTerminal: Bool,
+    outputFailure: @escaping @Sendable () -> String? = { nil }
   ) {
     self.write = write
     self.writeError = writeError
     self.readLine = readLine
     self.errorIsTerminal = errorIsTerminal
+    self.outputFailure = outputFailure
   }
 
   /// The process's standard streams.
   package static let standard = Console(
-    write: { writeAll($0, to: 1) },
-    writeError: { writeAll($0, to: 2) },
+    write: { text in
+      if let failure = writeAll(text, to: 1) { standardOutputFailure.withLock { $0 = $0 ?? failure } }
+    },
+    writeError: { _ = writeAll($0, to: 2) },
     readLine: { Swift.readLine(strippingNewline: true) },
-    errorIsTerminal: isatty(2) == 1
+    errorIsTerminal: isatty(2) == 1,
+    outputFailure: { standardOutputFailure.withLock { $0 } }
   )
+
+  /// The first write error of standard output.
+  private static let standardOutputFailure = Mutex<String?>(nil)
 
   /// The console of the running command.
   @TaskLocal package static var current = Console.standard
@@ -52,22 +65,22 @@ package struct Console: Sendable {
   }
 }
 
-/// Writes `text` to a file descriptor with as many `write(2)` calls as it takes.
-///
-/// A failed write (a closed pipe once SIGPIPE is ignored) drops the rest of the text: there is
-/// nowhere left to report it.
-private func writeAll(_ text: String, to descriptor: Int32) {
+/// Writes `text` to a file descriptor with as many `write(2)` calls as it takes; the error's
+/// text if a write fails (`/dev/full`, a closed pipe once SIGPIPE is ignored), which drops the
+/// rest of the text.
+private func writeAll(_ text: String, to descriptor: Int32) -> String? {
   var bytes = Array(text.utf8)
-  bytes.withUnsafeMutableBytes { buffer in
-    guard let base = buffer.baseAddress else { return }
+  return bytes.withUnsafeMutableBytes { buffer -> String? in
+    guard let base = buffer.baseAddress else { return nil }
     var offset = 0
     while offset < buffer.count {
       let written = write(descriptor, base + offset, buffer.count - offset)
       if written < 0 {
         if errno == EINTR { continue }
-        return
+        return String(cString: strerror(errno))
       }
       offset += written
     }
+    return nil
   }
 }

@@ -43,7 +43,11 @@ public struct LossCheck: AsyncParsableCommand {
 
   /// Parses `arguments`, runs the command and returns its exit status, writing messages through
   /// ``Console/current``.
+  ///
+  /// A command whose standard output could not be written (`> /dev/full`, a closed pipe) fails
+  /// with status 2 and says so on standard error, whatever it computed: its answers are lost.
   package static func execute(_ arguments: [String]) async -> Int32 {
+    var status: Int32
     do {
       var command = try parseAsRoot(arguments)
       if var asyncCommand = command as? AsyncParsableCommand {
@@ -51,10 +55,15 @@ public struct LossCheck: AsyncParsableCommand {
       } else {
         try command.run()
       }
-      return 0
+      status = 0
     } catch {
-      return report(error)
+      status = report(error)
     }
+    if let failure = Console.current.outputFailure() {
+      Console.current.writeError("error: cannot write standard output: \(failure)\n")
+      status = 2
+    }
+    return status
   }
 
   /// Writes the message of an error that ended a command and returns the exit status for it.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LossCore
+import LossReports
 import LossFast
 import LossProperties
 import LossSpec
@@ -126,13 +127,10 @@ enum PropertyChecks {
           ],
           laws: reports,
           environment: [("Written", Date().formatted(.iso8601)), ("Seed", String(options.seed))])
-        let url = URL(fileURLWithPath: directory, isDirectory: true).appendingPathComponent("properties.html")
-        do {
-          try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-          try Data(page.html().utf8).write(to: url, options: .atomic)
+        do throws(ReportFile.Failure) {
+          try ReportFile.write(page.html(), to: directory + "/properties.html")
         } catch {
-          return CheckResult(passed: false, detail: "cannot write \(url.path): \(error)", cases: 0)
+          return CheckResult(passed: false, detail: error.description, cases: 0)
         }
         let failed = reports.filter { !$0.passed }.count
         return CheckResult(

@@ -38,7 +38,8 @@ struct ProtocolServer: Sendable {
   /// Each line is written with one unbuffered write, so it reaches the client at once.
   func serve(console: Console) async {
     console.write(helloLine + "\n")
-    while let line = console.readLine() {
+    // Once an answer cannot be written, the client gets no more of them: stop reading.
+    while console.outputFailure() == nil, let line = console.readLine() {
       if let response = await respond(to: line) {
         console.write(response + "\n")
       }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LossConformance
 import LossCore
+import LossReports
 import LossStability
 
 extension LossCheck {
@@ -51,6 +52,11 @@ extension LossCheck {
 
     func run() async throws {
       let console = Console.current
+      do throws(ReportFile.Failure) {
+        try ReportFile.check(out)
+      } catch {
+        throw CommandFailure(error.description)
+      }
       let started = Date()
       let chosen = implementations.isEmpty ? BuiltInImplementation.allCases.filter { $0 != .spec } : implementations
       var external: [AdapterImplementation] = []
@@ -81,12 +87,10 @@ extension LossCheck {
         ("Reproduce", reproduction),
       ]
       let html = StabilityReport(run: run, environment: environment).html()
-      let url = URL(fileURLWithPath: out)
-      do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try html.write(to: url, atomically: true, encoding: .utf8)
+      do throws(ReportFile.Failure) {
+        try ReportFile.write(html, to: out)
       } catch {
-        throw CommandFailure("cannot write \(out): \(error)")
+        throw CommandFailure(error.description)
       }
       // A one-line summary per implementation.
       for (k, name) in run.implementations.map(\.name).enumerated() {
@@ -97,7 +101,7 @@ extension LossCheck {
         )
       }
       console.write(
-        "stability: \(run.results.count) sweeps in \(String(format: "%.1f", run.seconds)) s; report: \(url.path)\n")
+        "stability: \(run.results.count) sweeps in \(String(format: "%.1f", run.seconds)) s; report: \(out)\n")
     }
 
     /// The command line that reproduces this report.

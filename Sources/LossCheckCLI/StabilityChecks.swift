@@ -1,5 +1,6 @@
 import Foundation
 import LossCore
+import LossReports
 import LossSpec
 import LossStability
 
@@ -47,13 +48,10 @@ enum StabilityChecks {
             ("Reproduce", "losscheck stability --max-n 10000"), ("Duration", String(format: "%.1f s", run.seconds)),
           ]
         ).html()
-        let url = URL(fileURLWithPath: directory, isDirectory: true).appendingPathComponent("stability.html")
-        do {
-          try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-          try html.write(to: url, atomically: true, encoding: .utf8)
+        do throws(ReportFile.Failure) {
+          try ReportFile.write(html, to: directory + "/stability.html")
         } catch {
-          return CheckResult(passed: false, detail: "cannot write \(url.path): \(error)", cases: 0)
+          return CheckResult(passed: false, detail: error.description, cases: 0)
         }
         var findings: [String] = []
         var passed = true

@@ -52,6 +52,7 @@ extension LossCheck {
 
     func run() async throws {
       let console = Console.current
+      try checkReportPaths()
       let context = CheckContext(
         implementation: BuiltInImplementation.spec.implementation,
         oracleFile: .init(path: oracle ?? Self.defaultOraclePath, isExplicit: oracle != nil),
@@ -104,16 +105,29 @@ extension LossCheck {
         report.related.append(.init(title, page))
       }
       let file = directory.appendingPathComponent("index.html")
-      do {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Data(report.html().utf8).write(to: file, options: .atomic)
+      do throws(ReportFile.Failure) {
+        try ReportFile.write(report.html(), to: file.path)
       } catch {
-        throw CommandFailure("cannot write the report to \(file.path): \(error.localizedDescription)")
+        throw CommandFailure(error.description)
       }
       if !quiet {
         console.write("\(verdict.passed ? "PASS" : "FAIL"): \(verdict.summary)\nreport: \(file.path)\n")
       }
       if !verdict.passed { throw ExitCode(1) }
+    }
+
+    /// The pages a run writes into `--reports`.
+    static let pages = ["index.html", "properties.html", "conformance-spec.html", "conformance-fast.html", "stability.html"]
+
+    /// Fails before any check runs if `--reports` cannot hold the pages (not a directory, not
+    /// writable, a page path that is a directory), rather than after the whole run.
+    private func checkReportPaths() throws {
+      do throws(ReportFile.Failure) {
+        try ReportFile.checkDirectory(reports)
+        for page in Self.pages { try ReportFile.check(reports + "/" + page) }
+      } catch {
+        throw CommandFailure(error.description)
+      }
     }
 
     /// The sections of index.html, in the order of the issue that asked for them: the laws, the
