@@ -50,8 +50,9 @@ struct Bench: AsyncParsableCommand {
   var inputs: BenchInputKind = .domain
 
   func validate() throws {
-    guard parsedSizes != nil else { throw ValidationError("--sizes must be positive integers, comma-separated") }
-    guard repetitions >= 1 else { throw ValidationError("--repetitions must be ≥ 1") }
+    guard let sizes = parsedSizes else { throw ValidationError("--sizes must be positive integers, comma-separated") }
+    for size in sizes { try OptionBounds.integer("--sizes", size, in: 1...100_000_000) }
+    try OptionBounds.integer("--repetitions", repetitions, in: 1...100_000)
     try threadOptions.validate()
   }
 

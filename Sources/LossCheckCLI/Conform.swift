@@ -102,9 +102,10 @@ extension LossCheck {
       if let shard, Self.parseShard(shard) == nil {
         throw ValidationError("--shard must be K/N with 1 ≤ K ≤ N, got '\(shard)'")
       }
-      if timeout <= 0 || startupTimeout <= 0 { throw ValidationError("timeouts must be positive") }
-      if largeSize < 1 || largeSize > 10_000_000 { throw ValidationError("--large-size must lie in 1…10000000") }
-      if maxRestarts < 0 { throw ValidationError("--max-restarts must be ≥ 0") }
+      try OptionBounds.seconds("--timeout", timeout)
+      try OptionBounds.seconds("--startup-timeout", startupTimeout)
+      try OptionBounds.integer("--large-size", largeSize, in: 1...10_000_000)
+      try OptionBounds.integer("--max-restarts", maxRestarts, in: 0...10_000)
     }
 
     static func parseShard(_ text: String) -> (index: Int, count: Int)? {
@@ -163,8 +164,8 @@ extension LossCheck {
         grading: GradingOptions(allowNaNForDomainError: allowNaNForDomainError), shard: shard)
       let runner = ConformanceRunner(
         configuration: RunnerConfiguration(
-          command: command, caseTimeout: .milliseconds(Int64(timeout * 1000)),
-          startupTimeout: .milliseconds(Int64(startupTimeout * 1000)), maxRestarts: maxRestarts,
+          command: command, caseTimeout: OptionBounds.duration(timeout),
+          startupTimeout: OptionBounds.duration(startupTimeout), maxRestarts: maxRestarts,
           grading: options.grading))
       let started = Date()
       let showProgress = console.errorIsTerminal && !quiet

@@ -84,3 +84,36 @@ private func writeAll(_ text: String, to descriptor: Int32) -> String? {
     return nil
   }
 }
+
+/// A progress line on a terminal's standard error ("\r  1200000/100000000 cases"), redrawn at
+/// most once a second, so that a long run shows it is alive; nothing when standard error is not
+/// a terminal, and nothing for runs shorter than a second.
+package final class ProgressLine: Sendable {
+  private let console: Console
+  private let unit: String
+  /// When the line was last drawn (nil: never), and whether anything was drawn.
+  private let state: Mutex<(last: ContinuousClock.Instant, drawn: Bool)>
+
+  package init(console: Console, unit: String) {
+    self.console = console
+    self.unit = unit
+    state = Mutex((ContinuousClock.now, false))
+  }
+
+  /// Records progress; draws the line if a second has passed since the last one.
+  package func update(_ done: Int, _ total: Int) {
+    guard console.errorIsTerminal else { return }
+    let now = ContinuousClock.now
+    let draw = state.withLock { state -> Bool in
+      guard now - state.last >= .seconds(1) else { return false }
+      state = (now, true)
+      return true
+    }
+    if draw { console.writeError("\r  \(done)/\(total) \(unit)") }
+  }
+
+  /// Ends the line if one was drawn.
+  package func finish() {
+    if state.withLock({ $0.drawn }) { console.writeError("\n") }
+  }
+}

@@ -26,7 +26,7 @@ struct PropertyOptions: ParsableArguments {
   var laws: [String] = []
 
   func validate() throws {
-    if let count, count < 0 { throw ValidationError("--count must be at least 0, got \(count)") }
+    if let count { try OptionBounds.integer("--count", count, in: 0...PropertyChecks.maxCount) }
     for name in laws where Catalogue.law(named: name) == nil {
       throw ValidationError(
         "--law: no law '\(name)' in the catalogue (known: \(Catalogue.laws.map(\.name).joined(separator: ", ")))")
@@ -76,6 +76,10 @@ enum PropertyChecks {
     #endif
   }
 
+  /// The most cases per law `--count` accepts (cases are generated as they are checked, so the
+  /// bound is one of time: 10⁹ cases of one law run for days).
+  static let maxCount = 1_000_000_000
+
   struct Options: Sendable {
     var count: Int
     var seed: UInt64
@@ -104,8 +108,11 @@ enum PropertyChecks {
     var checks = laws.map { law in
       Check(group: group, name: law.name) {
         let subject = subject(for: law, implementation: context.implementation)
+        let progress = ProgressLine(console: Console.current, unit: "cases")
         let report = await PropertyRunner.run(
-          law, on: subject, count: options.count, seed: options.seed, parallelism: parallelism)
+          law, on: subject, count: options.count, seed: options.seed, parallelism: parallelism,
+          progress: progress.update)
+        progress.finish()
         await collector.add(report)
         return result(report)
       }

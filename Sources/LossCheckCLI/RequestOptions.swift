@@ -277,9 +277,9 @@ struct ThreadOptions: ParsableArguments {
 
   func validate() throws {
     if let threads {
-      guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+      try OptionBounds.integer("--threads", threads, in: 1...1024)
     } else if let raw = Self.environmentValue, Self.parse(raw) == nil {
-      throw ValidationError("LOSSFAST_THREADS must be a positive integer, got '\(raw)'")
+      throw ValidationError("LOSSFAST_THREADS must be an integer in 1…1024, got '\(raw)'")
     }
   }
 
@@ -292,7 +292,7 @@ struct ThreadOptions: ParsableArguments {
   }
 
   private static func parse(_ raw: String) -> Int? {
-    guard let n = Int(raw), n >= 1 else { return nil }
+    guard let n = Int(raw), (1...1024).contains(n) else { return nil }
     return n
   }
 }

@@ -45,9 +45,9 @@ extension LossCheck {
     var quick = false
 
     func validate() throws {
-      guard maxN >= 10 else { throw ValidationError("--max-n must be at least 10") }
-      guard adapterMaxElements >= 1 else { throw ValidationError("--adapter-max-elements must be at least 1") }
-      guard adapterTimeout > 0, adapterTimeout.isFinite else { throw ValidationError("--adapter-timeout must be > 0") }
+      try OptionBounds.integer("--max-n", maxN, in: 10...100_000_000)
+      try OptionBounds.integer("--adapter-max-elements", adapterMaxElements, in: 1...100_000_000)
+      try OptionBounds.seconds("--adapter-timeout", adapterTimeout)
     }
 
     func run() async throws {
@@ -63,7 +63,7 @@ extension LossCheck {
       for command in adapters {
         do {
           let adapter = try AdapterImplementation(
-            command: command, timeout: .milliseconds(Int(adapterTimeout * 1000)), maxElements: adapterMaxElements)
+            command: command, timeout: OptionBounds.duration(adapterTimeout), maxElements: adapterMaxElements)
           console.writeError("stability: adapter \(adapter.name) (\(command))\n")
           external.append(adapter)
         } catch {

@@ -167,7 +167,7 @@ final class AdapterProcess {
     if forWriting && stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
     let remaining = ContinuousClock.now.duration(to: deadline)
     if remaining <= .zero { return nil }
-    let milliseconds = Int32(min(remaining.milliseconds + 1, 60_000))
+    let milliseconds = Int32(min(Int64(remaining.milliseconds) + 1, 60_000))
     let count = poll(&fds, nfds_t(fds.count), milliseconds)
     if count < 0 {
       if errno == EINTR { return true }
@@ -350,10 +350,12 @@ public struct AdapterStartError: Error, Sendable, Hashable, CustomStringConverti
 }
 
 extension Duration {
+  /// Whole milliseconds, clamped to `Int32` (a deadline days away waits in steps anyway).
   var milliseconds: Int32 {
     let (seconds, attoseconds) = components
-    let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    return Int32(clamping: total)
+    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+    if overflow { return seconds < 0 ? .min : .max }
+    return Int32(clamping: scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000_000).partialValue)
   }
 
   /// Seconds as a Double.

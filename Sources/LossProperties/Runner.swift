@@ -23,15 +23,19 @@ public enum PropertyRunner {
   /// - Complexity: `count` evaluations of the law, plus at most `shrinkBudget`.
   public static func run(
     _ law: Law, on subject: Subject, count: Int, seed: UInt64, replay: [UInt64] = [], parallelism: Int = 2,
-    shrinkBudget: Int = 3000
+    shrinkBudget: Int = 3000, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   ) async -> LawReport {
     let started = Date()
     var report = LawReport(law: law, implementation: subject.name, seed: seed)
-    let seeds = replay + (0..<Swift.max(0, count)).map { SplitMix64.caseSeed(run: seed, index: $0) }
+    // The seeds are made as the cases are checked (a run of 10⁸ cases holds one batch of them).
+    let total = replay.count + Swift.max(0, count)
+    func caseSeed(_ position: Int) -> UInt64 {
+      position < replay.count ? replay[position] : SplitMix64.caseSeed(run: seed, index: position - replay.count)
+    }
     var position = 0
     let width = Swift.max(1, parallelism)
-    while position < seeds.count {
-      let batch = Array(seeds[position..<Swift.min(seeds.count, position + width)])
+    while position < total {
+      let batch = (position..<Swift.min(total, position + width)).map(caseSeed)
       let results = await withTaskGroup(of: (Int, LawInput, Finding, Probe).self) { group in
         for (offset, caseSeed) in batch.enumerated() {
           group.addTask {
@@ -57,6 +61,7 @@ public enum PropertyRunner {
         }
       }
       position += batch.count
+      progress?(position, total)
     }
     report.seconds = Date().timeIntervalSince(started)
     return report
