@@ -28,6 +28,8 @@ import pytest
 
 from .divergences import load_manifest
 from .grading import GradingOptions
+from .jsontext import serialize
+from .numbers import spell
 from .report import GateEvaluation, text_summary
 from .results import Status
 from .runner import CommandChannel, InProcess, Session, table_channel
@@ -135,13 +137,15 @@ def _message(result, options, command):
     g = result.golden
     v = result.verdict
     e = g.expectation
+    params = g.request_object.get("params")
     lines = [f"{g.id} [{g.regime.value}] {g.loss} {g.dtype}, ŷ shape {g.request.yhat.shape}, "
-             f"params {g.request.params or '{}'}, n = {result.terms} terms"]
+             f"params {serialize(params) if params is not None else '(defaults)'}, n = {result.terms} terms"]
     if result.status == Status.FAULT:
         lines.append(f"  FAULT {result.fault.value}: {result.detail}")
     else:
         if e.outcome == "scalar":
-            lines.append(f"  expected: {e.exact[0]}  (exact; correctly rounded to {g.dtype}: {result.expected})")
+            lines.append(f"  expected: {e.exact[0]}  (exact; correctly rounded to {g.dtype}: "
+                         f"{spell(e.rounded(g.dtype)[0], g.dtype)})")
         else:
             lines.append(f"  expected: {result.expected}")
         lines.append(f"  answer:   {result.answer}")

@@ -291,13 +291,30 @@ class InProcess:
             else:
                 response = {"id": obj.get("id", ""),
                             "error": {"kind": "Other", "message": f"{type(error).__name__}: {error}"}}
-        return response if isinstance(response, str) else json.dumps(response, allow_nan=False, default=_json_default)
+        if isinstance(response, str):
+            return response
+        return json.dumps(_protocol_numbers(response), allow_nan=False, default=_json_default)
 
     def start(self):
         from .protocol import Hello  # noqa: PLC0415
 
         h = self.hello_object
         return _Queue(self._answer), Hello(h["implementation"], h["losses"], h["dtypes"]), json.dumps(h)
+
+
+def _protocol_numbers(x):
+    """A response object with non-finite floats spelled as the protocol spells them."""
+    import math  # noqa: PLC0415
+
+    if isinstance(x, float) and not math.isfinite(x):
+        return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+    if isinstance(x, dict):
+        return {k: _protocol_numbers(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_protocol_numbers(v) for v in x]
+    if hasattr(x, "tolist") and not isinstance(x, (str, bytes)):
+        return _protocol_numbers(x.tolist())
+    return x
 
 
 def _json_default(x):
