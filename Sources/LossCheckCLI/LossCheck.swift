@@ -1,4 +1,5 @@
 import ArgumentParser
+import LossConformance
 
 #if canImport(Glibc)
   import Glibc
@@ -36,7 +37,11 @@ public struct LossCheck: AsyncParsableCommand {
   ///
   /// This replaces ArgumentParser's entry point so that every usage error exits with status 2
   /// (ArgumentParser's default is 64), as DESIGN.md fixes.
+  ///
+  /// Interrupting `losscheck` (SIGINT, SIGTERM, SIGHUP) also ends the adapters it runs, each in a
+  /// process group of its own (``AdapterGroups``).
   public static func main() async {
+    AdapterGroups.installSignalHandlers()
     let status = await execute(Array(CommandLine.arguments.dropFirst()))
     exitProcess(status)
   }

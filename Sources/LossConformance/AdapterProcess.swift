@@ -83,7 +83,9 @@ final class AdapterProcess {
     posix_spawnattr_setpgroup(&attributes, 0)
     var defaults = sigset_t()
     sigemptyset(&defaults)
-    sigaddset(&defaults, SIGPIPE)
+    // The adapter starts with the default action for the signals losscheck ignores or takes
+    // (SIGPIPE; SIGINT, SIGTERM, SIGHUP under AdapterGroups), which an exec would otherwise inherit.
+    for number in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, number) }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     var mask = sigset_t()
     sigemptyset(&mask)
@@ -107,6 +109,7 @@ final class AdapterProcess {
       throw AdapterStartError("cannot start /bin/sh: \(String(cString: strerror(status)))")
     }
     pid = child
+    AdapterGroups.register(child)
     stdinFD = input[1]
     stdoutFD = output[0]
     stderrFD = error[0]
@@ -326,6 +329,7 @@ final class AdapterProcess {
       // The shell is gone; make sure nothing it started lingers in its group.
       kill(-pid, SIGKILL)
     }
+    AdapterGroups.unregister(pid)
     drainStandardError()
     for fd in [stdoutFD, stderrFD] where fd >= 0 { close(fd) }
     stdoutFD = -1
