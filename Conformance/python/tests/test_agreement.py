@@ -202,5 +202,43 @@ class DirectRun(unittest.TestCase):
         self.assertEqual(swift_counts(report), tier_counts(results))
 
 
+def table_rows(output):
+    """The rows of losscheck conform's table (loss, dtype and the eight counts) in ``output``."""
+    rows = []
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 10 and parts[1] in ("float32", "float64") and all(p.isdigit() for p in parts[2:10]):
+            rows.append(tuple(parts[:10]))
+    return rows
+
+
+class ExampleTable(unittest.TestCase):
+    """``pytest examples/test_numpy_losses.py`` (the numpy adapter's functions in process) prints the
+    same table of tiers as ``losscheck conform --adapter "python3 …/numpy_adapter.py"``."""
+
+    def test_numpy_example_table(self):
+        if not os.path.exists(BIN):
+            self.skipTest(f"no losscheck binary at {BIN} (build it, or set LOSSCHECK_BIN)")
+        if not HAVE_NUMPY:
+            self.skipTest("the numpy example needs numpy, which is not installed")
+        try:
+            import pytest  # noqa: F401,PLC0415
+        except ImportError:
+            self.skipTest("pytest is not installed")
+        env = dict(os.environ, PYTHONPATH=os.path.join(PACKAGE_ROOT, "src"), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+        example = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "losscheck.pytest_plugin", "-p", "no:cacheprovider", "-q",
+             os.path.join(PACKAGE_ROOT, "examples", "test_numpy_losses.py")],
+            cwd=REPO, capture_output=True, text=True, timeout=RUN_LIMIT, env=env)
+        swift = subprocess.run(
+            [BIN, "conform", "--adapter", f"{PY} {ADAPTERS}/numpy_adapter.py",
+             "--vectors", os.path.join(REPO, "Conformance", "vectors")],
+            cwd=REPO, capture_output=True, text=True, timeout=RUN_LIMIT)
+        mine, theirs = table_rows(example.stdout), table_rows(swift.stdout)
+        self.assertEqual(len(theirs), 28, swift.stdout[-2000:])
+        self.assertEqual(mine, theirs, example.stdout[-3000:])
+        self.assertEqual(example.returncode, 0, example.stdout[-3000:])
+
+
 if __name__ == "__main__":
     unittest.main()
