@@ -1,4 +1,5 @@
 import LossCore
+import LossReports
 
 /// The golden oracle cases (`Conformance/oracle/oracle_cases.jsonl`): requests whose values were
 /// computed by an independent arbitrary-precision oracle, compared bit for bit with the
@@ -27,7 +28,7 @@ enum OracleChecks {
     do {
       text = try file.contents()
     } catch {
-      return [failure("file", "cannot read \(file.path): \(error)")]
+      return [failure("file", "cannot read \(file.path): \(ReportFile.describe(error))")]
     }
     guard let text else {
       if file.isExplicit { return [failure("file", "\(file.path) does not exist")] }

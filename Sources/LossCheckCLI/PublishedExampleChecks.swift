@@ -1,4 +1,5 @@
 import LossCore
+import LossReports
 import LossSpec
 
 /// The examples Flux's documentation publishes (`Conformance/published/flux_examples.json`),
@@ -35,7 +36,7 @@ enum PublishedExampleChecks {
     do {
       text = try file.contents()
     } catch {
-      return [failure("file", "cannot read \(file.path): \(error)")]
+      return [failure("file", "cannot read \(file.path): \(ReportFile.describe(error))")]
     }
     guard let text else {
       if file.isExplicit { return [failure("file", "\(file.path) does not exist")] }

@@ -44,6 +44,9 @@ extension LossCheck {
     @Flag(help: "A quick run: growing-n sweeps up to n = 1000.")
     var quick = false
 
+    @Option(name: .customLong("loss"), help: "Sweep only these losses (repeatable; default: all fourteen).")
+    var losses: [LossID] = []
+
     func validate() throws {
       try OptionBounds.integer("--max-n", maxN, in: 10...100_000_000)
       try OptionBounds.integer("--adapter-max-elements", adapterMaxElements, in: 1...100_000_000)
@@ -73,7 +76,7 @@ extension LossCheck {
       defer { for adapter in external { adapter.stop() } }
       let builtIn: [any LossImplementation] = [NaiveFluxImplementation()] + chosen.map(\.implementation)
       var run = StabilityRun(implementations: builtIn + external.map { $0 as any LossImplementation })
-      let sweeps = SweepCatalogue.all(maxN: quick ? 1000 : maxN)
+      let sweeps = SweepCatalogue.all(maxN: quick ? 1000 : maxN).filter { losses.isEmpty || losses.contains($0.loss) }
       await run.run(sweeps) { done, total in
         if console.errorIsTerminal { console.writeError("\rstability: \(done)/\(total) sweeps") }
       }
@@ -93,15 +96,24 @@ extension LossCheck {
         throw CommandFailure(error.description)
       }
       // A one-line summary per implementation.
-      for (k, name) in run.implementations.map(\.name).enumerated() {
-        let worst = run.results.compactMap { $0.worst(k)?.bits }.max() ?? 0
-        let nonFinite = run.results.reduce(0) { $0 + $1.nonFiniteCount(k) }
-        console.write(
-          "\(name): worst \(String(format: "%.1f", worst)) bits of error; \(nonFinite) non-finite results where the exact value is finite\n"
-        )
-      }
+      for k in run.implementations.indices { console.write(run.summary(k).line + "\n") }
       console.write(
         "stability: \(run.results.count) sweeps in \(String(format: "%.1f", run.seconds)) s; report: \(out)\n")
+      // An adapter that failed (crashed, hung, answered garbage) or answered nothing is an adapter
+      // error, not a clean sweep: its points are missing from the charts.
+      var failed: [String] = []
+      for (offset, adapter) in external.enumerated() {
+        let summary = run.summary(builtIn.count + offset)
+        let faults = adapter.faults
+        if faults.count > 0 {
+          failed.append("\(adapter.name) failed on \(faults.count) points (first: \(faults.first ?? "?"))")
+        } else if summary.graded == 0 {
+          failed.append("\(adapter.name) was graded on no point")
+        }
+      }
+      if !failed.isEmpty {
+        throw CommandFailure("adapter error: " + failed.joined(separator: "; "))
+      }
     }
 
     /// The command line that reproduces this report.
@@ -111,6 +123,7 @@ extension LossCheck {
       for impl in implementations { words.append("--impl \(impl.rawValue)") }
       for command in adapters { words.append("--adapter " + Verify.shellQuoted(command)) }
       if adapterMaxElements != 200_000 { words.append("--adapter-max-elements \(adapterMaxElements)") }
+      for loss in losses { words.append("--loss \(loss.rawValue)") }
       return words.joined(separator: " ")
     }
 

@@ -55,14 +55,11 @@ enum StabilityChecks {
         }
         var findings: [String] = []
         var passed = true
-        for (k, implementation) in run.implementations.enumerated() {
-          let worst = run.results.compactMap { $0.worst(k)?.bits }.max() ?? 0
-          let nonFinite = run.results.reduce(0) { $0 + $1.nonFiniteCount(k) }
+        for k in run.implementations.indices {
+          let summary = run.summary(k)
           let gated = k > 0
-          if gated && nonFinite > 0 { passed = false }
-          findings.append(
-            "\(implementation.name)\(gated ? "" : " (reported, not gated)"): worst \(String(format: "%.1f", worst)) bits of error, \(nonFinite) non-finite results where the exact value is finite"
-          )
+          if gated && (summary.nonFinite > 0 || summary.graded == 0) { passed = false }
+          findings.append(summary.line + (gated ? "" : " (reported, not gated)"))
         }
         let points = run.results.reduce(0) { $0 + $1.points.count }
         return CheckResult(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LossConformance
 import LossCore
+import LossReports
 import LossSpec
 
 extension LossCheck {
@@ -90,7 +91,7 @@ extension LossCheck {
       do {
         try set.write(to: out)
       } catch {
-        throw CommandFailure("cannot write the vectors to \(out): \(error.localizedDescription)")
+        throw CommandFailure("cannot write the vectors to \(out): \(ReportFile.describe(error))")
       }
       if !quiet {
         let counts = Regime.allCases.map { regime in

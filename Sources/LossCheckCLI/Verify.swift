@@ -53,6 +53,7 @@ extension LossCheck {
     func run() async throws {
       let console = Console.current
       try checkReportPaths()
+      try checkInputFiles()
       let context = CheckContext(
         implementation: BuiltInImplementation.spec.implementation,
         oracleFile: .init(path: oracle ?? Self.defaultOraclePath, isExplicit: oracle != nil),
@@ -127,6 +128,38 @@ extension LossCheck {
         for page in Self.pages { try ReportFile.check(reports + "/" + page) }
       } catch {
         throw CommandFailure(error.description)
+      }
+    }
+
+    /// An input file named on the command line that cannot be read or parsed is an input error
+    /// (exit status 2, as for a missing one), found before any check runs.
+    private func checkInputFiles() throws {
+      func read(_ flag: String, _ path: String) throws -> String {
+        do {
+          return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+          throw CommandFailure("\(flag) \(path): \(ReportFile.describe(error))")
+        }
+      }
+      if let oracle {
+        let parsed = OracleChecks.parse(try read("--oracle", oracle))
+        if let first = parsed.problems.first {
+          throw CommandFailure(
+            "--oracle \(oracle): \(parsed.problems.count) of \(parsed.lines) lines are malformed (first: \(first))")
+        }
+        if parsed.cases.isEmpty { throw CommandFailure("--oracle \(oracle) holds no cases") }
+      }
+      if let published {
+        let text = try read("--published", published)
+        let json: JSONValue
+        do {
+          json = try JSONValue(parsing: text)
+        } catch {
+          throw CommandFailure("--published \(published): \(error)")
+        }
+        guard case .array(let examples) = json, !examples.isEmpty else {
+          throw CommandFailure("--published \(published) must hold a non-empty JSON array of examples")
+        }
       }
     }
 

@@ -33,6 +33,8 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
   private var restarts = 0
   private var givenUp: String?
   private var counter = 0
+  private var faultCount = 0
+  private var firstFault: String?
 
   /// Starts the adapter and reads its hello line.
   ///
@@ -72,6 +74,20 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
     }
   }
 
+  /// How many requests ended in a fault (no answer in time, a crash, an unreadable answer, or not
+  /// sent because the adapter had failed too often), and the first fault's reason: a report must
+  /// not show points an adapter never answered as if it had.
+  public var faults: (count: Int, first: String?) {
+    lock.withLock { (faultCount, firstFault) }
+  }
+
+  /// Counts a fault and returns it as the request's outcome.
+  private func fault(_ reason: String) -> LossOutcome {
+    faultCount += 1
+    if firstFault == nil { firstFault = reason }
+    return .unsupported(reason)
+  }
+
   /// Ends the adapter (closes its input, then kills it after a grace period).
   public func stop() {
     lock.withLock {
@@ -83,8 +99,8 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
 
   /// One request and its answer; the lock is held.
   private func exchange(_ original: LossRequest) -> LossOutcome {
-    if let givenUp { return .unsupported(givenUp) }
-    guard let process else { return .unsupported("the adapter is not running") }
+    if let givenUp { return givenUp == "stopped" ? .unsupported(givenUp) : fault(givenUp) }
+    guard let process else { return fault("the adapter is not running") }
     counter += 1
     var request = original
     request.id = "stability-\(counter)"
@@ -98,17 +114,17 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
       switch process.readLine(deadline: deadline) {
       case .timeout: return restart(after: "no answer within \(timeout)")
       case .endOfOutput: return restart(after: "the adapter ended before answering")
-      case .oversized(let n): return .unsupported("an answer of \(n) bytes, over the line limit")
+      case .oversized(let n): return fault("an answer of \(n) bytes, over the line limit")
       case .line(let text):
         if text.allSatisfy(\.isWhitespace) { continue }
         do {
           let json = try JSONValue(parsing: text)
-          guard case .string(let id)? = json["id"] else { return .unsupported("an answer without an id") }
+          guard case .string(let id)? = json["id"] else { return fault("an answer without an id") }
           // A late answer to an earlier (timed-out) request: skip it.
           if id != request.id { continue }
-          return try ProtocolCodec.decodeResponse(json, dtype: request.dtype).outcome
+          return try ProtocolCodec.decodeResponse(json, dtype: request.dtype).outcome.displaySafe
         } catch {
-          return .unsupported("an invalid answer: \(error)")
+          return fault("an invalid answer: \(displaySafe("\(error)"))")
         }
       }
     }
@@ -128,6 +144,6 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
         givenUp = "the adapter could not be restarted after '\(reason)': \(error.message)"
       }
     }
-    return .unsupported(reason)
+    return fault(reason)
   }
 }

@@ -158,7 +158,7 @@ final class AdapterProcess {
   var standardErrorTail: String {
     drainStandardError()
     let text = Self.text(stderrTail)
-    return text.trimmingTrailingWhitespace
+    return displaySafe(text.trimmingTrailingWhitespace)
   }
 
   /// Waits until the deadline for stdout data (or, with `forWriting`, for stdin to accept more),

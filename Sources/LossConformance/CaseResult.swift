@@ -99,5 +99,54 @@ extension CaseResult {
 
 /// `text`, cut to at most `limit` characters with an ellipsis.
 func abbreviate(_ text: String, _ limit: Int) -> String {
-  text.count <= limit ? text : String(text.prefix(limit)) + "…"
+  displaySafe(text.count <= limit ? text : String(text.prefix(limit)) + "…")
+}
+
+/// `text` with the characters that would act on a terminal or break a report written as visible
+/// escapes (`\u{1B}`): C0 and C1 control characters (ESC, BEL, NUL, CR, …) but line feed and tab,
+/// DEL, and the bidirectional overrides. Everything an adapter says (its hello, messages,
+/// reasons, standard error, unreadable lines) goes through this before it reaches a terminal,
+/// JUnit XML (where C0 controls are not even allowed) or HTML.
+func displaySafe(_ text: String) -> String {
+  func unsafe(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x0A, 0x09: false
+    case 0x00..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069: true
+    default: false
+    }
+  }
+  guard text.unicodeScalars.contains(where: unsafe) else { return text }
+  var out = ""
+  for scalar in text.unicodeScalars {
+    if unsafe(scalar) {
+      out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+    } else {
+      out.unicodeScalars.append(scalar)
+    }
+  }
+  return out
+}
+
+extension Hello {
+  /// The hello with its texts made ``displaySafe(_:)``.
+  var displaySafe: Hello {
+    var hello = self
+    hello.implementation = LossConformance.displaySafe(implementation)
+    hello.losses = losses.map { LossConformance.displaySafe($0) }
+    hello.dtypes = dtypes.map { LossConformance.displaySafe($0) }
+    return hello
+  }
+}
+
+extension LossOutcome {
+  /// The outcome with an adapter's error message or unsupported reason made ``displaySafe(_:)``.
+  var displaySafe: LossOutcome {
+    switch self {
+    case .error(var error):
+      error.message = LossConformance.displaySafe(error.message)
+      return .error(error)
+    case .unsupported(let reason): return .unsupported(LossConformance.displaySafe(reason))
+    default: return self
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LossCore
+import LossReports
 
 /// The record of a conformance run (or of merged shards): what was run, with which options, and
 /// every case's result. Written with `--json` (schema `losscheck-conform/1`), read back by
@@ -84,7 +85,7 @@ public struct ConformanceReport: Sendable, Codable {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw VectorFileError("cannot read \(path): \(error.localizedDescription)")
+      throw VectorFileError("cannot read \(path): \(ReportFile.describe(error))")
     }
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
@@ -102,17 +103,22 @@ public struct ConformanceReport: Sendable, Codable {
     }
   }
 
-  /// Merges shard reports into one: the cases of all (an id seen twice is kept once, and noted),
-  /// the options of the first (shards of one run share them), the union of their divergence
-  /// entries, their notes and errors.
+  /// Merges shard reports into one: the cases of all, the options of the first (shards of one run
+  /// share them), the union of their divergence entries, their notes and errors.
   ///
-  /// - Throws: ``VectorFileError`` if there is nothing to merge, or the shards were run with
-  ///   different gates or grading options.
+  /// A merge must be the whole run, once: shards `1/N … N/N` of one implementation, each exactly
+  /// once (or reports of disjoint cases without shards). A missing or repeated shard, shards of
+  /// different N, a case in two reports, or reports of two implementations are errors, so that a
+  /// CI job whose shard failed to upload cannot pass on the shards that did.
+  ///
+  /// - Throws: ``VectorFileError`` if there is nothing to merge, the shards are incomplete or
+  ///   repeated, or were run with different implementations, gates or grading options.
   public static func merge(_ reports: [ConformanceReport]) throws -> ConformanceReport {
     guard var merged = reports.first else { throw VectorFileError("nothing to merge") }
+    try checkShards(reports)
     merged.options.shard = nil
     var seen = Set(merged.cases.map(\.id))
-    var duplicates = 0
+    var duplicates: [String] = []
     for report in reports.dropFirst() {
       guard report.options.require == merged.options.require, report.options.gateExtreme == merged.options.gateExtreme,
         report.options.grading == merged.options.grading
@@ -121,13 +127,14 @@ public struct ConformanceReport: Sendable, Codable {
           "the reports were run with different gate or grading options (\(report.options) versus \(merged.options))")
       }
       if report.implementation != merged.implementation {
-        merged.notes.append("merged a report of '\(report.implementation)' into '\(merged.implementation)'")
+        throw VectorFileError(
+          "the reports are of different implementations ('\(merged.implementation)' and '\(report.implementation)')")
       }
       for result in report.cases {
         if seen.insert(result.id).inserted {
           merged.cases.append(result)
         } else {
-          duplicates += 1
+          duplicates.append(result.id)
         }
       }
       for entry in report.divergences where !merged.divergences.contains(entry) { merged.divergences.append(entry) }
@@ -141,8 +148,41 @@ public struct ConformanceReport: Sendable, Codable {
     }
     let shards = reports.compactMap(\.options.shard)
     merged.source += shards.isEmpty ? "" : " (merged shards \(shards.joined(separator: ", ")))"
-    if duplicates > 0 { merged.notes.append("\(duplicates) case(s) appeared in more than one report; kept once") }
+    if !duplicates.isEmpty {
+      throw VectorFileError(
+        "\(duplicates.count) case(s) appear in more than one report (first: \(duplicates[0])): a report given twice, "
+          + "or shards of different runs")
+    }
     return merged
+  }
+
+  /// Every report a shard of the same N, and shards 1…N each exactly once; or no shards at all.
+  static func checkShards(_ reports: [ConformanceReport]) throws {
+    let shards = reports.map { report -> (index: Int, count: Int)? in
+      guard let text = report.options.shard else { return nil }
+      let parts = text.split(separator: "/").compactMap { Int($0) }
+      return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }
+    let sharded = shards.compactMap(\.self)
+    if sharded.isEmpty { return }
+    guard sharded.count == reports.count else {
+      throw VectorFileError("some reports are shards (--shard K/N) and some are not; merge the shards of one run")
+    }
+    let counts = Set(sharded.map(\.count))
+    guard counts.count == 1, let n = counts.first else {
+      throw VectorFileError(
+        "the shards are of different runs (of \(counts.sorted().map(String.init).joined(separator: " and ")) shards)")
+    }
+    var given: [Int: Int] = [:]
+    for shard in sharded { given[shard.index, default: 0] += 1 }
+    let repeated = given.filter { $0.value > 1 }.keys.sorted()
+    let missing = (1...n).filter { given[$0] == nil }
+    var problems: [String] = []
+    if !repeated.isEmpty { problems.append("given twice: " + repeated.map { "\($0)/\(n)" }.joined(separator: ", ")) }
+    if !missing.isEmpty { problems.append("missing: " + missing.map { "\($0)/\(n)" }.joined(separator: ", ")) }
+    if !problems.isEmpty {
+      throw VectorFileError("incomplete merge of \(n) shards: " + problems.joined(separator: "; "))
+    }
   }
 }
 
@@ -161,6 +201,9 @@ public struct GateEvaluation: Sendable {
   public var faults: [CaseResult] = []
   public var unsupported: [CaseResult] = []
   public var graded = 0
+  /// Graded cases of the gated regimes, and how many of them are known divergences.
+  public var gatedGraded = 0
+  public var gatedKnown = 0
   /// Extreme cases graded, and how many of them meet the required tier (the robustness score).
   public var extremeGraded = 0
   public var extremeMeeting = 0
@@ -202,6 +245,7 @@ public struct GateEvaluation: Sendable {
         extremeGraded += 1
         if meets { extremeMeeting += 1 } else { extremeBelow.append(result) }
       }
+      if gated { gatedGraded += 1 }
       let entry = report.divergences.firstIndex { $0.matches(result) }
       if let entry {
         if meets {
@@ -209,6 +253,7 @@ public struct GateEvaluation: Sendable {
         } else {
           knownDivergences.append((result, entry))
           entryHasDivergence[entry] = true
+          if gated { gatedKnown += 1 }
         }
         continue
       }
@@ -227,7 +272,7 @@ public struct GateEvaluation: Sendable {
       parts.append("no case was graded (\(unsupported.count) unsupported, \(faults.count) faults)")
     } else if failures.isEmpty {
       parts.append(
-        "all \(graded - extremeBelow.count) gated graded cases meet \(options.require.rawValue) on \(regimes)")
+        "all \(gatedGraded - gatedKnown) gated graded cases meet \(options.require.rawValue) on \(regimes)")
     } else {
       parts.append("\(failures.count) of \(graded) graded cases are below \(options.require.rawValue) on \(regimes)")
     }

@@ -122,7 +122,9 @@ private struct RunSession {
   let configuration: RunnerConfiguration
   var process: AdapterProcess?
   var hello: Hello?
+  /// Restarts done, and failures that called for one (one more than the restarts once given up).
   var restarts = 0
+  var failures = 0
   var notes: [String] = []
   /// Ids of cases already sent, for recognising stale answer lines.
   var sentIDs: Set<String> = []
@@ -168,16 +170,23 @@ private struct RunSession {
   mutating func restart(after reason: String) {
     process?.terminate(grace: .zero)
     process = nil
-    restarts += 1
-    if restarts > configuration.maxRestarts {
-      givenUp = "the adapter failed \(restarts) times (last: \(reason)); the remaining cases were not run"
+    failures += 1
+    if restarts >= configuration.maxRestarts {
+      givenUp = "the adapter failed \(failures) time(s) (last: \(reason)); the remaining cases were not run"
       return
     }
+    restarts += 1
     do {
       _ = try start()
     } catch {
       givenUp = "the adapter could not be restarted after \(reason): \(error.message)"
     }
+  }
+
+  /// What happened after the last failure: "and restarted", or why it was not.
+  var restartNote: String {
+    givenUp == nil
+      ? " and was restarted" : "; it was not restarted (\(configuration.maxRestarts) restart(s) allowed, all used)"
   }
 
   mutating func runCase(_ source: CaseSource, hello: Hello) -> CaseResult {
@@ -236,15 +245,14 @@ private struct RunSession {
     while true {
       switch process.readLineLimited(limit, deadline: deadline) {
       case .timeout:
-        let message =
-          "no answer within \(timeoutText); the adapter was killed and restarted" + process.standardErrorSuffix
+        let stderr = process.standardErrorSuffix
         restart(after: "a timeout")
-        return fail(.timeout, message)
+        return fail(.timeout, "no answer within \(timeoutText); the adapter was killed" + restartNote + stderr)
       case .endOfOutput:
         let end = process.terminate(grace: .seconds(1))
-        let message = "the adapter ended (\(end)) before answering; it was restarted" + process.standardErrorSuffix
+        let stderr = process.standardErrorSuffix
         restart(after: "a crash")
-        return fail(.crashed, message)
+        return fail(.crashed, "the adapter ended (\(end)) before answering" + restartNote + stderr)
       case .oversized(let bytes):
         return fail(.oversized, "the answer line is longer than \(limit) bytes (\(bytes) bytes read); it was dropped")
       case .line(let text):
@@ -268,11 +276,12 @@ private struct RunSession {
           }
           return fail(.wrongID, "the answer has the id '\(abbreviate(id, 80))', expected '\(golden.id)'")
         }
-        let response: LossResponse
+        var response: LossResponse
         do {
           response = try ProtocolCodec.decodeResponse(json, dtype: golden.dtype)
+          response.outcome = response.outcome.displaySafe
         } catch {
-          return fail(.malformed, "the answer is not a valid response: \(error.message)")
+          return fail(.malformed, "the answer is not a valid response: \(displaySafe(error.message))")
         }
         result.seconds = started.duration(to: .now).seconds
         result.answer = CaseResult.describe(response.outcome, dtype: golden.dtype)
@@ -323,7 +332,7 @@ extension AdapterProcess {
       case .line(let text):
         if text.allSatisfy(\.isWhitespace) { continue }
         do {
-          return (process, try ProtocolCodec.decodeHello(try JSONValue(parsing: text)))
+          return (process, try ProtocolCodec.decodeHello(try JSONValue(parsing: text)).displaySafe)
         } catch {
           process.terminate(grace: .zero)
           throw AdapterStartError(

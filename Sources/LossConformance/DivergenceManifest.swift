@@ -1,4 +1,5 @@
 import Foundation
+import LossReports
 
 /// A known-divergence manifest (`Conformance/divergences/*.json`): the cases where an
 /// implementation is known, documented and accepted to differ from Flux's semantics.
@@ -38,7 +39,7 @@ public struct DivergenceManifest: Sendable, Hashable, Codable {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw VectorFileError("cannot read the divergence manifest \(path): \(error.localizedDescription)")
+      throw VectorFileError("cannot read the divergence manifest \(path): \(ReportFile.describe(error))")
     }
     let manifest: DivergenceManifest
     do {

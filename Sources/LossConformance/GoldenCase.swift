@@ -1,4 +1,5 @@
 import Foundation
+import LossReports
 import LossCore
 
 /// One golden case: a `losscheck/1` request and what it must produce.
@@ -97,14 +98,23 @@ public enum VectorFiles {
     }
     var files = [path]
     if isDirectory.boolValue {
-      files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".jsonl") }.sorted()
-        .map { (path as NSString).appendingPathComponent($0) }
+      do {
+        files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".jsonl") }.sorted()
+          .map { (path as NSString).appendingPathComponent($0) }
+      } catch {
+        throw VectorFileError("cannot list \(path): \(ReportFile.describe(error))")
+      }
       if files.isEmpty { throw VectorFileError("no .jsonl files in \(path)") }
     }
     var cases: [GoldenCase] = []
     var seen: Set<String> = []
     for file in files {
-      let text = try String(contentsOfFile: file, encoding: .utf8)
+      let text: String
+      do {
+        text = try String(contentsOfFile: file, encoding: .utf8)
+      } catch {
+        throw VectorFileError("cannot read \(file): \(ReportFile.describe(error))")
+      }
       var lineNumber = 0
       for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         lineNumber += 1

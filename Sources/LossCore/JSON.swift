@@ -28,7 +28,7 @@ public enum JSONValue: Sendable, Hashable {
     hasher.combine(serialized())
   }
 
-  /// The value of `key` in an object (the first, if repeated), or `nil`.
+  /// The value of `key` in an object, or `nil` (a parsed object never repeats a key).
   public subscript(key: String) -> JSONValue? {
     guard case .object(let members) = self else { return nil }
     return members.first { $0.key == key }?.value
@@ -184,6 +184,7 @@ private struct JSONParser {
     defer { depth -= 1 }
     position += 1
     var members: [(key: String, value: JSONValue)] = []
+    var keys: Set<String> = []
     skipWhitespace()
     if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
       position += 1
@@ -194,7 +195,14 @@ private struct JSONParser {
       guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
         throw error("expected a string key")
       }
+      let keyStart = position
       let key = try parseString()
+      // Readers disagree on a repeated key (the first wins here, the last in Python's json, which
+      // the adapters use): a request that means two things is rejected.
+      if !keys.insert(key).inserted {
+        position = keyStart
+        throw error("duplicate key \"\(key)\" in an object")
+      }
       skipWhitespace()
       guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
         throw error("expected ':' after key \"\(key)\"")

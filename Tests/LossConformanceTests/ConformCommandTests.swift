@@ -69,6 +69,13 @@ struct ConformCommandTests {
     let xmlText = try String(contentsOfFile: junit, encoding: .utf8)
     #expect(xmlText.contains("tests=\"\(expected)\" failures=\"0\" errors=\"0\""))
     #expect(try String(contentsOfFile: html, encoding: .utf8).contains("PASS"))
+    // A shard missing or given twice is an input error, not a pass.
+    let partial = try await runExecutable(["conform", "--merge", reports[0]])
+    #expect(partial.status == 2)
+    #expect(partial.error.contains("incomplete merge of 2 shards: missing: 2/2"), "\(partial.error)")
+    let twice = try await runExecutable(["conform", "--merge", reports[0], reports[0], reports[1]])
+    #expect(twice.status == 2)
+    #expect(twice.error.contains("given twice: 1/2"), "\(twice.error)")
   }
 
   @Test("exit status 1 for a gate failure, with the failing cases on standard output")

@@ -145,16 +145,50 @@ struct ReportWriterTests {
   func merge() throws {
     var first = report([result("a"), result("b", tier: .divergent)])
     first.options.shard = "1/2"
-    var second = report([result("c"), result("a")])
+    var second = report([result("c")])
     second.options.shard = "2/2"
     let merged = try ConformanceReport.merge([first, second])
     #expect(merged.cases.map(\.id) == ["a", "b", "c"])
-    #expect(merged.notes.contains { $0.contains("more than one report") })
     #expect(merged.source.contains("1/2, 2/2"))
     #expect(GateEvaluation(report: merged).failures.map(\.id) == ["b"])
     var other = second
     other.options.require = .stable
     #expect(throws: VectorFileError.self) { try ConformanceReport.merge([first, other]) }
+  }
+
+  @Test("an incomplete or repeated merge is an error, not a pass")
+  func incompleteMerge() throws {
+    func shard(_ text: String?, _ ids: [String], implementation: String = "test <impl>") -> ConformanceReport {
+      var r = report(ids.map { result($0) })
+      r.options.shard = text
+      r.implementation = implementation
+      return r
+    }
+    func message(_ reports: [ConformanceReport]) -> String? {
+      do {
+        _ = try ConformanceReport.merge(reports)
+        return nil
+      } catch {
+        return "\(error)"
+      }
+    }
+    // Shard 2/2 missing (the defect: this passed, with no word of the missing shard).
+    #expect(message([shard("1/2", ["a"])])?.contains("missing: 2/2") == true)
+    #expect(message([shard("1/3", ["a"]), shard("3/3", ["c"])])?.contains("missing: 2/3") == true)
+    // The same shard twice (the same file given twice).
+    let twice = message([shard("1/2", ["a"]), shard("1/2", ["a"]), shard("2/2", ["b"])])
+    #expect(twice?.contains("given twice: 1/2") == true)
+    // Shards of different runs, a mix of shards and whole runs.
+    #expect(message([shard("1/2", ["a"]), shard("2/3", ["b"])])?.contains("different runs") == true)
+    #expect(message([shard("1/2", ["a"]), shard(nil, ["b"])])?.contains("some reports are shards") == true)
+    // A whole run given twice: every case in two reports.
+    #expect(
+      message([shard(nil, ["a", "b"]), shard(nil, ["a", "b"])])?.contains("2 case(s) appear in more than one") == true)
+    // Shards of two implementations.
+    let mixed = message([shard("1/2", ["a"]), shard("2/2", ["b"], implementation: "other")])
+    #expect(mixed?.contains("different implementations") == true)
+    // Disjoint whole runs (e.g. one per loss) still merge.
+    #expect(try ConformanceReport.merge([shard(nil, ["a"]), shard(nil, ["b"])]).cases.count == 2)
   }
 
   @Test("JUnit: failures, errors, skips; everything escaped; well-formed")

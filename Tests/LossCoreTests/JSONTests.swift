@@ -41,14 +41,26 @@ struct JSONRoundTripTests {
     #expect(parsed.serialized() == text)
   }
 
-  @Test("object members keep their order; a repeated key reads as its first value")
+  @Test("object members keep their order")
   func keyOrder() throws {
-    let parsed = try JSONValue(parsing: #"{"b":1,"a":2,"b":3}"#)
-    #expect(parsed.serialized() == #"{"b":1,"a":2,"b":3}"#)
+    let parsed = try JSONValue(parsing: #"{"b":1,"a":2,"c":3}"#)
+    #expect(parsed.serialized() == #"{"b":1,"a":2,"c":3}"#)
     #expect(parsed["b"] == .number("1"))
     #expect(parsed["a"] == .number("2"))
     #expect(parsed["z"] == nil)
     #expect(JSONValue.array([])["a"] == nil)
+  }
+
+  @Test("a repeated key is a syntax error naming the key and its column (Python's json would take the last)")
+  func duplicateKeys() throws {
+    #expect {
+      try JSONValue(parsing: #"{"loss":"mse","loss":"mae"}"#)
+    } throws: { error in
+      "\(error)".contains(#"duplicate key "loss""#) && "\(error)".contains("column 15")
+    }
+    #expect(throws: JSONSyntaxError.self) { try JSONValue(parsing: #"{"a":{"x":1,"y":2,"x":3}}"#) }
+    // The same key in different objects is fine.
+    #expect(try JSONValue(parsing: #"{"a":{"x":1},"b":{"x":2}}"#)["b"]?["x"] == .number("2"))
   }
 
   @Test("objects with the same members in another order are different values")
