@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import LossCore
-import LossReports
 import LossFast
 import LossProperties
+import LossReports
 import LossSpec
 
 /// The options of the properties family of `losscheck verify`: `--count`, `--seed`, `--law`.

@@ -118,7 +118,9 @@ extension LossCheck {
     }
 
     /// The pages a run writes into `--reports`.
-    static let pages = ["index.html", "properties.html", "conformance-spec.html", "conformance-fast.html", "stability.html"]
+    static let pages = [
+      "index.html", "properties.html", "conformance-spec.html", "conformance-fast.html", "stability.html",
+    ]
 
     /// Fails before any check runs if `--reports` cannot hold the pages (not a directory, not
     /// writable, a page path that is a directory), rather than after the whole run.

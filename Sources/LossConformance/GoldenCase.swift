@@ -1,6 +1,6 @@
 import Foundation
-import LossReports
 import LossCore
+import LossReports
 
 /// One golden case: a `losscheck/1` request and what it must produce.
 ///

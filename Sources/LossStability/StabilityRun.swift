@@ -148,7 +148,8 @@ public struct StabilityRun: Sendable {
         }
         if bits > summary.worstBits || summary.worstAt == nil {
           summary.worstBits = bits
-          summary.worstAt = "\(result.sweep.loss.rawValue) \(result.sweep.dtype.rawValue) \(result.sweep.name) at \(result.sweep.variable) = \(point.x.formatted(.number.precision(.significantDigits(3))))"
+          summary.worstAt =
+            "\(result.sweep.loss.rawValue) \(result.sweep.dtype.rawValue) \(result.sweep.name) at \(result.sweep.variable) = \(point.x.formatted(.number.precision(.significantDigits(3))))"
         }
       }
     }
