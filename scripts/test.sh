@@ -20,5 +20,10 @@ if ! grep -Eq 'Test run with [1-9][0-9]* tests? .*passed' "$log"; then
   exit 1
 fi
 
+# The Python grader (Conformance/python): its unit tests, and its agreement with `losscheck
+# conform` on the same recorded answers of 12 adapters (the debug losscheck built above); about
+# 2 minutes on 2 cores; prints SKIPPED without python3.
+scripts/python-grader-test.sh
+
 swift format lint --strict --recursive Sources Tests Package.swift
 echo "test.sh: all tests passed and the sources are formatted"
