@@ -155,7 +155,9 @@ struct CancellationTests {
     #expect(error.message.contains("element 3"))
   }
 
-  @Test("non-cancelling golden vectors of the covered losses are reproduced exactly (both roundings; exact digits for ϵ = 0)")
+  @Test(
+    "non-cancelling golden vectors of the covered losses are reproduced exactly (both roundings; exact digits for ϵ = 0)"
+  )
   func goldenVectorsUnchanged() throws {
     // Conformance/vectors was written by LossSpec before exact cancellation was added (and is
     // checked against the mpmath oracle by OracleTests): the same request must give the same
