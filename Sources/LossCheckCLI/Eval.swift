@@ -21,6 +21,10 @@ extension LossCheck {
         0 for a value (even NaN); 2 for a usage or input error or a loss error \
         (DimensionMismatch, DomainError, ArgumentError), with 'error: <kind>: <message>' on \
         standard error.
+
+        A request may carry a 'budget' (seconds), and --budget gives one to a case that has \
+        none: when LossSpec runs out of it, it stops with 'unsupported: budget exceeded: …' \
+        (exit status 2) instead of running on. LossFast ignores budgets.
         """
     )
 
@@ -30,6 +34,8 @@ extension LossCheck {
     var impl: BuiltInImplementation = .spec
 
     @OptionGroup var threadOptions: ThreadOptions
+
+    @OptionGroup var budgetOptions: BudgetOptions
 
     @Option(help: "'text': the value alone; 'json': the losscheck/1 response line.")
     var format: OutputFormat = .text
@@ -42,6 +48,7 @@ extension LossCheck {
     func validate() throws {
       try request.validate()
       try threadOptions.validate()
+      try budgetOptions.validate()
     }
 
     func run() async throws {
@@ -49,7 +56,7 @@ extension LossCheck {
       let implementation = impl.implementation(threads: threadOptions.threads)
       let lossRequest: LossRequest
       do {
-        lossRequest = try request.makeRequest(console: console)
+        lossRequest = budgetOptions.applied(to: try request.makeRequest(console: console))
       } catch {
         // An input the protocol rejects: in JSON format, the response a server would send.
         if format == .json {

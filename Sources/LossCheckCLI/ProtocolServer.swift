@@ -6,6 +6,8 @@ import LossCore
 /// process; ``serve(console:)`` adds the loop over standard input.
 struct ProtocolServer: Sendable {
   let implementation: any LossImplementation
+  /// The budget (seconds) of a request that carries none (`serve --budget`); `nil`: no limit.
+  var defaultBudget: Double? = nil
 
   /// The hello line (without its line feed).
   var helloLine: String { ProtocolCodec.encode(implementation.hello).serialized() }
@@ -16,7 +18,8 @@ struct ProtocolServer: Sendable {
   /// A line that cannot be decoded (malformed JSON, a missing or malformed field, an unknown loss)
   /// gets an error response carrying its id when the id can be read, else `""`, and the kind
   /// `ArgumentError` (or `DimensionMismatch` when a value count does not fit its shape). Values
-  /// are encoded in the request's dtype, Float64 when it is unknown.
+  /// are encoded in the request's dtype, Float64 when it is unknown. A request without a
+  /// `budget` gets ``defaultBudget``.
   func respond(to line: String) async -> String? {
     var text = Substring(line)
     if text.last == "\r" { text.removeLast() }
@@ -24,7 +27,8 @@ struct ProtocolServer: Sendable {
     let response: LossResponse
     let dtype: DType
     switch RequestDecoding.decode(String(text)) {
-    case .success(let request):
+    case .success(var request):
+      if request.budget == nil { request.budget = defaultBudget }
       response = LossResponse(id: request.id, outcome: await implementation.evaluate(request))
       dtype = request.dtype
     case .failure(let rejected):

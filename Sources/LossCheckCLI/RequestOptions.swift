@@ -296,3 +296,29 @@ struct ThreadOptions: ParsableArguments {
     return n
   }
 }
+
+/// `--budget SECONDS`: the time allowed for each request that carries no `budget` of its own
+/// (`eval`, `serve`). LossSpec then answers `unsupported` ("budget exceeded: …") instead of
+/// running longer; LossFast ignores budgets. The value must be a finite number of seconds in
+/// (0, 1e6], as the protocol's `budget`; anything else (0, a negative number, `nan`, `inf`, `1e300`)
+/// is a usage error.
+struct BudgetOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Seconds allowed per request without a 'budget' of its own; LossSpec answers 'unsupported: budget exceeded …' when it runs out (default: no limit).",
+      valueName: "seconds"))
+  var budget: Double?
+
+  func validate() throws {
+    if let budget, let problem = LossRequest.budgetProblem(budget) {
+      throw ValidationError("--budget: \(problem)")
+    }
+  }
+
+  /// `request` with this budget when it has none of its own.
+  func applied(to request: LossRequest) -> LossRequest {
+    var request = request
+    if request.budget == nil { request.budget = budget }
+    return request
+  }
+}

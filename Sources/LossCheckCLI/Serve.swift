@@ -12,6 +12,10 @@ extension LossCheck {
         line, in order, flushing each; blank lines are ignored. A malformed line gets an error \
         response (kind ArgumentError) and the server goes on. Exits with status 0 at the end of \
         input. The protocol is described in Conformance/PROTOCOL.md.
+
+        A request may carry a 'budget' (seconds); --budget gives one to the requests that do \
+        not. When LossSpec runs out of it the answer is {"id":…,"unsupported":"budget \
+        exceeded: …"} and the server goes on; LossFast ignores budgets.
         """
     )
 
@@ -20,9 +24,16 @@ extension LossCheck {
 
     @OptionGroup var threadOptions: ThreadOptions
 
+    @OptionGroup var budgetOptions: BudgetOptions
+
+    func validate() throws {
+      try budgetOptions.validate()
+    }
+
     func run() async throws {
-      await ProtocolServer(implementation: impl.implementation(threads: threadOptions.threads)).serve(
-        console: Console.current)
+      await ProtocolServer(
+        implementation: impl.implementation(threads: threadOptions.threads), defaultBudget: budgetOptions.budget
+      ).serve(console: Console.current)
     }
   }
 }

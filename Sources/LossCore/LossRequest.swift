@@ -14,10 +14,19 @@ public struct LossRequest: Sendable, Hashable {
   public var yhat: Tensor
   public var y: Target
   public var params: LossParameters
+  /// The time the caller allows for this request, in seconds (the protocol's optional
+  /// `"budget"`): an implementation that honours it (LossSpec) answers "unsupported: budget
+  /// exceeded" instead of running longer; one that is always fast (LossFast) ignores it.
+  /// `nil`: no limit. A decoded budget is finite and in `(0, ``maximumBudget``]`.
+  public var budget: Double?
+
+  /// The largest budget a request may carry, in seconds (about 11.6 days): beyond it a budget is
+  /// rejected as a mistake rather than silently meaning "no limit".
+  public static let maximumBudget = 1e6
 
   public init(
     id: String = "", loss: LossID, dtype: DType, yhat: Tensor, y: Target,
-    params: LossParameters = LossParameters()
+    params: LossParameters = LossParameters(), budget: Double? = nil
   ) {
     self.id = id
     self.loss = loss
@@ -25,6 +34,20 @@ public struct LossRequest: Sendable, Hashable {
     self.yhat = yhat
     self.y = y
     self.params = params
+    self.budget = budget
+  }
+
+  /// Why `seconds` is not a valid budget (`nil` when it is one): it must be a finite number
+  /// greater than 0 and at most ``maximumBudget``.
+  public static func budgetProblem(_ seconds: Double) -> String? {
+    if seconds.isNaN || seconds.isInfinite {
+      return "a budget must be a finite number of seconds, got \(seconds)"
+    }
+    if seconds <= 0 { return "a budget must be greater than 0 seconds, got \(seconds)" }
+    if seconds > maximumBudget {
+      return "a budget must be at most \(Int(maximumBudget)) seconds, got \(seconds)"
+    }
+    return nil
   }
 
   /// `y` as an array of `ŷ`'s shape (a scalar `y` broadcast), after the shape check.

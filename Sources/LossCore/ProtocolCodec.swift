@@ -121,7 +121,18 @@ public enum ProtocolCodec {
       y = .scalar(try decodeNumber(value, dtype: dtype, field: "y"))
     }
     let params = try decodeParameters(json["params"], dtype: dtype)
-    return LossRequest(id: id, loss: loss, dtype: dtype, yhat: yhat, y: y, params: params)
+    let budget = try decodeBudget(json["budget"])
+    return LossRequest(id: id, loss: loss, dtype: dtype, yhat: yhat, y: y, params: params, budget: budget)
+  }
+
+  /// The optional `budget`, seconds: a JSON number, finite, in `(0, 1e6]`.
+  static func decodeBudget(_ value: JSONValue?) throws(LossError) -> Double? {
+    guard let value else { return nil }
+    guard case .number(let text) = value, let seconds = Double(text) else {
+      throw .argumentError("budget must be a number of seconds, got \(value.serialized())")
+    }
+    if let problem = LossRequest.budgetProblem(seconds) { throw .argumentError(problem) }
+    return seconds
   }
 
   static func decodeParameters(_ json: JSONValue?, dtype: DType) throws(LossError) -> LossParameters {
@@ -203,6 +214,7 @@ public enum ProtocolCodec {
     if let smooth = p.smooth { params.append(("smooth", encode(smooth, dtype: .float64))) }
     if let beta = p.beta { params.append(("beta", encode(beta, dtype: .float64))) }
     if !params.isEmpty { members.append(("params", .object(params))) }
+    if let budget = request.budget { members.append(("budget", encode(budget, dtype: .float64))) }
     return .object(members)
   }
 

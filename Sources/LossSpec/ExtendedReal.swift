@@ -166,4 +166,6 @@ enum LossEvaluationError: Error {
   case loss(LossError)
   /// More precision is needed.
   case undecided
+  /// The request's deadline passed (``Deadline``).
+  case budgetExceeded
 }

@@ -13,6 +13,8 @@ struct Formulas {
   let y: [Double]
   let params: ResolvedParameters
   let precision: Int
+  /// When to give up (the request's budget); `nil`: never.
+  var deadline: Deadline? = nil
 
   /// The result: one value (`shape == nil`) or an array of `shape` (`agg = none`).
   struct Result {
@@ -23,6 +25,12 @@ struct Formulas {
   private var n: Int { request.yhat.count }
   private var shape: Shape { request.yhat.shape }
   private var loss: LossID { request.loss }
+
+  /// Throws `budgetExceeded` once the deadline has passed; loops call it every `stride`
+  /// iterations (`i & (stride − 1) == 0`), so the clock is read rarely next to the work.
+  private func checkDeadline(_ i: Int, every stride: Int = 16) throws(LossEvaluationError) {
+    if i & (stride - 1) == 0, let deadline, deadline.isExpired { throw .budgetExceeded }
+  }
 
   private func real(_ x: Double) -> ExtendedReal { ExtendedReal(x, precision: precision) }
   private var zero: ExtendedReal { .exact(0, precision: precision) }
@@ -130,12 +138,17 @@ struct Formulas {
   ///
   /// The terms are independent, so the parallel evaluation gives the same values as a sequential
   /// one; an error is that of the lowest failing index, as a sequential loop would report it.
-  private func elementwise(_ term: (Int) throws -> ExtendedReal) rethrows -> [ExtendedReal] {
+  ///
+  /// Every 16 elements the deadline is checked (`budgetExceeded`, like an error at that index).
+  private func elementwise(_ term: (Int) throws -> ExtendedReal) throws -> [ExtendedReal] {
     let chunk = 2048
     if n <= chunk {
       var out: [ExtendedReal] = []
       out.reserveCapacity(n)
-      for i in 0..<n { out.append(try term(i)) }
+      for i in 0..<n {
+        try checkDeadline(i)
+        out.append(try term(i))
+      }
       return out
     }
     let chunks = (n + chunk - 1) / chunk
@@ -148,9 +161,11 @@ struct Formulas {
           nonisolated(unsafe) let resultSlots = resultBuffer
           nonisolated(unsafe) let failureSlots = failureBuffer
           nonisolated(unsafe) let term = term
+          let deadline = self.deadline
           DispatchQueue.concurrentPerform(iterations: chunks) { c in
             for i in (c * chunk)..<Swift.min(n, (c + 1) * chunk) {
               do {
+                if i & 15 == 0, let deadline, deadline.isExpired { throw LossEvaluationError.budgetExceeded }
                 resultSlots[i] = try term(i)
               } catch {
                 failureSlots[c] = (i, error)
@@ -168,17 +183,23 @@ struct Formulas {
   }
 
   /// `Σ values`, exactly (balls) or by IEEE's rules for non-finite values.
-  private func sum(_ values: [ExtendedReal]) -> ExtendedReal {
+  private func sum(_ values: [ExtendedReal]) throws(LossEvaluationError) -> ExtendedReal {
     var total = zero
-    for v in values { total = total + v }
+    for (i, v) in values.enumerated() {
+      try checkDeadline(i, every: 1024)
+      total = total + v
+    }
     return total
   }
 
   /// `sum(values; dims)`, Julia's reduced array (reduced dimensions kept with size 1).
-  private func sumOverDims(_ values: [ExtendedReal]) -> (values: [ExtendedReal], shape: Shape) {
+  private func sumOverDims(_ values: [ExtendedReal]) throws(LossEvaluationError) -> (
+    values: [ExtendedReal], shape: Shape
+  ) {
     let reduction = Reduction(shape, dims: params.dims)
     var out = [ExtendedReal](repeating: zero, count: reduction.output.count)
     for (i, target) in reduction.outputIndices().enumerated() {
+      try checkDeadline(i, every: 1024)
       out[target] = out[target] + values[i]
     }
     return (out, reduction.output)
@@ -196,7 +217,7 @@ struct Formulas {
   private func aggregate(_ array: (values: [ExtendedReal], shape: Shape)) throws -> Result {
     switch params.agg {
     case .none: return Result(values: array.values, shape: array.shape)
-    case .sum: return Result(values: [sum(array.values)], shape: nil)
+    case .sum: return Result(values: [try sum(array.values)], shape: nil)
     case .mean:
       return Result(values: [try sum(array.values) / .exact(array.values.count, precision: precision)], shape: nil)
     }
@@ -223,8 +244,8 @@ struct Formulas {
     let eps = real(params.eps)
     let weights = weightValues()
     let yhat = request.yhat.values
-    return sumOverDims(
-      try elementwise { i in try weights(i) * xlogy(real(y[i]), real(yhat[i]) + eps, "xlogy(y, ŷ + ϵ)", i) })
+    return try sumOverDims(
+      elementwise { i in try weights(i) * xlogy(real(y[i]), real(yhat[i]) + eps, "xlogy(y, ŷ + ϵ)", i) })
   }
 
   /// `xlogy(x, y)`: DomainError for `y < 0` (even when `x == 0`); 0 when `x == 0`; else `x·log(y)`.
@@ -276,16 +297,18 @@ struct Formulas {
         maxima[g] = x[i]
       }
     }
-    let shifted = elementwise { i in real(x[i]) - real(maxima[groupOf[i]]) }
+    let shifted = try elementwise { i in real(x[i]) - real(maxima[groupOf[i]]) }
     var sums = [ExtendedReal](repeating: zero, count: reduction.output.count)
     for (i, g) in groupOf.enumerated() {
+      try checkDeadline(i)
       sums[g] = sums[g] + shifted[i].exp()
     }
     var logs: [ExtendedReal] = []
-    for s in sums {
+    for (g, s) in sums.enumerated() {
+      try checkDeadline(g)
       logs.append(try s.log("logsoftmax normaliser"))
     }
-    return elementwise { i in shifted[i] - logs[groupOf[i]] }
+    return try elementwise { i in shifted[i] - logs[groupOf[i]] }
   }
 
   private func describe(_ x: ExtendedReal) -> String {

@@ -17,6 +17,10 @@ public enum LossSpec {
 
   /// Evaluates `request` and rounds the exact result to Float32 and Float64.
   ///
+  /// A request carrying a `budget` stops when it is spent, with the error kind `Other` and the
+  /// message "budget exceeded: …"; ``evaluate(_:exactDigits:deadline:)`` tells that apart from
+  /// the loss's own errors.
+  ///
   /// - Throws: the loss's error (DimensionMismatch, DomainError, ArgumentError) with a message
   ///   naming the shapes, the parameter or the element.
   /// - Complexity: O(n) ball operations at the first precision; a 1e6-element case takes
@@ -28,30 +32,94 @@ public enum LossSpec {
   /// Evaluates `request`; with `exactDigits > 0` the precision is also raised until every
   /// finite value's 45-digit midpoint (``SpecResult/exact``) is correct to `exactDigits`
   /// significant digits (its radius is below `10^(−exactDigits−1)` of its magnitude, or below
-  /// 2⁻¹²⁰⁰ for a value that cancels to zero) — what golden vectors need.
+  /// 2⁻¹²⁰⁰ for a value that cancels to zero) — what golden vectors need. A request's `budget`
+  /// is honoured as in ``evaluate(_:)``.
   public static func evaluate(_ request: LossRequest, exactDigits: Int) throws(LossError) -> SpecResult {
-    let (y, params) = try request.validated()
+    do {
+      return try evaluate(request, exactDigits: exactDigits, deadline: request.budget.map(Deadline.init(seconds:)))
+    } catch {
+      switch error {
+      case .loss(let error): throw error
+      case .budgetExceeded(let exceeded): throw LossError(.other, exceeded.description)
+      }
+    }
+  }
+
+  /// Evaluates `request` (as ``evaluate(_:exactDigits:)``), giving up once `deadline` has
+  /// passed (`nil`: never; the request's own `budget` is not consulted here, the caller turns it
+  /// into `deadline`).
+  ///
+  /// The deadline is checked before every precision step and every few elements inside the
+  /// loops, so an evaluation overruns it by about one element's work.
+  ///
+  /// - Throws: ``SpecFailure/loss(_:)`` with the loss's error, or
+  ///   ``SpecFailure/budgetExceeded(_:)`` saying how long it ran and at which precision.
+  public static func evaluate(_ request: LossRequest, exactDigits: Int = 0, deadline: Deadline?) throws(SpecFailure)
+    -> SpecResult
+  {
+    let y: [Double]
+    let params: ResolvedParameters
+    do {
+      (y, params) = try request.validated()
+    } catch {
+      throw .loss(error)
+    }
     var lastResult: Formulas.Result?
     var lastPrecision = precisions[0]
+    // Which values cancel exactly (ExactCancellation): asked once, and only when a precision
+    // fails to decide, so a case decided at once pays nothing for it.
+    var cancellationAsked = false
+    var cancelled: [Bool]?
+    func exceeded(_ precision: Int) -> SpecFailure {
+      .budgetExceeded(
+        BudgetExceeded(
+          loss: request.loss, elements: request.yhat.count, budget: deadline?.budget ?? 0,
+          elapsed: deadline?.elapsed ?? 0, precision: precision))
+    }
     for precision in precisions {
+      if let deadline, deadline.isExpired { throw exceeded(precision) }
       lastPrecision = precision
-      let formulas = Formulas(request: request, y: y, params: params, precision: precision)
-      let result: Formulas.Result
+      var formulas = Formulas(request: request, y: y, params: params, precision: precision)
+      formulas.deadline = deadline
+      var result: Formulas.Result
       do {
         result = try formulas.evaluate()
       } catch LossEvaluationError.loss(let error) {
-        throw error
+        throw .loss(error)
+      } catch LossEvaluationError.budgetExceeded {
+        throw exceeded(precision)
       } catch {
         continue  // undecided sign: more precision
       }
-      lastResult = result
-      if exactDigits > 0 && !digitsSettled(result, exactDigits) { continue }
-      if let rounded = round(result, decided: true, precision: precision, request: request, params: params, y: y) {
-        return rounded
+      func settled(_ result: Formulas.Result) -> SpecResult? {
+        if exactDigits > 0 && !digitsSettled(result, exactDigits) { return nil }
+        return round(result, decided: true, precision: precision, request: request, params: params, y: y)
       }
+      if let rounded = settled(result) { return rounded }
+      // Undecided. A ball straddling zero may hold an exact zero, which no precision decides:
+      // replace the values that cancel exactly by an exact 0 and try this precision again.
+      if result.values.contains(where: \.straddlesZero) {
+        if !cancellationAsked {
+          cancellationAsked = true
+          do {
+            cancelled = try ExactCancellation.zeros(request: request, y: y, params: params, deadline: deadline)
+          } catch {
+            throw exceeded(precision)  // its only error: the deadline
+          }
+        }
+        if let cancelled, cancelled.count == result.values.count {
+          var replaced = false
+          for (i, isZero) in cancelled.enumerated() where isZero && result.values[i].straddlesZero {
+            result.values[i] = .exact(0, precision: precision)
+            replaced = true
+          }
+          if replaced, let rounded = settled(result) { return rounded }
+        }
+      }
+      lastResult = result
     }
     guard let lastResult else {
-      throw .init(.other, "LossSpec could not decide a sign even at \(lastPrecision) bits")
+      throw .loss(.init(.other, "LossSpec could not decide a sign even at \(lastPrecision) bits"))
     }
     return round(lastResult, decided: false, precision: lastPrecision, request: request, params: params, y: y)!
   }
@@ -175,11 +243,24 @@ public struct ReferenceImplementation: LossImplementation {
   public var losses: [LossID] { LossID.allCases }
   public var dtypes: [DType] { DType.allCases }
 
+  /// The value, the loss's error, or `unsupported` ("budget exceeded: …") when the request's
+  /// `budget` ran out first.
   public func evaluate(_ request: LossRequest) async -> LossOutcome {
     do {
-      return .value(try LossSpec.evaluate(request).value)
+      return .value(try LossSpec.evaluate(request, deadline: request.budget.map(Deadline.init(seconds:))).value)
     } catch {
-      return .error(error)
+      switch error {
+      case .loss(let error): return .error(error)
+      case .budgetExceeded(let exceeded): return .unsupported(exceeded.description)
+      }
     }
+  }
+}
+
+extension ExtendedReal {
+  /// A finite, inexact ball that contains zero: it straddles the rounding boundary at 0 (or
+  /// touches it) and cannot round until its radius is below the smallest subnormal.
+  var straddlesZero: Bool {
+    if case .finite(let ball) = self { ball.certainSign == nil } else { false }
   }
 }

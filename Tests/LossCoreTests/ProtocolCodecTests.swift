@@ -487,3 +487,35 @@ struct ProtocolHelloTests {
     #expect(throws: LossError.self) { try ProtocolCodec.decodeHello(json) }
   }
 }
+
+/// The optional `budget` of a request (seconds): an additive `losscheck/1` extension.
+@Suite("ProtocolCodec budget")
+struct ProtocolBudgetTests {
+  @Test("a budget is read as seconds and survives the round trip", arguments: [0.5, 2, 1e-3, 1e6])
+  func roundTrip(seconds: Double) throws {
+    let request = try decodeRequest(#"{"id":"b","loss":"mse","yhat":[1],"y":[0],"budget":\#(seconds)}"#)
+    #expect(request.budget == seconds)
+    #expect(try decodeRequest(encodeLine(request)) == request)
+  }
+
+  @Test("without a budget the request has none and the line has no budget field")
+  func absent() throws {
+    let request = try decodeRequest(#"{"loss":"mse","yhat":[1],"y":[0]}"#)
+    #expect(request.budget == nil)
+    #expect(ProtocolCodec.encode(request)["budget"] == nil)
+  }
+
+  @Test(
+    "a budget that is not a positive finite number of at most 1e6 seconds is an ArgumentError naming it",
+    arguments: [
+      ("0", "greater than 0"), ("-1", "greater than 0"), ("1e300", "at most 1000000"), ("1e400", "finite"),
+      (#""NaN""#, "number of seconds"), (#""Infinity""#, "number of seconds"), (#""2""#, "number of seconds"),
+      ("[1]", "number of seconds"), ("1000000.5", "at most 1000000"),
+    ])
+  func invalid(text: String, fragment: String) throws {
+    let error = try requestError(#"{"id":"b","loss":"mse","yhat":[1],"y":[0],"budget":\#(text)}"#)
+    #expect(error.kind == .argumentError)
+    #expect(error.message.contains("budget"))
+    #expect(error.message.contains(fragment))
+  }
+}
