@@ -1,5 +1,6 @@
 import Foundation
 import LossCore
+import Synchronization
 import Testing
 
 @testable import LossConformance
@@ -49,11 +50,32 @@ struct RobustnessTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let fifo = directory.appendingPathComponent("report.fifo").path
     #expect(mkfifo(fifo, 0o600) == 0)
-    let reader = Task.detached { () -> Data? in FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() }
+    // The reader is open before losscheck starts (a non-blocking open of the read end returns at
+    // once), so losscheck's open for writing finds it; it reads on a thread of its own, with a
+    // deadline, so that nothing here can block the test run.
+    let fd = open(fifo, O_RDONLY | O_NONBLOCK)
+    #expect(fd >= 0)
+    let received = Mutex(Data())
+    let reader = Thread {
+      defer { close(fd) }
+      let deadline = ContinuousClock.now + .seconds(150)
+      var buffer = [UInt8](repeating: 0, count: 65536)
+      while ContinuousClock.now < deadline {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+          received.withLock { $0.append(contentsOf: buffer[0..<n]) }
+        } else if n == 0 && !received.withLock({ $0.isEmpty }) {
+          return  // end of file after the report
+        } else {
+          usleep(20_000)  // no writer yet (0) or nothing to read yet (EAGAIN)
+        }
+      }
+    }
+    reader.start()
     let run = try await runExecutable(spec + ["--json", fifo, "--quiet"])
     #expect(run.status == 0, "\(run.error)")
-    let data = try #require(await reader.value)
-    let text = String(decoding: data, as: UTF8.self)
+    for _ in 0..<500 where !reader.isFinished { try await Task.sleep(for: .milliseconds(20)) }
+    let text = String(decoding: received.withLock { $0 }, as: UTF8.self)
     #expect(text.hasPrefix("{") && text.contains(#""schema":"losscheck-conform"#), "\(text.prefix(200))")
     #expect(Self.fileType(fifo) == S_IFIFO)
   }
