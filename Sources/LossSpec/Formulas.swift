@@ -21,7 +21,9 @@ struct Formulas {
   }
 
   private var n: Int { request.yhat.count }
-  private var shape: Shape { request.yhat.shape }
+  /// The shape of the elementwise terms: Julia's broadcast of ŷ and y, ŷ's shape or y's when it
+  /// has more (trailing, size-1) dimensions (SEMANTICS.md, `_check_sizes`).
+  private var shape: Shape { request.termShape }
   private var loss: LossID { request.loss }
 
   private func real(_ x: Double) -> ExtendedReal { ExtendedReal(x, precision: precision) }

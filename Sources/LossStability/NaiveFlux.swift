@@ -53,7 +53,8 @@ struct NaiveFlux<T: Real & BinaryFloatingPoint> {
   init(request: LossRequest, y: [Double], params: ResolvedParameters) {
     self.yhat = request.yhat.values.map { T($0) }
     self.y = y.map { T($0) }
-    self.shape = request.yhat.shape
+    // Julia's broadcast of ŷ and y (`_check_sizes` accepts only shapes equal up to trailing 1s).
+    self.shape = request.termShape
     self.params = params
     self.loss = request.loss
     self.eps = T(params.eps)
