@@ -266,6 +266,12 @@ struct Formulas {
   }
 
   /// `logsoftmax(x; dims) = x − m − log(Σ exp(x − m))`, `m = maximum(x; dims)`.
+  ///
+  /// Where `m = +∞`, the shifted entry `x − m` is `0` for the entries equal to `+∞` and `−∞` for
+  /// all others, instead of IEEE's `∞ − ∞ = NaN` (NNlib's `_logsoftmax!`, `src/softmax.jl`:
+  /// `ifelse(isequal(max_, Inf), ifelse(isequal(x, Inf), 0, -Inf), x - max_)`), then the same
+  /// formula: `logsoftmax([∞, 0]) = [0, −∞]`, and `k` entries `+∞` each get `−log k`. A NaN or
+  /// `−∞` maximum keeps IEEE's reading (NaN everywhere in the group).
   private func logSoftmax(_ x: [Double]) throws -> [ExtendedReal] {
     let reduction = Reduction(shape, dims: params.dims)
     let groupOf = reduction.outputIndices()
@@ -278,7 +284,11 @@ struct Formulas {
         maxima[g] = x[i]
       }
     }
-    let shifted = elementwise { i in real(x[i]) - real(maxima[groupOf[i]]) }
+    let shifted = elementwise { i in
+      let m = maxima[groupOf[i]]
+      if m == .infinity { return x[i] == .infinity ? zero : .infinity(sign: -1) }
+      return real(x[i]) - real(m)
+    }
     var sums = [ExtendedReal](repeating: zero, count: reduction.output.count)
     for (i, g) in groupOf.enumerated() {
       sums[g] = sums[g] + shifted[i].exp()
