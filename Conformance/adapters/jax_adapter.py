@@ -104,7 +104,15 @@ def logitcrossentropy(req):
     yhat, y = arrays(req)
     if yhat.size == 0:
         return agg(-sum_dims(weighted(y * yhat, req), req), req)
-    logsoftmax = jax.nn.log_softmax(yhat, axis=req.axes())
+    axes = req.axes()
+    logsoftmax = jax.nn.log_softmax(yhat, axis=axes)
+    # NNlib's rule where the maximum is +∞ (src/softmax.jl): x − m is 0 for the +∞ entries and −∞
+    # for the others, so k entries +∞ get −log k and the rest −∞ (jax.nn.log_softmax gives NaN).
+    inf = yhat == jnp.inf
+    k = jnp.sum(inf, axis=axes, keepdims=True).astype(yhat.dtype)
+    m = jnp.max(yhat, axis=axes, keepdims=True)
+    nnlib = jnp.where(inf, -jnp.log(k), -jnp.inf)
+    logsoftmax = jnp.where(m == jnp.inf, nnlib, logsoftmax)
     return agg(-sum_dims(weighted(y * logsoftmax, req), req), req)
 
 

@@ -59,6 +59,13 @@ class Request:
         if isinstance(y, list):
             self.y = _array(y, obj.get("yshape", self.shape), t)
             self.y_is_scalar = False
+            if self.y.shape != self.yhat.shape and sizes_agree(self.yhat.shape, self.y.shape):
+                # Flux's broadcast of two arrays equal up to trailing 1s: both take the shape with
+                # more dimensions, elementwise (agg = none returns that shape).
+                full = max(self.yhat.shape, self.y.shape, key=len)
+                self.yhat = self.yhat.reshape(full, order="F")
+                self.y = self.y.reshape(full, order="F")
+                self.shape = list(full)
         else:
             self.y = t(_number(y))
             self.y_is_scalar = True
@@ -81,13 +88,19 @@ class Request:
             self.weight = t(_number(w))
 
     def target(self):
-        """y with ŷ's shape (a scalar label broadcast); DimensionMismatch if the shapes differ."""
+        """y with ŷ's shape (a scalar label broadcast); DimensionMismatch if the shapes differ.
+
+        Shapes equal up to trailing dimensions of size 1 were already given the same shape (the
+        one with more dimensions) when the request was read; any other difference — including
+        the pairs numpy and PyTorch would broadcast, (1, 4) against (3, 4) — is Flux's error.
+        """
         if self.y_is_scalar:
             return np.full(self.yhat.shape, self.y, dtype=self.dtype)
         if self.y.shape != self.yhat.shape:
             raise LossError(
                 "DimensionMismatch",
-                f"{self.loss}: ŷ has shape {self.yhat.shape} but y has shape {self.y.shape}",
+                f"{self.loss}: ŷ has shape {self.yhat.shape} but y has shape {self.y.shape}; "
+                "they must be equal up to trailing dimensions of size 1 (Flux's _check_sizes)",
             )
         return self.y
 
@@ -104,6 +117,16 @@ class Request:
         if w.ndim > nd or any(a != b and a != 1 for a, b in zip(w.shape, self.yhat.shape)):
             raise LossError("DimensionMismatch", f"weight of shape {w.shape} does not broadcast against ŷ {self.yhat.shape}")
         return w.reshape(w.shape + (1,) * (nd - w.ndim), order="F")
+
+
+def sizes_agree(a, b):
+    """Flux's `_check_sizes` (src/losses/utils.jl): size(ŷ, d) == size(y, d) for every d up to
+    the larger rank, a missing trailing dimension counting as 1. (3,) agrees with (3, 1); (1,)
+    does not agree with (3,), nor (3, 1) with (1, 4), although numpy broadcasts them."""
+    def size(shape, d):
+        return shape[d] if d < len(shape) else 1
+
+    return all(size(a, d) == size(b, d) for d in range(max(len(a), len(b), 1)))
 
 
 def encode(x, dtype):

@@ -45,12 +45,19 @@ def xlogy(x, y, what="xlogy"):
 
 
 def logsoftmax(x, req):
-    """x − m − log(Σ exp(x − m)) over dims, with m the maximum (so exp never overflows)."""
+    """x − m − log(Σ exp(x − m)) over dims, with m the maximum (so exp never overflows).
+
+    Where m = +∞, x − m is 0 for the +∞ entries and −∞ for the others (NNlib's logsoftmax,
+    src/softmax.jl), not IEEE's ∞ − ∞ = NaN: logsoftmax([∞, 0]) = [0, −∞].
+    """
     axes = req.axes()
     if x.size == 0:
         return x
     m = np.max(x, axis=axes, keepdims=True)
-    s = x - m
+    with np.errstate(invalid="ignore"):
+        s = x - m
+    t = x.dtype.type
+    s = np.where(m == np.inf, np.where(x == np.inf, t(0), t(-np.inf)), s)
     return s - np.log(np.sum(np.exp(s), axis=axes, keepdims=True))
 
 

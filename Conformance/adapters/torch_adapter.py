@@ -109,7 +109,10 @@ def logitcrossentropy(req):
         logsoftmax = yhat
     else:
         m = torch.amax(yhat, dim=axes, keepdim=True) if axes else yhat
-        s = yhat - m
+        # NNlib's rule where the maximum is +∞ (src/softmax.jl): x − m is 0 for the +∞ entries and
+        # −∞ for the others, not IEEE's ∞ − ∞ = NaN.
+        inf = torch.full_like(yhat, float("inf"))
+        s = torch.where(m == inf, torch.where(yhat == inf, torch.zeros_like(yhat), -inf), yhat - m)
         total = torch.sum(torch.exp(s), dim=axes, keepdim=True) if axes else torch.exp(s)
         logsoftmax = s - torch.log(total)
     return agg(-sum_dims(weighted(y * logsoftmax, req), req), req)

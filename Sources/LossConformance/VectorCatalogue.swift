@@ -347,4 +347,68 @@ extension CatalogueBuilder {
       add([2], [big, big], array([big, big]), regime: .extreme, tags: tags + ["product-overflow"])
     }
   }
+
+  // MARK: Flux's shape rule and infinite logits
+
+  /// Flux's `_check_sizes` (`src/losses/utils.jl`): `size(ŷ, d) == size(y, d)` for every `d` up
+  /// to the larger rank. Accepted: shapes equal up to trailing dimensions of size 1, in both
+  /// orders, computed elementwise (agg = none has the shape with more dimensions; the
+  /// class-reducing losses reduce that shape). Rejected: shapes numpy and PyTorch broadcast
+  /// silently, e.g. `(3,)` against `(1,)`, `(3, 1)` against `(1, 4)`.
+  mutating func buildShapeRule() {
+    let accepted: [([Int], [Int])] = [([3], [3, 1]), ([3, 1], [3]), ([2, 3], [2, 3, 1]), ([2, 3, 1], [2, 3])]
+    for (a, b) in accepted {
+      let terms = a.count >= b.count ? a : b
+      add(a, randomYhat(terms), array(b, randomY(terms)), regime: .edge, tags: ["shape-trailing-one"])
+    }
+    if loss.takesAggregation {
+      for (a, b) in [([3], [3, 1]), ([3, 1], [3]), ([2, 3], [2, 3, 1])] as [([Int], [Int])] {
+        let terms = a.count >= b.count ? a : b
+        add(
+          a, randomYhat(terms), array(b, randomY(terms)), LossParameters(agg: Aggregation.none), regime: .edge,
+          tags: ["shape-trailing-one"])
+      }
+      add(
+        [3], randomYhat([3, 1]), array([3, 1], randomY([3, 1])), LossParameters(agg: .sum), regime: .edge,
+        tags: ["shape-trailing-one"])
+    }
+    if loss.reducesOverDims {
+      // dims beyond ŷ's rank but within y's: each element its own group, the result (3, 1).
+      add(
+        [3], randomYhat([3, 1]), array([3, 1], randomY([3, 1])), LossParameters(agg: Aggregation.none, dims: [2]),
+        regime: .edge, tags: ["shape-trailing-one"])
+    }
+    let rejected: [([Int], [Int])] = [
+      ([1, 4], [3, 4]), ([3, 4], [1, 4]), ([1], [3]), ([3], [1]), ([3, 1], [1, 4]),
+    ]
+    for (a, b) in rejected {
+      add(a, randomYhat(a), array(b, randomY(b)), regime: .edge, tags: ["shape-broadcast-rejected"])
+    }
+  }
+
+  /// logitcrossentropy with a +∞ maximum: NNlib's logsoftmax takes `x − m` as 0 for the +∞
+  /// entries and −∞ for the others (`src/softmax.jl`), so `[∞, 0]` against `[0, 1]` is +∞,
+  /// against `[1, 0]` NaN (`0·(−∞)`), and `k` entries +∞ get `−log k` each.
+  mutating func buildInfiniteLogits() {
+    guard loss == .logitcrossentropy else { return }
+    let inf = Double.infinity
+    let tags = ["logsoftmax-infinite-max"]
+    add([2], [inf, 0], array([0, 1]), regime: .edge, tags: tags)
+    add([2], [inf, 0], array([1, 0]), regime: .edge, tags: tags)
+    add([2], [inf, inf], array([1, 0]), regime: .edge, tags: tags)
+    add([4], [inf, inf, inf, inf], array([0.25, 0.25, 0.25, 0.25]), regime: .edge, tags: tags)
+    add([3], [inf, -inf, 2], array([0.5, 0.25, 0.25]), regime: .edge, tags: tags)
+    add([2, 3], [inf, inf, 0, 0, inf, inf], array([2, 3], [1, 0, 1, 0, 0, 1]), regime: .edge, tags: tags)
+    add(
+      [2, 2], [inf, 0, 1, 1], array([2, 2], [0, 1, 1, 0]), LossParameters(agg: Aggregation.none), regime: .edge,
+      tags: tags)
+    add(
+      [2, 2], [inf, 0, 1, 1], array([2, 2], [0, 1, 1, 0]), LossParameters(agg: Aggregation.none, dims: [2]),
+      regime: .edge, tags: tags)
+    add(
+      [2, 2], [inf, inf, inf, 0], array([2, 2], [1, 0, 0, 1]),
+      LossParameters(agg: Aggregation.none, weight: .array(tensor([2], [2, 1]))), regime: .edge, tags: tags)
+    add(
+      [2, 2], [-inf, -inf, 0, 1], array([2, 2], [1, 0, 1, 0]), LossParameters(agg: .sum), regime: .edge, tags: tags)
+  }
 }

@@ -60,6 +60,11 @@ public typealias ReferenceEvaluator = @Sendable (LossRequest) -> ReferenceAnswer
 /// - **extreme**: magnitudes where a straightforward evaluation overflows or underflows in an
 ///   intermediate although the exact result is representable.
 ///
+/// Last, Flux's shape rule (`_check_sizes`): pairs equal up to trailing dimensions of size 1
+/// (tag `shape-trailing-one`) and pairs numpy or PyTorch would broadcast, DimensionMismatch errors
+/// in Flux (tag `shape-broadcast-rejected`); and for logitcrossentropy, logits with a +∞ maximum
+/// (NNlib's logsoftmax, tag `logsoftmax-infinite-max`).
+///
 /// The same seed gives the same requests, bit for bit, on every platform (``SeededRandom``);
 /// the ids are content hashes of the requests (``GoldenCase/contentID(of:)``).
 public struct VectorGenerator: Sendable {
@@ -79,6 +84,9 @@ public struct VectorGenerator: Sendable {
         builder.buildBenign()
         builder.buildEdge()
         builder.buildExtreme()
+        // Appended last, so that the cases above (and their random draws) stay as they were.
+        builder.buildShapeRule()
+        builder.buildInfiniteLogits()
         all += builder.deduplicated()
       }
     }
@@ -175,7 +183,7 @@ struct CatalogueBuilder {
     let p = request.params
     if loss.takesAggregation { tags.append("agg:\((p.agg ?? .mean).rawValue)") }
     if case .scalar = request.y { tags.append("y:scalar") }
-    if case .array(let t) = request.y, t.shape != shape { tags.append("y:shape-mismatch") }
+    if case .array(let t) = request.y, !t.shape.agreesForLoss(with: shape) { tags.append("y:shape-mismatch") }
     if loss.reducesOverDims {
       let dims = p.dims ?? [1]
       if p.dims == nil {

@@ -50,21 +50,34 @@ public struct LossRequest: Sendable, Hashable {
     return nil
   }
 
-  /// `y` as an array of `ŷ`'s shape (a scalar `y` broadcast), after the shape check.
+  /// `y` as an array of ŷ's length (a scalar `y` broadcast), column-major, after Flux's shape
+  /// check (`_check_sizes`, ``Shape/agreesForLoss(with:)``): y's shape must equal ŷ's up to
+  /// trailing dimensions of size 1, so the elements pair up one to one.
   ///
-  /// - Throws: `DimensionMismatch` naming both shapes when `y` is an array of another shape.
+  /// - Throws: `DimensionMismatch` naming both shapes and the first dimension where they differ
+  ///   when `y` is an array whose shape does not agree with ŷ's.
   public func targetValues() throws(LossError) -> [Double] {
     switch y {
     case .scalar(let v):
       return [Double](repeating: v, count: yhat.count)
     case .array(let t):
-      guard t.shape == yhat.shape else {
+      if let d = yhat.shape.firstDisagreement(with: t.shape) {
         throw .dimensionMismatch(
-          "\(loss.rawValue): ŷ has shape \(yhat.shape) but y has shape \(t.shape); they must be equal, or y a scalar"
-        )
+          "\(loss.rawValue): ŷ has shape \(yhat.shape) but y has shape \(t.shape), which differ in dimension \(d) "
+            + "(size \(yhat.shape.size(d)) ≠ \(t.shape.size(d))); the shapes must be equal up to trailing dimensions "
+            + "of size 1 (Flux does not broadcast ŷ against y), or y a scalar")
       }
       return t.values
     }
+  }
+
+  /// The shape of the elementwise terms, Julia's broadcast of ŷ and y (SEMANTICS.md): ŷ's shape,
+  /// or y's when y is an array with more dimensions (`(3,)` against `(3, 1)` gives `(3, 1)`).
+  /// The unreduced result (`agg = none`) has this shape, or its reduction over `dims` for the
+  /// class-reducing losses. Meaningful after ``targetValues()`` has accepted the shapes.
+  public var termShape: Shape {
+    if case .array(let t) = y { return yhat.shape.lossBroadcast(with: t.shape) }
+    return yhat.shape
   }
 
   /// Validates the request as a whole and resolves its parameters: the shapes, the element type

@@ -22,19 +22,58 @@ public struct Shape: Sendable, Hashable, CustomStringConvertible, ExpressibleByA
     dims.count == 1 ? "(\(dims[0]),)" : "(" + dims.map(String.init).joined(separator: ", ") + ")"
   }
 
-  /// Checks that every dimension is non-negative and the element count fits in memory's range.
+  /// The largest dimension, and the largest product of the nonzero dimensions, that a shape may
+  /// have: 2⁴⁰ (about 10¹², far beyond any array this package can hold, far below `Int.max`).
+  public static let elementLimit = 1 << 40
+
+  /// Checks that every dimension is non-negative, and that every dimension and the product of the
+  /// nonzero dimensions are at most ``elementLimit``.
+  ///
+  /// The rule does not depend on the order of the dimensions: `[2³², 2³², 0]` and
+  /// `[0, 2³², 2³²]` are both rejected (a zero dimension does not excuse the others, wherever it
+  /// stands), while `[0, 2⁴⁰]` and `[2²⁰, 0, 2²⁰]` are accepted. The product is formed with
+  /// overflow checks, so no shape traps.
+  ///
+  /// - Throws: `ArgumentError` naming `name` (the array or the field holding the dimensions, e.g.
+  ///   `ŷ`, `shape`, `yshape`, `--shape`), the dimensions and the rule.
   public func validate(name: String) throws(LossError) {
     for d in dims where d < 0 {
-      throw .argumentError("\(name) has a negative dimension: shape \(self)")
+      throw .argumentError("\(name) has a negative dimension: \(self)")
     }
-    var total = 1
-    for d in dims {
-      let (p, overflow) = total.multipliedReportingOverflow(by: d)
-      if overflow || p > 1 << 40 {
-        throw .argumentError("\(name) shape \(self) has too many elements")
+    let limit = Shape.elementLimit
+    let rule = "every dimension and the product of the nonzero dimensions must be at most 2^40 = \(limit)"
+    for d in dims where d > limit {
+      throw .argumentError("\(name): dimensions \(self) are too large (dimension \(d) exceeds the limit); \(rule)")
+    }
+    var product = 1
+    for d in dims where d != 0 {
+      let (p, overflow) = product.multipliedReportingOverflow(by: d)
+      if overflow || p > limit {
+        throw .argumentError(
+          "\(name): dimensions \(self) are too large (the product of the nonzero ones exceeds the limit); \(rule)")
       }
-      total = p
+      product = p
     }
+  }
+
+  /// Whether ŷ of shape `self` and y of shape `other` pass Flux's `_check_sizes`
+  /// (`src/losses/utils.jl`): `size(ŷ, d) == size(y, d)` for every `d` up to the larger rank, so
+  /// missing trailing dimensions count as 1 — `(3,)` agrees with `(3, 1)` and `(2, 3)` with
+  /// `(2, 3, 1)` — while shapes that numpy or PyTorch would broadcast, `(1, 4)` against `(3, 4)`,
+  /// `(1,)` against `(3,)`, `(3, 1)` against `(1, 4)`, do not.
+  public func agreesForLoss(with other: Shape) -> Bool { firstDisagreement(with: other) == nil }
+
+  /// The shape of Julia's broadcast of two arrays whose shapes agree by ``agreesForLoss(with:)``:
+  /// the one with more dimensions (its extra dimensions all have size 1, so the elements pair up
+  /// one to one, in column-major order).
+  public func lossBroadcast(with other: Shape) -> Shape {
+    other.rank > rank ? other : self
+  }
+
+  /// The first 1-based dimension where `self` and `other` differ by ``agreesForLoss(with:)``, or
+  /// `nil` if they agree.
+  public func firstDisagreement(with other: Shape) -> Int? {
+    (1...Swift.max(rank, other.rank, 1)).first { size($0) != other.size($0) }
   }
 
   /// Whether an array of shape `self` broadcasts to `target` without enlarging it, by Julia's

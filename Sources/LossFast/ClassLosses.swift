@@ -504,11 +504,19 @@ enum ClassKernel {
       }
       var argmax = [Int](repeating: -1, count: groups)
       for i in 0..<n where argmax[groupOf[i]] < 0 && p[i] == maxima[groupOf[i]] { argmax[groupOf[i]] = i }
+      // x − m, by NNlib's rule where m = +∞ (`_logsoftmax!`, src/softmax.jl): 0 for the entries
+      // equal to +∞, −∞ for the others (not IEEE's ∞ − ∞ = NaN). Exact in that case; otherwise
+      // the rounded difference, whose error the compensated path below recovers.
+      func shifted(_ i: Int) -> Double {
+        let m = maxima[groupOf[i]]
+        if m == .infinity { return p[i] == .infinity ? 0 : -.infinity }
+        return p[i] - m
+      }
       var sums = [Double](repeating: 0, count: groups)
       var others = [Double](repeating: 0, count: groups)
       for i in 0..<n {
         let g = groupOf[i]
-        let e = VectorMath.exp(p[i] - maxima[g])
+        let e = VectorMath.exp(shifted(i))
         sums[g] += e
         if i != argmax[g] { others[g] += e }
       }
@@ -521,9 +529,12 @@ enum ClassKernel {
       for i in 0..<n {
         let g = groupOf[i]
         let w = weightAt(i)
-        let shifted = p[i] - maxima[g]
-        plain[g] += w * (y[i] * (shifted - literalLog[g]))
-        let (dh, dl) = twoSum(Lanes(repeating: p[i]), Lanes(repeating: -maxima[g]))
+        let d = shifted(i)
+        plain[g] += w * (y[i] * (d - literalLog[g]))
+        // x − m exactly as a pair (with m = +∞ the shifted entry is 0 or −∞, exact).
+        let (dh, dl) =
+          maxima[g] == .infinity
+          ? (Lanes(repeating: d), Lanes.zero) : twoSum(Lanes(repeating: p[i]), Lanes(repeating: -maxima[g]))
         let (sh, sl) = twoSum(dh, Lanes(repeating: -logs[g]))
         let v = DoubleDouble(sh[0], sl[0] + dl[0])
         let t = DoubleDouble(v.multiplied(by: y[i]))

@@ -39,7 +39,9 @@ public struct FastImplementation: LossImplementation {
     -> LossValue
   {
     let yhat = request.yhat.values.map { T($0) }
-    let shape = request.yhat.shape.dims
+    // Julia's broadcast of ŷ and y: ŷ's shape, or y's when it has more (size-1) dimensions.
+    let termShape = request.termShape
+    let shape = termShape.dims
     let dims = params.dims.sorted()
     let spec: LossSpecifier
     switch request.loss {
@@ -85,7 +87,7 @@ public struct FastImplementation: LossImplementation {
     let reducesOverDims = request.loss.reducesOverDims
     let agg = request.loss.takesAggregation ? params.agg : .mean
     let outputShape: Shape =
-      reducesOverDims ? Reduction(request.yhat.shape, dims: params.dims).output : request.yhat.shape
+      reducesOverDims ? Reduction(termShape, dims: params.dims).output : termShape
     var output = [T](repeating: 0, count: agg == .none ? outputShape.count : 0)
     let value: Double? = try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> Double? in
       try yValues.withUnsafeBufferPointer { (q) throws(LossError) -> Double? in

@@ -62,7 +62,7 @@ enum ExactCancellation {
     request: LossRequest, y: [Double], params: ResolvedParameters, deadline: Deadline?
   ) throws(LossEvaluationError) -> [Bool]? {
     let yhat = request.yhat.values
-    let shape = request.yhat.shape
+    let shape = request.termShape
     let n = yhat.count
     guard params.eps.isFinite else { return nil }
     let eps = Dyadic(params.eps)

@@ -23,7 +23,9 @@ struct Formulas {
   }
 
   private var n: Int { request.yhat.count }
-  private var shape: Shape { request.yhat.shape }
+  /// The shape of the elementwise terms: Julia's broadcast of ŷ and y, ŷ's shape or y's when it
+  /// has more (trailing, size-1) dimensions (SEMANTICS.md, `_check_sizes`).
+  private var shape: Shape { request.termShape }
   private var loss: LossID { request.loss }
 
   /// Throws `budgetExceeded` once the deadline has passed; loops call it every `stride`
@@ -285,6 +287,12 @@ struct Formulas {
   }
 
   /// `logsoftmax(x; dims) = x − m − log(Σ exp(x − m))`, `m = maximum(x; dims)`.
+  ///
+  /// Where `m = +∞`, the shifted entry `x − m` is `0` for the entries equal to `+∞` and `−∞` for
+  /// all others, instead of IEEE's `∞ − ∞ = NaN` (NNlib's `_logsoftmax!`, `src/softmax.jl`:
+  /// `ifelse(isequal(max_, Inf), ifelse(isequal(x, Inf), 0, -Inf), x - max_)`), then the same
+  /// formula: `logsoftmax([∞, 0]) = [0, −∞]`, and `k` entries `+∞` each get `−log k`. A NaN or
+  /// `−∞` maximum keeps IEEE's reading (NaN everywhere in the group).
   private func logSoftmax(_ x: [Double]) throws -> [ExtendedReal] {
     let reduction = Reduction(shape, dims: params.dims)
     let groupOf = reduction.outputIndices()
@@ -297,7 +305,11 @@ struct Formulas {
         maxima[g] = x[i]
       }
     }
-    let shifted = try elementwise { i in real(x[i]) - real(maxima[groupOf[i]]) }
+    let shifted = try elementwise { i in
+      let m = maxima[groupOf[i]]
+      if m == .infinity { return x[i] == .infinity ? zero : .infinity(sign: -1) }
+      return real(x[i]) - real(m)
+    }
     var sums = [ExtendedReal](repeating: zero, count: reduction.output.count)
     for (i, g) in groupOf.enumerated() {
       try checkDeadline(i)

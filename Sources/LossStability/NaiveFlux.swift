@@ -53,7 +53,8 @@ struct NaiveFlux<T: Real & BinaryFloatingPoint> {
   init(request: LossRequest, y: [Double], params: ResolvedParameters) {
     self.yhat = request.yhat.values.map { T($0) }
     self.y = y.map { T($0) }
-    self.shape = request.yhat.shape
+    // Julia's broadcast of ŷ and y (`_check_sizes` accepts only shapes equal up to trailing 1s).
+    self.shape = request.termShape
     self.params = params
     self.loss = request.loss
     self.eps = T(params.eps)
@@ -145,12 +146,18 @@ struct NaiveFlux<T: Real & BinaryFloatingPoint> {
       let sums = sumOverDims(try crossentropyTerms())
       return aggregate(sums.values.map { -$0 }, shape: sums.shape)
     case .logitcrossentropy:
-      // logsoftmax: out = x .- maximum(x; dims); out .-= log.(sum(exp.(out); dims))
+      // NNlib's _logsoftmax!: out = x .- maximum(x; dims), except where the maximum is +Inf:
+      // ifelse(isequal(max_, Inf), ifelse(isequal(x, Inf), 0, -Inf), x - max_);
+      // then out .-= log.(sum(exp, out; dims)).
       let reduction = Reduction(shape, dims: params.dims)
       let group = reduction.outputIndices()
       var maxima = [T](repeating: -.infinity, count: reduction.output.count)
       for i in 0..<n where yhat[i] > maxima[group[i]] || yhat[i].isNaN { maxima[group[i]] = yhat[i] }
-      var out = (0..<n).map { yhat[$0] - maxima[group[$0]] }
+      var out = (0..<n).map { i -> T in
+        let m = maxima[group[i]]
+        if m == .infinity { return yhat[i] == .infinity ? 0 : -.infinity }
+        return yhat[i] - m
+      }
       var expSums = [T](repeating: 0, count: maxima.count)
       for i in 0..<n { expSums[group[i]] += T.exp(out[i]) }
       for i in 0..<n { out[i] -= T.log(expSums[group[i]]) }

@@ -10,7 +10,13 @@ struct LossRequestValidationTests {
       ([3], [2], "(3,)", "(2,)"),
       ([2, 3], [3, 2], "(2, 3)", "(3, 2)"),
       ([2, 2], [4], "(2, 2)", "(4,)"),
-      ([1], [], "(1,)", "()"),
+      // Shapes numpy and PyTorch broadcast silently; Flux's _check_sizes rejects them.
+      ([1, 4], [3, 4], "(1, 4)", "(3, 4)"),
+      ([3, 4], [1, 4], "(3, 4)", "(1, 4)"),
+      ([1], [3], "(1,)", "(3,)"),
+      ([3], [1], "(3,)", "(1,)"),
+      ([3, 1], [1, 4], "(3, 1)", "(1, 4)"),
+      ([3], [3, 2], "(3,)", "(3, 2)"),
     ] as [([Int], [Int], String, String)])
   func yShapeMismatch(yhatDims: [Int], yDims: [Int], yhatText: String, yText: String) throws {
     let yhatShape = Shape(yhatDims)

@@ -40,6 +40,30 @@ import Testing
   }
 
   /// Julia's `max(0, NaN)` is NaN; Swift's `max(0, .nan)` is 0 — the emulation must not inherit that.
+  /// NNlib's `_logsoftmax!` (src/softmax.jl): where the maximum is +∞, `x − m` is 0 for the +∞
+  /// entries and −∞ for the others (`ifelse(isequal(max_, Inf), ifelse(isequal(x, Inf), 0, -Inf),
+  /// x - max_)`), so logsoftmax([∞, 0]) = [0, −∞]: −(0·0 + 1·(−∞)) = +∞; −(1·0 + 0·(−∞)) is NaN
+  /// (0·(−∞)); two +∞ entries get −log 2 each. Flux's order gave NaN for all three before.
+  @Test func logsoftmaxWithAnInfiniteMaximumFollowsNNlib() {
+    for dtype in DType.allCases {
+      #expect(naive(.logitcrossentropy, [.infinity, 0], [0, 1], dtype: dtype) == .infinity)
+      #expect(naive(.logitcrossentropy, [.infinity, 0], [1, 0], dtype: dtype)?.isNaN == true)
+      // log(2) in the dtype (glibc's log of an exact 2, correctly rounded: 0.6931471805599453).
+      let ln2 = dtype == .float32 ? Double(Float(0.6931472)) : 0.6931471805599453
+      #expect(naive(.logitcrossentropy, [.infinity, .infinity], [1, 0], dtype: dtype) == ln2)
+    }
+  }
+
+  @Test func trailingOnePairsHaveTheBroadcastShape() throws {
+    // (3,) against (3, 1): elementwise, agg = none of shape (3, 1); |ŷ − y| = [0.5, 0.5, 3].
+    let request = LossRequest(
+      loss: .mae, dtype: .float64, yhat: Tensor([0.5, 1.5, -2]),
+      y: .array(try Tensor(shape: [3, 1], values: [0, 1, 1])), params: LossParameters(agg: Aggregation.none))
+    #expect(
+      NaiveFluxImplementation().evaluateNow(request)
+        == .value(.array(try Tensor(shape: [3, 1], values: [0.5, 0.5, 3]))))
+  }
+
   @Test func hingePropagatesNaN() {
     #expect(naive(.hinge, [.nan, 0.5], [1, 1])?.isNaN == true)
   }
