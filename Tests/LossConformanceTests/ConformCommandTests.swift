@@ -5,32 +5,40 @@ import Testing
 @testable import LossConformance
 
 /// Runs the `losscheck` executable (a `losscheck conform` as a CI job would) with a timeout.
-func runExecutable(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> (
-  status: Int32, output: String, error: String
-) {
+///
+/// - Parameters:
+///   - input: the text of its standard input (default: none, `/dev/null`).
+///   - output: where its standard output goes (default: a pipe, returned as `output`).
+func runExecutable(
+  _ arguments: [String], input: String? = nil, output: FileHandle? = nil, timeout: Duration = .seconds(120)
+) async throws -> (status: Int32, output: String, error: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: try #require(Fixtures.losscheck))
   process.arguments = arguments
   process.currentDirectoryURL = Fixtures.root
   let stdout = Pipe()
   let stderr = Pipe()
-  process.standardOutput = stdout
+  let stdin = Pipe()
+  process.standardOutput = output ?? stdout
   process.standardError = stderr
-  process.standardInput = FileHandle.nullDevice
+  process.standardInput = input == nil ? FileHandle.nullDevice : stdin
   try process.run()
+  if let input {
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+  }
+  if output != nil { try stdout.fileHandleForWriting.close() }
   let pid = process.processIdentifier
   let watchdog = Task {
     try await Task.sleep(for: timeout)
     kill(pid, SIGKILL)
   }
-  async let output = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-  async let error = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
-  let (outputData, errorData) = await (output, error)
+  async let outputData = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
+  async let errorData = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+  let (out, err) = await (outputData, errorData)
   process.waitUntilExit()
   watchdog.cancel()
-  return (
-    process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self)
-  )
+  return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
 
 @Suite(

@@ -148,28 +148,11 @@ struct RobustnessTests {
       ["conform", "--adapter", "losscheck serve", "--loss", "mae"],
     ])
   func standardOutputLost(_ arguments: [String]) async throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(Fixtures.losscheck))
-    process.arguments = arguments
-    process.currentDirectoryURL = Fixtures.root
-    let input = Pipe()
-    let error = Pipe()
-    process.standardInput = input
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
-    process.standardError = error
-    try process.run()
-    input.fileHandleForWriting.write(Data(#"{"id":"a","loss":"mse","yhat":[1,2],"y":[0,0]}"#.utf8 + [0x0A]))
-    try input.fileHandleForWriting.close()
-    let watchdog = Task {
-      try await Task.sleep(for: .seconds(120))
-      process.terminate()
-    }
-    let message = await Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value
-    process.waitUntilExit()
-    watchdog.cancel()
-    #expect(process.terminationStatus == 2)
-    #expect(
-      String(decoding: message, as: UTF8.self).contains("cannot write standard output: No space left on device"))
+    let run = try await runExecutable(
+      arguments, input: #"{"id":"a","loss":"mse","yhat":[1,2],"y":[0,0]}"# + "\n",
+      output: try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full")))
+    #expect(run.status == 2)
+    #expect(run.error.contains("cannot write standard output: No space left on device"), "\(run.error)")
   }
 
   // MARK: 5: stability and dead adapters
