@@ -53,6 +53,13 @@ class Request:
         if isinstance(r.y, Tensor):
             self.y = _array(r.y, t)
             self.y_is_scalar = False
+            if self.y.shape != self.yhat.shape and sizes_agree(self.yhat.shape, self.y.shape):
+                # Flux's broadcast of two arrays equal up to trailing 1s: both take the shape with
+                # more dimensions, elementwise (agg = none returns that shape).
+                full = max(self.yhat.shape, self.y.shape, key=len)
+                self.yhat = self.yhat.reshape(full, order="F")
+                self.y = self.y.reshape(full, order="F")
+                self.shape = list(full)
         else:
             self.y = t(r.y)
             self.y_is_scalar = True
@@ -73,7 +80,8 @@ class Request:
             self.weight = t(round_to_dtype(w, r.dtype))
 
     def target(self):
-        """y with ŷ's shape (a scalar label broadcast); DimensionMismatch if the shapes differ."""
+        """y with ŷ's shape (a scalar label broadcast); DimensionMismatch if the shapes differ
+        (shapes equal up to trailing dimensions of size 1 were given the same shape above)."""
         if self.y_is_scalar:
             return np.full(self.yhat.shape, self.y, dtype=self.dtype)
         if self.y.shape != self.yhat.shape:
@@ -95,6 +103,17 @@ class Request:
             raise LossError("DimensionMismatch",
                             f"weight of shape {w.shape} does not broadcast against ŷ {self.yhat.shape}")
         return w.reshape(w.shape + (1,) * (nd - w.ndim), order="F")
+
+
+def sizes_agree(a, b):
+    """Flux's `_check_sizes` (src/losses/utils.jl): size(ŷ, d) == size(y, d) for every d up to
+    the larger rank, a missing trailing dimension counting as 1. (3,) agrees with (3, 1); (1,)
+    does not agree with (3,), nor (3, 1) with (1, 4), although numpy broadcasts them."""
+
+    def size(shape, d):
+        return shape[d] if d < len(shape) else 1
+
+    return all(size(a, d) == size(b, d) for d in range(max(len(a), len(b), 1)))
 
 
 def _array(tensor, t):
