@@ -237,6 +237,10 @@ class ExampleTable(unittest.TestCase):
         mine, theirs = table_rows(example.stdout), table_rows(swift.stdout)
         self.assertEqual(len(theirs), 28, swift.stdout[-2000:])
         self.assertEqual(mine, theirs, example.stdout[-3000:])
+        # The verdict line too: the same counts of gated cases in the same words.
+        def verdict(output):
+            return [line for line in output.splitlines() if line.startswith(("PASS: ", "FAIL: "))][-1:]
+        self.assertEqual(verdict(example.stdout), verdict(swift.stdout))
         self.assertEqual(example.returncode, 0, example.stdout[-3000:])
 
 

@@ -25,6 +25,8 @@ class GateEvaluation:
         self.failures, self.known, self.unexpected_passes = [], [], []
         self.faults, self.unsupported, self.extreme_below, self.nan_for_domain_error = [], [], [], []
         self.graded = self.extreme_graded = self.extreme_meeting = 0
+        # Graded cases of the gated regimes, and how many of them are known divergences.
+        self.gated_graded = self.gated_known = 0
         has_divergence = [False] * len(self.divergences)
         for result in results:
             if result.status == Status.FAULT:
@@ -47,6 +49,8 @@ class GateEvaluation:
                     self.extreme_meeting += 1
                 else:
                     self.extreme_below.append(result)
+            if gated:
+                self.gated_graded += 1
             entry = next((i for i, e in enumerate(self.divergences) if e.matches(result)), None)
             if entry is not None:
                 if meets:
@@ -54,6 +58,8 @@ class GateEvaluation:
                 else:
                     self.known.append((result, entry))
                     has_divergence[entry] = True
+                    if gated:
+                        self.gated_known += 1
                 continue
             if gated and not meets:
                 self.failures.append(result)
@@ -77,7 +83,7 @@ class GateEvaluation:
         if self.graded == 0:
             parts.append(f"no case was graded ({len(self.unsupported)} unsupported, {len(self.faults)} faults)")
         elif not self.failures:
-            parts.append(f"all {self.graded - len(self.extreme_below)} gated graded cases meet {self.require.value} "
+            parts.append(f"all {self.gated_graded - self.gated_known} gated graded cases meet {self.require.value} "
                          f"on {regimes}")
         else:
             parts.append(f"{len(self.failures)} of {self.graded} graded cases are below {self.require.value} on {regimes}")
