@@ -98,10 +98,7 @@ extension LossCheck {
       report.reproduce = reproduceCommands
       let directory = URL(fileURLWithPath: reports, isDirectory: true)
       // Pages other checks wrote next to index.html during this run.
-      for (title, page) in [
-        ("Properties", "properties.html"), ("Conformance of LossSpec", "conformance-spec.html"),
-        ("Conformance of LossFast", "conformance-fast.html"), ("Numerical stability and errata", "stability.html"),
-      ]
+      for (title, page) in Self.linkedPages
       where FileManager.default.fileExists(atPath: directory.appendingPathComponent(page).path) {
         report.related.append(.init(title, page))
       }
@@ -117,10 +114,14 @@ extension LossCheck {
       if !verdict.passed { throw ExitCode(1) }
     }
 
-    /// The pages a run writes into `--reports`.
-    static let pages = [
-      "index.html", "properties.html", "conformance-spec.html", "conformance-fast.html", "stability.html",
+    /// The pages other checks write next to index.html, with their titles in its links.
+    static let linkedPages = [
+      ("Properties", "properties.html"), ("Conformance of LossSpec", "conformance-spec.html"),
+      ("Conformance of LossFast", "conformance-fast.html"), ("Numerical stability and errata", "stability.html"),
     ]
+
+    /// The pages a run writes into `--reports`.
+    static let pages = ["index.html"] + linkedPages.map(\.1)
 
     /// Fails before any check runs if `--reports` cannot hold the pages (not a directory, not
     /// writable, a page path that is a directory), rather than after the whole run.

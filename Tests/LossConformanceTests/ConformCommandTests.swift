@@ -47,15 +47,9 @@ func runExecutable(
   .enabled(if: !Fixtures.vectors.isEmpty, "Conformance/vectors is missing"),
   .timeLimit(.minutes(3)))
 struct ConformCommandTests {
-  func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("conform-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-  }
-
   @Test("shards of `serve --impl spec` pass; their JSON reports merge into one JUnit and HTML report")
   func shardsAndMerge() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("conform")
     defer { try? FileManager.default.removeItem(at: directory) }
     var reports: [String] = []
     for shard in 1...2 {
@@ -116,7 +110,7 @@ struct ConformCommandTests {
 
   @Test("a known-divergence manifest turns a failure into a pass, and reports its stale entries")
   func manifest() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("conform")
     defer { try? FileManager.default.removeItem(at: directory) }
     let manifest = directory.appendingPathComponent("known.json")
     try #"""

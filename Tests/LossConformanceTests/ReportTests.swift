@@ -81,8 +81,7 @@ struct GateTests {
 
   @Test("manifests: selectors, validation, strings or arrays")
   func manifests() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Fixtures.temporaryDirectory("manifest")
     defer { try? FileManager.default.removeItem(at: directory) }
     let good = directory.appendingPathComponent("good.json")
     try
@@ -130,8 +129,7 @@ struct ReportWriterTests {
   func json() throws {
     var withInfinity = sample
     withInfinity.cases[0].verdict?.scaled = .infinity
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Fixtures.temporaryDirectory("report")
     defer { try? FileManager.default.removeItem(at: directory) }
     let file = directory.appendingPathComponent("r.json")
     try withInfinity.jsonText().write(to: file, atomically: true, encoding: .utf8)

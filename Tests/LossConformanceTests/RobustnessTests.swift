@@ -16,12 +16,6 @@ import Testing
 struct RobustnessTests {
   let spec = ["conform", "--adapter", "losscheck serve --impl spec", "--loss", "mae"]
 
-  func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("robust-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-  }
-
   static func fileType(_ path: String) -> mode_t {
     var info = stat()
     return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : 0
@@ -31,7 +25,7 @@ struct RobustnessTests {
 
   @Test("a report path that is a symlink writes its target and keeps the link")
   func symlink() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("robust")
     defer { try? FileManager.default.removeItem(at: directory) }
     let target = directory.appendingPathComponent("real.json").path
     let link = directory.appendingPathComponent("link.json").path
@@ -46,7 +40,7 @@ struct RobustnessTests {
 
   @Test("a FIFO's reader gets the report; the FIFO stays a FIFO")
   func fifo() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("robust")
     defer { try? FileManager.default.removeItem(at: directory) }
     let fifo = directory.appendingPathComponent("report.fifo").path
     #expect(mkfifo(fifo, 0o600) == 0)
@@ -84,7 +78,7 @@ struct RobustnessTests {
     "a device is written in place: /dev/full's error is reported (exit 2), the node stays a device, the other reports are written",
     .enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "no /dev/full"))
   func device() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("robust")
     defer { try? FileManager.default.removeItem(at: directory) }
     let html = directory.appendingPathComponent("report.html").path
     let run = try await runExecutable(spec + ["--json", "/dev/full", "--html", html, "--quiet"])
@@ -96,7 +90,7 @@ struct RobustnessTests {
 
   @Test("report paths are checked before the run: a directory, a place that takes no files")
   func pathsCheckedFirst() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("robust")
     defer { try? FileManager.default.removeItem(at: directory) }
     // An adapter that would take 10 minutes to say hello: a check after the run would time out.
     let slow = ["conform", "--adapter", "sleep 600", "--loss", "mae", "--startup-timeout", "600"]
@@ -159,7 +153,7 @@ struct RobustnessTests {
 
   @Test("stability: an adapter that crashes at once is an adapter error, not a perfect line")
   func stabilityDeadAdapter() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("robust")
     defer { try? FileManager.default.removeItem(at: directory) }
     let run = try await runExecutable([
       "stability", "--quick", "--loss", "mae", "--impl", "fast", "--out",
@@ -199,7 +193,7 @@ struct RobustnessTests {
 
   @Test("control characters of an adapter reach neither the terminal nor the reports raw")
   func controlCharacters() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("robust")
     defer { try? FileManager.default.removeItem(at: directory) }
     let script = directory.appendingPathComponent("evil.sh").path
     // A hello whose name carries ESC, BEL and NUL (JSON escapes, as a real adapter writes them),
@@ -223,7 +217,7 @@ struct RobustnessTests {
 
   @Test("verify: a garbage --oracle file is an input error (exit 2), like a missing one")
   func garbageOracle() async throws {
-    let directory = try temporaryDirectory()
+    let directory = try Fixtures.temporaryDirectory("robust")
     defer { try? FileManager.default.removeItem(at: directory) }
     let garbage = directory.appendingPathComponent("oracle.jsonl").path
     try "this is not JSON\n".write(toFile: garbage, atomically: true, encoding: .utf8)

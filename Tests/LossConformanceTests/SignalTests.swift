@@ -15,8 +15,7 @@ struct SignalTests {
     "SIGINT and SIGTERM: losscheck ends by the signal, and no process of the adapter's group lives on",
     arguments: [SIGINT, SIGTERM])
   func interrupt(_ number: Int32) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signal-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Fixtures.temporaryDirectory("signal")
     defer { try? FileManager.default.removeItem(at: directory) }
     let groupFile = directory.appendingPathComponent("group").path
     // An adapter that records its process group, starts a child, says hello and then hangs on

@@ -45,6 +45,14 @@ enum Fixtures {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path
   }()
 
+  /// A fresh directory under the system's temporary directory (`<prefix>-<UUID>`), removed by
+  /// the caller.
+  static func temporaryDirectory(_ prefix: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
   /// A shell command running a Python adapter file of Conformance/adapters.
   static func python(_ file: String, _ arguments: String = "") -> String {
     "python3 '\(adapters)/\(file)' \(arguments)"
