@@ -125,6 +125,39 @@ enum ClassKernel {
     _ kind: Kind, _ p: P, _ y: Y, shape: [Int], dims: [Int], weight: WeightSpec, eps: Double,
     agg: Aggregation, compensated: Bool, threads: Int
   ) throws(LossError) -> Result {
+    let result = try unscaled(
+      kind, p, y, shape: shape, dims: dims, weight: weight, eps: eps, agg: agg, compensated: compensated,
+      threads: threads)
+    // Float64 only (Float32 data are far from Double's subnormals): a result below 2⁻⁹⁶⁹ may
+    // have lost bits to terms `y·log q` rounded in the subnormal range, or to a weight applied
+    // to such a sum. crossentropy and logitcrossentropy are linear in y, so they are evaluated
+    // again with y·2⁶⁰⁰ (exact) and scaled back with one more rounding (faithful). A rescaled
+    // evaluation that is not finite (large labels) keeps the first result.
+    guard compensated, kind != .kldivergence else { return result }
+    let tiny = { (v: Double) in Swift.abs(v) < 0x1p-969 }
+    switch result {
+    case .scalar(let v):
+      guard tiny(v) else { return result }
+    case .array(let values):
+      guard values.contains(where: tiny) else { return result }
+    }
+    let rescaled = try? unscaled(
+      kind, p, ScaledOperand(base: y, scale: 0x1p600), shape: shape, dims: dims, weight: weight, eps: eps,
+      agg: agg, compensated: compensated, threads: threads)
+    switch (result, rescaled) {
+    case (.scalar(let v), .scalar(let s)?) where s.isFinite:
+      return .scalar(tiny(v) ? s * 0x1p-600 : v)
+    case (.array(let values), .array(let scaled)?) where scaled.count == values.count:
+      return .array(zip(values, scaled).map { v, s in tiny(v) && s.isFinite ? s * 0x1p-600 : v })
+    default:
+      return result
+    }
+  }
+
+  private static func unscaled<P: Operand, Y: Operand>(
+    _ kind: Kind, _ p: P, _ y: Y, shape: [Int], dims: [Int], weight: WeightSpec, eps: Double,
+    agg: Aggregation, compensated: Bool, threads: Int
+  ) throws(LossError) -> Result {
     let layout = ClassLayout(shape: shape, dims: dims)
     let n = layout.count
     let w = weight.scalarValue

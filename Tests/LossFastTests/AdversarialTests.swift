@@ -48,6 +48,14 @@ enum Adversarial {
     return cases.map { ($0.0, $0.1.map { dtype.round($0) }, $0.2.map { dtype.round($0) }) }
   }
 
+  static func log(_ x: Double) -> Double {
+    #if canImport(Glibc)
+      Glibc.log(x)
+    #else
+      Darwin.log(x)
+    #endif
+  }
+
   static func sin(_ x: Double) -> Double {
     #if canImport(Glibc)
       Glibc.sin(x)
@@ -229,5 +237,45 @@ struct AdversarialTests {
       }
     }
     worst.report("parameters")
+  }
+}
+
+@Suite("Float64 class losses with subnormal labels")
+struct SubnormalLabelTests {
+  /// Found by `losscheck verify` (law implementation-agrees-with-reference, seed
+  /// 16025889807314391776): LossFast gave 1.2e-322 (24·2⁻¹⁰⁷⁴) where the value is 21.53…·2⁻¹⁰⁷⁴.
+  /// The expected value is exact arithmetic: −8·2⁻¹⁰⁷⁴·log q is 2⁻¹⁰⁷⁴ times
+  /// `8·(−log q)` = 21.53…, whose rounding to an integer (22) no Double error in `log` can change,
+  /// so the correctly rounded result is 22·2⁻¹⁰⁷⁴.
+  @Test("crossentropy: one subnormal label with a weight, and spread over columns")
+  func weightedSubnormalLabel() throws {
+    let q = 0.06779904407354342
+    let tiny = Double.leastNonzeroMagnitude
+    let units = (8 * -Adversarial.log(q)).rounded()
+    #expect(units == 22)
+    let request = LossRequest(
+      loss: .crossentropy, dtype: .float64, yhat: Tensor([q]), y: .array(Tensor([tiny])),
+      params: LossParameters(weight: .scalar(8)))
+    let outcome = FastImplementation().evaluateSynchronously(request)
+    guard case .value(let value) = outcome else {
+      Issue.record("expected a value, got \(outcome)")
+      return
+    }
+    #expect(value.values == [units * tiny])
+    // The same term in three columns: agg = none gives 22·2⁻¹⁰⁷⁴ per column; agg = sum is the
+    // rounding of the exact total 3·21.53… = 64.6…, 65·2⁻¹⁰⁷⁴ (not the sum of rounded columns).
+    let total = (3 * 8 * -Adversarial.log(q)).rounded()
+    #expect(total == 65)
+    for (agg, expected) in [(Aggregation.none, [units * tiny, units * tiny, units * tiny]), (.sum, [total * tiny])] {
+      let spread = LossRequest(
+        loss: .crossentropy, dtype: .float64, yhat: try Tensor(shape: [1, 3], values: [q, q, q]),
+        y: .array(try Tensor(shape: [1, 3], values: [tiny, tiny, tiny])),
+        params: LossParameters(agg: agg, weight: .scalar(8)))
+      guard case .value(let v) = FastImplementation().evaluateSynchronously(spread) else {
+        Issue.record("expected a value for agg \(agg)")
+        continue
+      }
+      #expect(v.values == expected, "agg \(agg)")
+    }
   }
 }
