@@ -1,6 +1,7 @@
 import ArgumentParser
 import LossCore
 import LossFast
+import LossVerification
 
 #if canImport(Glibc)
   import Glibc
@@ -252,16 +253,6 @@ struct RequestOptions: ParsableArguments {
   }
 
   static func json(_ integers: [Int]) -> JSONValue { .array(integers.map { .number(String($0)) }) }
-}
-
-extension StringProtocol {
-  /// The text without leading and trailing spaces and tabs.
-  var trimmingSpaces: String {
-    var scalars = Substring(self).unicodeScalars
-    while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-    while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-    return String(scalars)
-  }
 }
 
 /// `--threads N`: LossFast's thread count (`eval`, `serve`, `bench`).
