@@ -14,7 +14,8 @@ import LossVerification
 /// The options that describe one case, by flags or as a JSON request (`eval`).
 ///
 /// Flags are turned into a `losscheck/1` request object and decoded by `ProtocolCodec`, so both
-/// ways read every number once in the dtype and reject the same inputs with the same messages.
+/// ways read every number once in the dtype and reject the same inputs with the same messages;
+/// `--agg`, parsed into an `Aggregation` already, is set on the decoded request.
 struct RequestOptions: ParsableArguments {
   @Option(
     name: .customLong("json"),
@@ -165,7 +166,6 @@ struct RequestOptions: ParsableArguments {
       }
     }
     var params: [(key: String, value: JSONValue)] = []
-    if let agg { params.append(("agg", .string(agg.rawValue))) }
     if let eps { params.append(("eps", try Self.number(eps, flag: "--eps", dtype: dtype))) }
     if let dims { params.append(("dims", Self.json(try Self.integers(dims, flag: "--dims", dtype: dtype)))) }
     if let weight {
@@ -184,11 +184,16 @@ struct RequestOptions: ParsableArguments {
     if let smooth { params.append(("smooth", try Self.number(smooth, flag: "--smooth", dtype: dtype))) }
     if let beta { params.append(("beta", try Self.number(beta, flag: "--beta", dtype: dtype))) }
     if !params.isEmpty { members.append(("params", .object(params))) }
+    var request: LossRequest
     do {
-      return try ProtocolCodec.decodeRequest(.object(members))
+      request = try ProtocolCodec.decodeRequest(.object(members))
     } catch {
       throw RejectedRequest(error: error, id: "", dtype: dtype)
     }
+    // `--agg` is already an `Aggregation` (its spelling was checked by the parser): it is set on
+    // the request as is, not spelled out and read back.
+    if let agg { request.params.agg = agg }
+    return request
   }
 
   /// One number as a protocol value: `NaN`, `Inf`/`Infinity` (either sign) become the protocol's
