@@ -31,8 +31,10 @@ public struct ReportPage: Sendable {
     }
   }
 
-  /// The document's title and its heading.
+  /// The heading of the page, and the document's title unless ``documentTitle`` is given.
   public var title: String
+  /// The document's title (a browser tab's) when it differs from the heading.
+  public var documentTitle: String?
   /// One line under the heading (what ran and how), if any.
   public var lead: String?
   /// The verdict, if the page judges anything.
@@ -67,7 +69,7 @@ public struct ReportPage: Sendable {
     if let verdict { children.append(Self.verdictSection(verdict)) }
     children += body
     if !environment.isEmpty || !environmentNotes.isEmpty { children.append(environmentSection()) }
-    return HTML.document(title: title, styleSheet: styleSheet, body: children).markup
+    return HTML.document(title: documentTitle ?? title, styleSheet: styleSheet, body: children).markup
   }
 
   /// The frame's rules followed by the page's.

@@ -37,6 +37,7 @@ public struct StabilityReport: Sendable {
     body.append(errataSection())
     var page = ReportPage(
       title: "Numerical stability of the fourteen losses", body: body, styles: [LineChart.css, Self.css])
+    page.documentTitle = "losscheck — numerical stability"
     page.environmentTitle = "Method and environment"
     page.environmentNotes = Self.method
     page.environment = environment.map { (name: $0.0, value: $0.1) }

@@ -113,5 +113,7 @@ struct HTMLEscapingTests {
     let html = page.html()
     #expect(html.contains(#"<section class="verdict pass"><p class="badge">PASS</p>"#))
     #expect(!html.contains(#"id="environment""#))
+    page.documentTitle = "tab"
+    #expect(page.html().contains("<title>tab</title><style>"))
   }
 }
