@@ -5,7 +5,7 @@ import PackageDescription
   import Foundation
 #endif
 
-// Which products link GSL (GPL-3.0): LossSpec, LossCheckCLI and the `losscheck` executable.
+// Which products link GSL (GPL-3.0): LossSpec, LossVerification, LossCheckCLI and the `losscheck` executable.
 // LossCore and LossReports do not, and LossFast must not.
 let strict: [SwiftSetting] = [
   .swiftLanguageMode(.v6),
@@ -92,11 +92,19 @@ let package = Package(
       swiftSettings: strict
     ),
     .target(name: "LossProperties", dependencies: ["LossCore", "LossSpec", "LossReports"], swiftSettings: strict),
+    // The verify engine: the checks, their registry and context, the verdict and the index page's model.
+    .target(
+      name: "LossVerification",
+      dependencies: [
+        "LossCore", "LossFast", "LossSpec", "LossReports", "LossProperties", "LossStability", "LossConformance",
+      ],
+      swiftSettings: strict
+    ),
     .target(
       name: "LossCheckCLI",
       dependencies: [
         "LossCore", "LossFast", "LossSpec", "LossReports", "LossProperties", "LossStability", "LossConformance",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "LossVerification", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
     ),
@@ -113,7 +121,7 @@ let package = Package(
       name: "LossStabilityTests", dependencies: ["LossStability", "LossReports", "LossCore", "LossSpec"],
       swiftSettings: strict),
     .testTarget(
-      name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossCore", "LossReports"],
+      name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossVerification", "LossCore", "LossReports"],
       swiftSettings: strict),
     .testTarget(
       name: "LossPropertiesTests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LossCore
 import LossFast
+import LossVerification
 
 #if canImport(Glibc)
   import Glibc

@@ -3,6 +3,7 @@ import Foundation
 import LossConformance
 import LossCore
 import LossReports
+import LossVerification
 
 extension LossCheck {
   /// `losscheck conform`: runs the golden vectors against an external implementation.

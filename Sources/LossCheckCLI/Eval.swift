@@ -1,5 +1,6 @@
 import ArgumentParser
 import LossCore
+import LossVerification
 
 extension LossCheck {
   /// `losscheck eval`: evaluates one case, given by flags or as a `losscheck/1` request.

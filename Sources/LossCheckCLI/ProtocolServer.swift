@@ -1,4 +1,5 @@
 import LossCore
+import LossVerification
 
 /// The `losscheck/1` server side: a hello line, then exactly one response line per request line.
 ///

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LossCore
 import LossFast
+import LossVerification
 
 #if canImport(Glibc)
   import Glibc
@@ -13,7 +14,8 @@ import LossFast
 /// The options that describe one case, by flags or as a JSON request (`eval`).
 ///
 /// Flags are turned into a `losscheck/1` request object and decoded by `ProtocolCodec`, so both
-/// ways read every number once in the dtype and reject the same inputs with the same messages.
+/// ways read every number once in the dtype and reject the same inputs with the same messages;
+/// `--agg`, parsed into an `Aggregation` already, is set on the decoded request.
 struct RequestOptions: ParsableArguments {
   @Option(
     name: .customLong("json"),
@@ -164,7 +166,6 @@ struct RequestOptions: ParsableArguments {
       }
     }
     var params: [(key: String, value: JSONValue)] = []
-    if let agg { params.append(("agg", .string(agg.rawValue))) }
     if let eps { params.append(("eps", try Self.number(eps, flag: "--eps", dtype: dtype))) }
     if let dims { params.append(("dims", Self.json(try Self.integers(dims, flag: "--dims", dtype: dtype)))) }
     if let weight {
@@ -183,11 +184,16 @@ struct RequestOptions: ParsableArguments {
     if let smooth { params.append(("smooth", try Self.number(smooth, flag: "--smooth", dtype: dtype))) }
     if let beta { params.append(("beta", try Self.number(beta, flag: "--beta", dtype: dtype))) }
     if !params.isEmpty { members.append(("params", .object(params))) }
+    var request: LossRequest
     do {
-      return try ProtocolCodec.decodeRequest(.object(members))
+      request = try ProtocolCodec.decodeRequest(.object(members))
     } catch {
       throw RejectedRequest(error: error, id: "", dtype: dtype)
     }
+    // `--agg` is already an `Aggregation` (its spelling was checked by the parser): it is set on
+    // the request as is, not spelled out and read back.
+    if let agg { request.params.agg = agg }
+    return request
   }
 
   /// One number as a protocol value: `NaN`, `Inf`/`Infinity` (either sign) become the protocol's
@@ -252,16 +258,6 @@ struct RequestOptions: ParsableArguments {
   }
 
   static func json(_ integers: [Int]) -> JSONValue { .array(integers.map { .number(String($0)) }) }
-}
-
-extension StringProtocol {
-  /// The text without leading and trailing spaces and tabs.
-  var trimmingSpaces: String {
-    var scalars = Substring(self).unicodeScalars
-    while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-    while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-    return String(scalars)
-  }
 }
 
 /// `--threads N`: LossFast's thread count (`eval`, `serve`, `bench`).

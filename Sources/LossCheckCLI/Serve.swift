@@ -1,5 +1,6 @@
 import ArgumentParser
 import LossCore
+import LossVerification
 
 extension LossCheck {
   /// `losscheck serve`: speaks the `losscheck/1` adapter protocol on standard input and output,

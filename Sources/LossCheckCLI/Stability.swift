@@ -4,6 +4,7 @@ import LossConformance
 import LossCore
 import LossReports
 import LossStability
+import LossVerification
 
 extension LossCheck {
   /// `losscheck stability`: parametric sweeps over the regimes where losses break, graded in
@@ -85,8 +86,8 @@ extension LossCheck {
         ("Date (UTC)", started.formatted(.iso8601)),
         ("Duration", String(format: "%.1f s", run.seconds)),
         ("Implementations", run.implementations.map(\.name).joined(separator: "; ")),
-        ("Compiler", "Swift \(Verify.compilerVersion)"),
-        ("Machine", "\(Verify.machine), \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores"),
+        ("Compiler", "Swift \(Verification.compilerVersion)"),
+        ("Machine", "\(Verification.machine), \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores"),
         ("Reproduce", reproduction),
       ]
       let html = StabilityReport(run: run, environment: environment).html()

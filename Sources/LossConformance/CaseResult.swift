@@ -74,6 +74,33 @@ public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 extension CaseResult {
+  /// The result of a case before it is answered: its identity, `unsupported` with no detail
+  /// until ``expecting(_:)`` and ``record(_:for:options:)`` fill it in. The one construction of
+  /// a result, for the adapter runner and the in-process grading alike.
+  init(_ source: CaseSource) {
+    self.init(
+      id: source.id, loss: source.loss.rawValue, dtype: source.dtype.rawValue, regime: source.regime,
+      tags: source.tags, terms: 0, status: .unsupported)
+  }
+
+  /// Records what `golden` expects: its term count and a brief expectation.
+  mutating func expecting(_ golden: GoldenCase) {
+    terms = Grader.termCount(golden.request)
+    expected = Self.describe(golden.expectation, dtype: golden.dtype)
+  }
+
+  /// Records an answer to `golden`: `unsupported` with its reason, or graded.
+  mutating func record(_ outcome: LossOutcome, for golden: GoldenCase, options: GradingOptions) {
+    answer = Self.describe(outcome, dtype: golden.dtype)
+    if case .unsupported(let reason) = outcome {
+      status = .unsupported
+      detail = reason.isEmpty ? "unsupported (no reason given)" : reason
+    } else {
+      status = .graded
+      verdict = Grader.grade(golden, outcome: outcome, options: options)
+    }
+  }
+
   /// A brief description of a golden case's expectation.
   static func describe(_ expectation: Expectation, dtype: DType) -> String {
     switch expectation.outcome {

@@ -10,8 +10,7 @@ extension ConformanceReport {
   ///
   /// - Parameter maxRows: the most rows listed per section (the JSON report has every case).
   public func html(_ evaluation: GateEvaluation, maxRows: Int = 200) -> String {
-    let title = "losscheck conform — \(implementation)"
-    var body: [HTML] = [.element("h1", text: title), verdictSection(evaluation)]
+    var body: [HTML] = []
     if runError == nil {
       body.append(matrixSection(evaluation))
       body.append(tiersSection())
@@ -32,39 +31,28 @@ extension ConformanceReport {
       }
       body.append(unsupportedSection(evaluation))
     }
-    body.append(settingsSection())
-    let head = HTML.element(
-      "head", [:],
-      [
-        .element("meta", ["charset": "utf-8"]),
-        .element("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"]),
-        .element("title", text: title),
-        .element("style", text: Self.styleSheet),
-      ])
-    return "<!DOCTYPE html>\n" + HTML.element("html", ["lang": "en"], [head, .element("body", [:], body)]).markup + "\n"
+    var page = ReportPage(
+      title: "losscheck conform — \(implementation)", verdict: verdict(evaluation), body: body,
+      styles: [Self.styleSheet])
+    page.environmentTitle = "Run"
+    page.environment = settings
+    return page.html()
   }
 
-  private func verdictSection(_ evaluation: GateEvaluation) -> HTML {
-    let passed = runError == nil && evaluation.passed
+  private func verdict(_ evaluation: GateEvaluation) -> ReportPage.Verdict {
     let tierCounts = Tier.allCases.map { tier in
       "\(cases.filter { $0.tier == tier }.count) \(tier.rawValue)"
     }
     let figures =
-      ["\(cases.count) cases"] + tierCounts + [
+      [
+        "gate: \(options.require.rawValue) on \(options.gateExtreme ? "every regime" : "benign and edge cases")",
+        "\(cases.count) cases",
+      ] + tierCounts + [
         "\(evaluation.unsupported.count) unsupported", "\(evaluation.faults.count) faults",
         "\(evaluation.knownDivergences.count) known divergences",
       ]
-    return .element(
-      "section", ["class": "verdict " + (passed ? "pass" : "fail")],
-      [
-        .element("p", ["class": "badge"], text: passed ? "PASS" : "FAIL"),
-        .element("p", ["class": "summary"], text: evaluation.summary(report: self)),
-        .element(
-          "p", ["class": "figures"],
-          text:
-            "gate: \(options.require.rawValue) on \(options.gateExtreme ? "every regime" : "benign and edge cases") · "
-            + figures.joined(separator: " · ")),
-      ])
+    return .init(
+      passed: runError == nil && evaluation.passed, summary: evaluation.summary(report: self), figures: figures)
   }
 
   private func matrixSection(_ evaluation: GateEvaluation) -> HTML {
@@ -290,8 +278,9 @@ extension ConformanceReport {
     return out
   }
 
-  private func settingsSection() -> HTML {
-    var pairs: [(String, String)] = [
+  /// The settings of the run, the page's environment table.
+  private var settings: [(name: String, value: String)] {
+    var pairs: [(name: String, value: String)] = [
       ("Implementation", implementation), ("Adapter", adapter), ("Cases", source), ("Started (UTC)", started),
       ("Duration", String(format: "%.1f s", seconds)),
       ("Gate", "\(options.require.rawValue) on \(options.gateExtreme ? "every regime" : "benign and edge")"),
@@ -301,28 +290,14 @@ extension ConformanceReport {
     if let shard = options.shard { pairs.append(("Shard", shard)) }
     if let runError { pairs.append(("Error", runError)) }
     for note in notes { pairs.append(("Note", note)) }
-    let rows = pairs.map { pair in
-      HTML.element(
-        "tr", [:],
-        [.element("th", ["scope": "row"], text: pair.0), .element("td", [:], [.element("code", text: pair.1)])])
-    }
-    return .element(
-      "section", [:],
-      [.element("h2", text: "Run"), .element("table", ["class": "env"], [.element("tbody", [:], rows)])])
+    return pairs
   }
 
-  /// The style sheet. It goes through the escaping builder as the text of `<style>`, so it must
-  /// not contain `& < > " '` (it does not: no quoted font names, no child combinators).
-  static let styleSheet = """
-    body{font:15px/1.45 system-ui,-apple-system,sans-serif;margin:2rem auto;max-width:80rem;padding:0 1rem;color:#1b1f24}
-    h1{font-size:1.6rem;margin:0 0 1rem}h2{font-size:1.2rem;margin:2rem 0 .6rem}
-    .verdict{border-radius:8px;padding:1rem 1.4rem;border:2px solid}
-    .verdict.pass{background:#e9f7ee;border-color:#2f8f4e}.verdict.fail{background:#fdecec;border-color:#c62828}
-    .badge{font-size:2.2rem;font-weight:700;letter-spacing:.08em;margin:0}
-    .pass .badge{color:#1f6e3a}.fail .badge{color:#b3261e}
-    .summary{font-size:1.05rem;margin:.3rem 0}.figures{color:#555;margin:.2rem 0 0}
-    table{border-collapse:collapse;width:100%;margin:.4rem 0}
-    th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+  /// The rules of this page beyond the frame's (``ReportPage``).
+  static let styleSheet: StaticString = """
+    body{max-width:80rem}
+    table{width:100%;margin:.4rem 0}
+    th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem}
     thead th{background:#f3f4f6;font-size:.85rem}
     td.num{text-align:right;font-variant-numeric:tabular-nums}
     td.zero{color:#bbb}
@@ -334,8 +309,6 @@ extension ConformanceReport {
     tr.fail td:first-child{border-left:3px solid #c62828}tr.note td:first-child{border-left:3px solid #d4a017}
     .tags{color:#666;font-size:.75rem}.stale{color:#b3261e;font-weight:600}
     .explain{color:#333;font-size:.9rem;max-width:70rem}.none{color:#777}.more{color:#555;font-style:italic}
-    table.defs th{width:11rem}table.env th{width:12rem;background:none}
-    code{font-family:ui-monospace,monospace;font-size:.85rem;word-break:break-all}
-    @media print{body{margin:0}}
+    table.defs th{width:11rem}
     """
 }

@@ -190,9 +190,7 @@ private struct RunSession {
   }
 
   mutating func runCase(_ source: CaseSource, hello: Hello) -> CaseResult {
-    var result = CaseResult(
-      id: source.id, loss: source.loss.rawValue, dtype: source.dtype.rawValue, regime: source.regime,
-      tags: source.tags, terms: 0, status: .unsupported)
+    var result = CaseResult(source)
     let aliases = source.loss == .hinge ? ["hinge_loss"] : source.loss == .squaredHinge ? ["squared_hinge_loss"] : []
     guard hello.losses.contains(source.loss.rawValue) || aliases.contains(where: hello.losses.contains) else {
       result.detail = "the adapter's hello does not list the loss \(source.loss.rawValue)"
@@ -209,8 +207,7 @@ private struct RunSession {
       return result
     }
     let golden = source.make()
-    result.terms = Grader.termCount(golden.request)
-    result.expected = CaseResult.describe(golden.expectation, dtype: golden.dtype)
+    result.expecting(golden)
     guard let process else {
       result.status = .fault
       result.fault = .notRun
@@ -284,14 +281,7 @@ private struct RunSession {
           return fail(.malformed, "the answer is not a valid response: \(displaySafe(error.message))")
         }
         result.seconds = started.duration(to: .now).seconds
-        result.answer = CaseResult.describe(response.outcome, dtype: golden.dtype)
-        if case .unsupported(let reason) = response.outcome {
-          result.status = .unsupported
-          result.detail = reason.isEmpty ? "unsupported (no reason given)" : reason
-          return result
-        }
-        result.status = .graded
-        result.verdict = Grader.grade(golden, outcome: response.outcome, options: configuration.grading)
+        result.record(response.outcome, for: golden, options: configuration.grading)
         return result
       }
     }

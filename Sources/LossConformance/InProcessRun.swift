@@ -12,18 +12,9 @@ extension ConformanceRunner {
     results.reserveCapacity(golden.count)
     for g in golden {
       let started = Date()
-      var result = CaseResult(
-        id: g.id, loss: g.loss.rawValue, dtype: g.dtype.rawValue, regime: g.regime, tags: g.tags,
-        terms: Grader.termCount(g.request), status: .graded,
-        expected: CaseResult.describe(g.expectation, dtype: g.dtype))
-      let outcome = await implementation.evaluate(g.request)
-      result.answer = CaseResult.describe(outcome, dtype: g.dtype)
-      if case .unsupported(let reason) = outcome {
-        result.status = .unsupported
-        result.detail = reason.isEmpty ? "unsupported (no reason given)" : reason
-      } else {
-        result.verdict = Grader.grade(g, outcome: outcome, options: options)
-      }
+      var result = CaseResult(.golden(g))
+      result.expecting(g)
+      result.record(await implementation.evaluate(g.request), for: g, options: options)
       result.seconds = Date().timeIntervalSince(started)
       results.append(result)
     }

@@ -11,7 +11,11 @@ import LossCore
 public enum LossCases {
   /// The `dims` options, in shrinking order.
   public static let dimsOptions = ["1", "2", "1,2", "3", "2,3", "1,2,3"]
-  static let aggOptions = ["mean", "sum", "none"]
+  /// The aggregations, in shrinking order (Flux's default `mean` first): the `agg` choice is an
+  /// index into this list.
+  static let aggregations: [Aggregation] = [.mean, .sum, .none]
+  /// The `agg` options, the spellings of ``aggregations``.
+  static let aggOptions = aggregations.map(\.rawValue)
 
   /// Draws the natural input of `loss`.
   ///
@@ -31,7 +35,7 @@ public enum LossCases {
     // Parameters first: dims decide the probability columns.
     if loss.takesAggregation {
       let agg = r.pick(aggs)
-      input.choices.append(Choice("agg", aggOptions.firstIndex(of: agg.rawValue)!, options: aggOptions))
+      input.choices.append(aggregationChoice(agg))
     }
     var groupDims = [1]
     if loss.reducesOverDims {
@@ -189,10 +193,24 @@ public enum LossCases {
     return parseDims(choice.label)
   }
 
-  /// The aggregation an input encodes (`mean` when absent).
+  /// The `agg` choice that encodes `aggregation`.
+  static func aggregationChoice(_ aggregation: Aggregation) -> Choice {
+    guard let index = aggregations.firstIndex(of: aggregation) else {
+      preconditionFailure("LossCases.aggregations lists every Aggregation, not \(aggregation)")
+    }
+    return Choice("agg", index, options: aggOptions)
+  }
+
+  /// The aggregation an input encodes: Flux's default `mean` when the input has no `agg` choice,
+  /// else the aggregation its index names. The index is the generator's or a smaller one (the
+  /// shrinker only lowers it), so it always names one; anything else is a bug of a law, stopped
+  /// here rather than read as `mean`.
   public static func aggregation(_ input: LawInput) -> Aggregation {
     guard let choice = input.choices.first(where: { $0.name == "agg" }) else { return .mean }
-    return Aggregation(rawValue: choice.label) ?? .mean
+    precondition(
+      choice.options == aggOptions && aggregations.indices.contains(choice.value),
+      "the agg choice \(choice.value) of \(choice.options) names no aggregation of \(aggOptions)")
+    return aggregations[choice.value]
   }
 
   /// The parameters of `loss` encoded in `input`; absent ones keep Flux's defaults.

@@ -20,6 +20,7 @@ public struct PropertyReport: Sendable {
   public var laws: [LawReport]
   /// Deliberately wrong implementations and what the catalogue found in them.
   public var mutants: [MutantFinding]
+  /// Name–value pairs of the environment table (left out when empty).
   public var environment: [(name: String, value: String)]
 
   public init(
@@ -41,11 +42,7 @@ public struct PropertyReport: Sendable {
   ///
   /// - Complexity: O(total size of the reports).
   public func html() -> String {
-    var body: [HTML] = [
-      .element("h1", text: title),
-      .element("p", ["class": "run"], text: run),
-      verdict(),
-    ]
+    var body: [HTML] = []
     let failing = laws.filter { !$0.passed }
     if !failing.isEmpty {
       body.append(
@@ -66,13 +63,14 @@ public struct PropertyReport: Sendable {
               + group.map { lawDetail($0, open: false) }
           }))
     body.append(legend())
-    if !environment.isEmpty { body.append(environmentSection()) }
-    return HTML.document(title: title, styles: [Self.css], body: body).markup
+    var page = ReportPage(title: title, lead: run, verdict: verdict(), body: body, styles: [Self.css])
+    page.environment = environment
+    return page.html()
   }
 
   // MARK: Sections
 
-  private func verdict() -> HTML {
+  private func verdict() -> ReportPage.Verdict {
     let cases = laws.reduce(0) { $0 + $1.cases }
     let failed = laws.filter { !$0.passed }.count
     let seconds = laws.reduce(0) { $0 + $1.seconds }
@@ -89,13 +87,7 @@ public struct PropertyReport: Sendable {
       failed == 0
       ? "Every law holds on every case (\(losses.count) of \(LossID.allCases.count) losses covered)."
       : "\(failed) of \(laws.count) laws failed: \(laws.filter { !$0.passed }.prefix(4).map(\.name).joined(separator: ", "))."
-    return .element(
-      "section", ["class": "verdict " + (passed ? "pass" : "fail")],
-      [
-        .element("p", ["class": "badge"], text: passed ? "PASS" : "FAIL"),
-        .element("p", ["class": "summary"], text: summary),
-        .element("p", ["class": "figures"], text: figures.joined(separator: " · ")),
-      ] + subjects.map { .element("p", ["class": "subject"], text: $0) })
+    return .init(passed: passed, summary: summary, figures: figures, notes: subjects)
   }
 
   private func summaryTable() -> HTML {
@@ -226,17 +218,6 @@ public struct PropertyReport: Sendable {
       ])
   }
 
-  private func environmentSection() -> HTML {
-    let rows = environment.map { pair in
-      HTML.element(
-        "tr", [:],
-        [.element("th", ["scope": "row"], text: pair.name), .element("td", [:], [.element("code", text: pair.value)])])
-    }
-    return .element(
-      "section", [:],
-      [.element("h2", text: "Environment"), .element("table", ["class": "env"], [.element("tbody", [:], rows)])])
-  }
-
   // MARK: Pieces
 
   private func definition(_ term: String, _ text: String) -> HTML {
@@ -328,16 +309,10 @@ public struct PropertyReport: Sendable {
   static let css: StaticString = """
     body{font:15px/1.5 system-ui,-apple-system,sans-serif;margin:1.6rem auto;max-width:76rem;padding:0 1.2rem;\
     color:#1b1f24;background:#fff}
-    h1{font-size:1.55rem;margin:0 0 .2rem}h2{font-size:1.2rem;margin:2rem 0 .6rem;border-bottom:1px solid #e5e7eb;\
+    h1{font-size:1.55rem}h2{font-size:1.2rem;margin:2rem 0 .6rem;border-bottom:1px solid #e5e7eb;\
     padding-bottom:.2rem}
     h3.category{font-size:1.02rem;margin:1.6rem 0 .4rem;color:#374151}
-    p.run{color:#4b5563;margin:0 0 1rem;font-size:.92rem}
-    .verdict{border-radius:8px;padding:.8rem 1.3rem;border:2px solid}
-    .verdict.pass{background:#e9f7ee;border-color:#2f8f4e}.verdict.fail{background:#fdecec;border-color:#c62828}
-    .badge{font-size:2rem;font-weight:700;letter-spacing:.08em;margin:0}
-    .pass .badge{color:#1f6e3a}.fail .badge{color:#b3261e}
-    .summary{font-size:1.05rem;margin:.2rem 0}.figures{color:#374151;margin:.1rem 0}
-    .subject{color:#4b5563;margin:.1rem 0;font-size:.9rem}
+    .verdict{padding:.8rem 1.3rem}.badge{font-size:2rem}.figures{color:#374151}
     table{border-collapse:collapse;width:100%}
     th,td{border-bottom:1px solid #e5e7eb;padding:.28rem .55rem;text-align:left;vertical-align:middle}
     thead th{background:#f3f4f6;font-size:.9rem}
@@ -368,7 +343,6 @@ public struct PropertyReport: Sendable {
     svg .tick,svg .count{font-size:10px;fill:#374151}svg .axis-label{font-size:10px;fill:#6b7280}
     div.chart{margin:.4rem 0}
     section.legend p{font-size:.9rem;color:#374151;max-width:60rem}
-    table.env th{width:12rem;background:none}
     code{font-family:ui-monospace,Menlo,monospace;font-size:.86rem;word-break:break-all}
     @media print{article.law{break-inside:avoid}}
     """

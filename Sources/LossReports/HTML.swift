@@ -127,7 +127,7 @@ extension HTML {
 
 extension HTML {
   /// A complete, self-contained document: `<!DOCTYPE html>`, UTF-8, a viewport, a title, an
-  /// inline style sheet fixed by this module, and the body.
+  /// inline style sheet fixed by this module, and the body. Pages are made by ``ReportPage``.
   static func document(title: String, styleSheet: StyleSheet, body: [HTML]) -> HTML {
     let head = element(
       "head", [:],
@@ -139,14 +139,6 @@ extension HTML {
       ])
     return HTML(trusted: "<!DOCTYPE html>\n")
       + element("html", ["lang": "en"], [head, element("body", [:], body)]) + HTML(trusted: "\n")
-  }
-}
-
-extension HTML {
-  /// A complete, self-contained document whose style sheet is made of string literals compiled
-  /// into the program (`StaticString`: never data), e.g. ``LineChart/css`` and a page's own rules.
-  public static func document(title: String, styles: [StaticString], body: [HTML]) -> HTML {
-    document(title: title, styleSheet: StyleSheet(styles.map(\.description).joined(separator: "\n")), body: body)
   }
 }
 

@@ -103,10 +103,7 @@ public struct VerificationReport: Sendable, Hashable {
   ///
   /// - Complexity: O(*n*) in the total size of the report's text.
   public func html() -> String {
-    var body: [HTML] = [
-      .element("h1", text: title),
-      verdictSection(),
-    ]
+    var body: [HTML] = []
     if !related.isEmpty {
       body.append(
         .element(
@@ -124,11 +121,13 @@ public struct VerificationReport: Sendable, Hashable {
     body += checksSections()
     if rows.contains(where: { !$0.findings.isEmpty }) { body.append(findingsSection()) }
     if !reproduce.isEmpty { body.append(reproduceSection()) }
-    body.append(environmentSection())
-    return HTML.document(title: title, styleSheet: Self.styleSheet, body: body).markup
+    var page = ReportPage(title: title, verdict: verdict, body: body, styles: [Self.css])
+    page.environment = environment.map { ($0.name, $0.value) }
+    return page.html()
   }
 
-  private func verdictSection() -> HTML {
+  /// The verdict block: the summary and the counts of the rows.
+  var verdict: ReportPage.Verdict {
     let counts = Dictionary(grouping: rows, by: \.status).mapValues(\.count)
     let figures = [
       "\(rows.count) checks",
@@ -137,13 +136,7 @@ public struct VerificationReport: Sendable, Hashable {
       "\(counts[.skipped, default: 0]) skipped",
       "\(rows.reduce(0) { $0 + $1.cases }) cases",
     ]
-    return .element(
-      "section", ["class": "verdict " + (passed ? "pass" : "fail")],
-      [
-        .element("p", ["class": "badge"], text: passed ? "PASS" : "FAIL"),
-        .element("p", ["class": "summary"], text: summary),
-        .element("p", ["class": "figures"], text: figures.joined(separator: " · ")),
-      ])
+    return .init(passed: passed, summary: summary, figures: figures)
   }
 
   /// One section per group of checks: its tables, then its rows.
@@ -211,16 +204,11 @@ public struct VerificationReport: Sendable, Hashable {
   }
 
   private func reproduceSection() -> HTML {
-    let rows = reproduce.map { pair in
-      HTML.element(
-        "tr", [:],
-        [.element("th", ["scope": "row"], text: pair.name), .element("td", [:], [.element("code", text: pair.value)])])
-    }
-    return .element(
+    .element(
       "section", [:],
       [
         .element("h2", ["id": "reproduce"], text: "Reproduce"),
-        .element("table", ["class": "env"], [.element("tbody", [:], rows)]),
+        ReportPage.pairTable(reproduce.map { ($0.name, $0.value) }),
       ])
   }
 
@@ -266,29 +254,10 @@ public struct VerificationReport: Sendable, Hashable {
     return .element("section", [:], items)
   }
 
-  private func environmentSection() -> HTML {
-    let rows = environment.map { pair in
-      HTML.element(
-        "tr", [:],
-        [.element("th", ["scope": "row"], text: pair.name), .element("td", [:], [.element("code", text: pair.value)])])
-    }
-    return .element(
-      "section", [:],
-      [.element("h2", text: "Environment"), .element("table", ["class": "env"], [.element("tbody", [:], rows)])])
-  }
-
-  static let styleSheet = StyleSheet(
-    """
-    body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;\
-    padding:0 1rem;color:#1b1f24;background:#fff}
-    h1{font-size:1.6rem;margin:0 0 1rem}h2{font-size:1.2rem;margin:2rem 0 .6rem}
-    .verdict{border-radius:8px;padding:1rem 1.4rem;border:2px solid}
-    .verdict.pass{background:#e9f7ee;border-color:#2f8f4e}.verdict.fail{background:#fdecec;border-color:#c62828}
-    .badge{font-size:2.2rem;font-weight:700;letter-spacing:.08em;margin:0}
-    .pass .badge{color:#1f6e3a}.fail .badge{color:#b3261e}
-    .summary{font-size:1.05rem;margin:.3rem 0}.figures{color:#555;margin:.2rem 0 0}
-    table{border-collapse:collapse;width:100%}
-    th,td{border-bottom:1px solid #ddd;padding:.35rem .6rem;text-align:left;vertical-align:top}
+  /// The rules of this page beyond the frame's.
+  static let css: StaticString = """
+    table{width:100%}
+    th,td{border-bottom:1px solid #ddd;padding:.35rem .6rem}
     thead th{background:#f3f4f6}
     td.num{text-align:right;font-variant-numeric:tabular-nums}
     td.detail{white-space:pre-wrap;word-break:break-word}
@@ -299,12 +268,10 @@ public struct VerificationReport: Sendable, Hashable {
     summary{cursor:pointer;font-weight:600}
     li{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem;white-space:pre-wrap;\
     word-break:break-word}
-    table.env th{width:12rem;background:none}
     .scroll{overflow-x:auto}table.matrix td,table.matrix th{font-size:.88rem;white-space:nowrap}
     table.matrix td.flagged{background:#fdecec;color:#b3261e;font-weight:600}
-    code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9rem;word-break:break-all}
-    @media print{body{margin:0}details{break-inside:avoid}}
-    """)
+    @media print{details{break-inside:avoid}}
+    """
 }
 
 extension VerificationReport.Status {

@@ -29,18 +29,19 @@ public struct StabilityReport: Sendable {
   static func formatX(_ x: Double) -> String { String(format: "%g", x) }
 
   public func html() -> String {
-    var body: [HTML] = [
-      .element("h1", text: "Numerical stability of the fourteen losses"),
-      summarySection(),
-      ulpTable(),
-    ]
+    var body: [HTML] = [summarySection(), ulpTable()]
     for loss in LossID.allCases {
       let sweeps = run.results.filter { $0.sweep.loss == loss }
       if !sweeps.isEmpty { body.append(lossSection(loss, sweeps)) }
     }
     body.append(errataSection())
-    body.append(methodSection())
-    return HTML.document(title: "losscheck — numerical stability", styles: [LineChart.css, Self.css], body: body).markup
+    var page = ReportPage(
+      title: "Numerical stability of the fourteen losses", body: body, styles: [LineChart.css, Self.css])
+    page.documentTitle = "losscheck — numerical stability"
+    page.environmentTitle = "Method and environment"
+    page.environmentNotes = Self.method
+    page.environment = environment.map { (name: $0.0, value: $0.1) }
+    return page.html()
   }
 
   private func summarySection() -> HTML {
@@ -256,28 +257,13 @@ public struct StabilityReport: Sendable {
       ])
   }
 
-  private func methodSection() -> HTML {
-    let items = [
-      "Reference: LossSpec, exact ball arithmetic rounded correctly to Float32 and Float64 (checked against an independent mpmath oracle: 610/610 cases identical).",
-      "Bits of error: log₂(1 + |r − v|/ulp(v)), v the correctly rounded reference in the dtype (ulp of the smallest subnormal when v = 0), capped at the precision (24 or 53).",
-      "Flux order (emulated in Swift): each loss transcribed from Flux.Losses term by term in the dtype — both Huber branches evaluated and masked, msle's quotient before its log, NNlib's logσ and logsoftmax; sum is a sequential left-to-right sum (Julia's pairwise sum is within this envelope; for n ≤ 1024 they differ only by SIMD reassociation); log, exp and log1p are glibc's.",
-      "Shaded bands under a chart: the implementation returned NaN, ±∞ or an error where the exact value is finite.",
-    ]
-    var rows: [HTML] = []
-    for (name, value) in environment {
-      rows.append(
-        .element(
-          "tr", [:],
-          [.element("th", ["scope": "row"], text: name), .element("td", [:], [.element("code", text: value)])]))
-    }
-    return .element(
-      "section", [:],
-      [
-        .element("h2", text: "Method and environment"),
-        .element("ul", [:], items.map { .element("li", text: $0) }),
-        .element("table", [:], rows),
-      ])
-  }
+  /// How the page was made: the reference, the measure, the Flux order, the bands.
+  static let method = [
+    "Reference: LossSpec, exact ball arithmetic rounded correctly to Float32 and Float64 (checked against an independent mpmath oracle: 610/610 cases identical).",
+    "Bits of error: log₂(1 + |r − v|/ulp(v)), v the correctly rounded reference in the dtype (ulp of the smallest subnormal when v = 0), capped at the precision (24 or 53).",
+    "Flux order (emulated in Swift): each loss transcribed from Flux.Losses term by term in the dtype — both Huber branches evaluated and masked, msle's quotient before its log, NNlib's logσ and logsoftmax; sum is a sequential left-to-right sum (Julia's pairwise sum is within this envelope; for n ≤ 1024 they differ only by SIMD reassociation); log, exp and log1p are glibc's.",
+    "Shaded bands under a chart: the implementation returned NaN, ±∞ or an error where the exact value is finite.",
+  ]
 
   static let css: StaticString = """
     body { font-family: system-ui, -apple-system, sans-serif; margin: 0 auto; max-width: 1180px; padding: 16px 24px; color: #1a1a1a; line-height: 1.45; }

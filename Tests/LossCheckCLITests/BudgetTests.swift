@@ -2,6 +2,7 @@ import LossCore
 import Testing
 
 @testable import LossCheckCLI
+@testable import LossVerification
 
 /// A request line of kldivergence on `columns` columns of 10 classes: y uniform-ish, ŷ another
 /// probability array, both exact Float64 multiples of 2⁻¹⁰ (no cancellation: an ordinary case).

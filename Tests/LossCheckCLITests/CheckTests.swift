@@ -3,6 +3,7 @@ import LossCore
 import Testing
 
 @testable import LossCheckCLI
+@testable import LossVerification
 
 @Suite("The oracle check")
 struct OracleCheckTests {
@@ -31,7 +32,7 @@ struct OracleCheckTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let file = directory.appendingPathComponent("oracle.jsonl")
     try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-    let context = CheckContext(
+    let context = VerificationContext(
       implementation: TableImplementation(answers: answers),
       oracleFile: .init(path: file.path, isExplicit: true),
       publishedExamplesFile: .init(path: directory.appendingPathComponent("absent.json").path, isExplicit: false))
@@ -89,8 +90,8 @@ struct OracleCheckTests {
 
   @Test("an absent default oracle file is skipped; an absent explicit one fails")
   func absentFile() async {
-    func context(explicit: Bool) -> CheckContext {
-      CheckContext(
+    func context(explicit: Bool) -> VerificationContext {
+      VerificationContext(
         implementation: TableImplementation(answers: [:]),
         oracleFile: .init(path: "/nonexistent/oracle.jsonl", isExplicit: explicit),
         publishedExamplesFile: .init(path: "/nonexistent/published.json", isExplicit: false))

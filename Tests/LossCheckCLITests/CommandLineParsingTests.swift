@@ -3,6 +3,7 @@ import LossCore
 import Testing
 
 @testable import LossCheckCLI
+@testable import LossVerification
 
 @Suite("Parsing real argument lists")
 struct CommandLineParsingTests {

@@ -2,6 +2,7 @@ import LossCore
 import Testing
 
 @testable import LossCheckCLI
+@testable import LossVerification
 
 @Suite("eval: bad input exits with status 2 and a clear message")
 struct EvalInputErrorTests {

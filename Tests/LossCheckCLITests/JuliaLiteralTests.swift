@@ -1,6 +1,7 @@
 import Testing
 
 @testable import LossCheckCLI
+@testable import LossVerification
 
 @Suite("Julia literals of the published examples")
 struct JuliaLiteralTests {

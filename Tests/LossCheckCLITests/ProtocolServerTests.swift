@@ -2,6 +2,7 @@ import LossCore
 import Testing
 
 @testable import LossCheckCLI
+@testable import LossVerification
 
 @Suite("serve: the losscheck/1 server, line by line")
 struct ProtocolServerTests {

@@ -3,6 +3,7 @@ import LossReports
 import Testing
 
 @testable import LossCheckCLI
+@testable import LossVerification
 
 @Suite("verify")
 struct VerifyTests {
@@ -19,10 +20,10 @@ struct VerifyTests {
     let pass = Row(group: "g", name: "a", cases: 3, status: .passed, detail: "")
     let skip = Row(group: "g", name: "b", cases: 0, status: .skipped, detail: "")
     let fail = Row(group: "g", name: "c", cases: 1, status: .failed, detail: "")
-    #expect(LossCheck.Verify.verdict([pass, skip]).passed)
-    #expect(!LossCheck.Verify.verdict([pass, fail]).passed)
-    #expect(!LossCheck.Verify.verdict([skip]).passed)
-    #expect(!LossCheck.Verify.verdict([]).passed)
+    #expect(Verification.verdict([pass, skip]).passed)
+    #expect(!Verification.verdict([pass, fail]).passed)
+    #expect(!Verification.verdict([skip]).passed)
+    #expect(!Verification.verdict([]).passed)
   }
 
   @Test("the report: verdict first, every row, escaped, no scripts or external references")

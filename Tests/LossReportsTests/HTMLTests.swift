@@ -74,3 +74,46 @@ struct HTMLEscapingTests {
     #expect(html.contains(#"<details class="failed" open="open"><summary>13 checks: 12 pass, 1 fail</summary>"#))
   }
 }
+
+@Suite struct ReportPageTests {
+  func page(passed: Bool) -> ReportPage {
+    var page = ReportPage(
+      title: "t <1>", lead: "run & seed",
+      verdict: .init(passed: passed, summary: "s", figures: ["3 cases", "1 failed"], notes: ["on x"]),
+      body: [.element("section", [:], [.element("h2", text: "Body")])], styles: ["p.mine{color:red}"])
+    page.environmentTitle = "Run"
+    page.environmentNotes = ["method"]
+    page.environment = [("Date", "today")]
+    return page
+  }
+
+  @Test func theFrameInOrder() throws {
+    let html = page(passed: false).html()
+    #expect(html.hasPrefix("<!DOCTYPE html>"))
+    #expect(html.contains("<title>t &lt;1&gt;</title>"))
+    let heading = try #require(html.range(of: "<h1>t &lt;1&gt;</h1>")).lowerBound
+    let lead = try #require(html.range(of: #"<p class="run">run &amp; seed</p>"#)).lowerBound
+    let verdict = try #require(html.range(of: #"<section class="verdict fail"><p class="badge">FAIL</p>"#)).lowerBound
+    let body = try #require(html.range(of: "<h2>Body</h2>")).lowerBound
+    let environment = try #require(html.range(of: #"<h2 id="environment">Run</h2>"#)).lowerBound
+    #expect(heading < lead && lead < verdict && verdict < body && body < environment)
+    #expect(html.contains(#"<p class="figures">3 cases · 1 failed</p><p class="subject">on x</p>"#))
+    #expect(html.contains("<li>method</li>"))
+    #expect(html.contains(#"<th scope="row">Date</th><td><code>today</code></td>"#))
+    // The page's rules come after the frame's, so they can refine them.
+    let frame = try #require(html.range(of: ".verdict{")).lowerBound
+    let own = try #require(html.range(of: "p.mine{color:red}")).lowerBound
+    #expect(frame < own)
+  }
+
+  @Test func aPassingVerdictAndNoEnvironment() {
+    var page = page(passed: true)
+    page.environment = []
+    page.environmentNotes = []
+    let html = page.html()
+    #expect(html.contains(#"<section class="verdict pass"><p class="badge">PASS</p>"#))
+    #expect(!html.contains(#"id="environment""#))
+    page.documentTitle = "tab"
+    #expect(page.html().contains("<title>tab</title><style>"))
+  }
+}

@@ -1,20 +1,26 @@
 import LossCore
 
 /// A request line that could not be decoded, with what could be salvaged for the error response.
-struct RejectedRequest: Error {
+package struct RejectedRequest: Error {
   /// The error to report: `ArgumentError` for malformed JSON or a missing or malformed field,
   /// `DimensionMismatch` when a value count does not fit its shape (as `ProtocolCodec` decides).
-  var error: LossError
+  package var error: LossError
   /// The request's id if it could be read, else `""`.
-  var id: String
+  package var id: String
   /// The request's dtype if it could be read, else Float64 (for encoding the response).
-  var dtype: DType
+  package var dtype: DType
+
+  package init(error: LossError, id: String, dtype: DType) {
+    self.error = error
+    self.id = id
+    self.dtype = dtype
+  }
 }
 
 /// Decoding of `losscheck/1` request text, shared by `eval --json` and `serve`.
-enum RequestDecoding {
+package enum RequestDecoding {
   /// Decodes one request from its JSON text.
-  static func decode(_ text: String) -> Result<LossRequest, RejectedRequest> {
+  package static func decode(_ text: String) -> Result<LossRequest, RejectedRequest> {
     let json: JSONValue
     do {
       json = try JSONValue(parsing: text)
@@ -33,7 +39,7 @@ enum RequestDecoding {
 
   /// The id of a parsed but undecodable request, as `ProtocolCodec` reads it (a string, or a
   /// number's text), else `""`.
-  static func id(of json: JSONValue) -> String {
+  package static func id(of json: JSONValue) -> String {
     switch json["id"] {
     case .string(let s)?: s
     case .number(let n)?: n
@@ -42,7 +48,7 @@ enum RequestDecoding {
   }
 
   /// The dtype of a parsed request, Float64 when absent or unknown.
-  static func dtype(of json: JSONValue) -> DType {
+  package static func dtype(of json: JSONValue) -> DType {
     if case .string(let name)? = json["dtype"], let dtype = DType(rawValue: name) { return dtype }
     return .float64
   }
@@ -52,7 +58,7 @@ enum RequestDecoding {
   /// to its request.
   ///
   /// - Complexity: O(*n*) in the length of `text`.
-  static func salvageID(fromMalformed text: String) -> String? {
+  package static func salvageID(fromMalformed text: String) -> String? {
     let bytes = Array(text.utf8)
     let key = Array("\"id\"".utf8)
     var start = 0
@@ -95,5 +101,15 @@ enum RequestDecoding {
       return nil
     }
     return nil
+  }
+}
+
+extension StringProtocol {
+  /// The text without leading and trailing spaces and tabs.
+  package var trimmingSpaces: String {
+    var scalars = Substring(self).unicodeScalars
+    while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+    while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+    return String(scalars)
   }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import LossCore
 import LossFast
 import LossSpec
@@ -6,8 +5,9 @@ import LossSpec
 /// The implementations built into `losscheck`, selected by `--impl`.
 ///
 /// Adding one (LossFast's `fast`) is a new case here and a new branch of ``implementation``;
-/// every command that takes `--impl` then offers it, and `--help` lists it.
-public enum BuiltInImplementation: String, CaseIterable, Sendable, ExpressibleByArgument {
+/// every command that takes `--impl` then offers it, and `--help` lists it (the CLI makes it
+/// an `ExpressibleByArgument`), and `verify` grades it on the golden vectors.
+public enum BuiltInImplementation: String, CaseIterable, Sendable {
   /// LossSpec: each loss as the literal formula, evaluated in high precision with an error
   /// bound, then rounded once to the dtype.
   case spec
@@ -33,29 +33,6 @@ public enum BuiltInImplementation: String, CaseIterable, Sendable, ExpressibleBy
     switch self {
     case .spec: "LossSpec, the high-precision reference"
     case .fast: "LossFast, the SIMD multithreaded implementation"
-    }
-  }
-
-  public static var allValueDescriptions: [String: String] {
-    Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0.summary) })
-  }
-}
-
-// `--dtype float32`.
-extension DType: ExpressibleByArgument {}
-
-// `--loss mse`; the aliases of `LossID(name:)` (`hinge_loss`, `squared_hinge_loss`) are accepted.
-extension LossID: ExpressibleByArgument {
-  public init?(argument: String) { self.init(name: argument) }
-}
-
-// `--agg mean|sum|none`; Flux's spelling `identity` is accepted for `none`.
-extension Aggregation: ExpressibleByArgument {
-  public init?(argument: String) {
-    if argument == "identity" {
-      self = .none
-    } else {
-      self.init(rawValue: argument)
     }
   }
 }

@@ -10,11 +10,11 @@ import LossReports
 ///
 /// The same grading as `losscheck conform --adapter "losscheck serve --impl …"` without the
 /// process: the adapters of other frameworks are graded by `conform` (scripts/conform-peers.sh).
-enum ConformanceChecks {
-  static let defaultVectors = "Conformance/vectors"
+public enum ConformanceChecks {
+  public static let defaultVectors = "Conformance/vectors"
 
   /// What each implementation's run found, for the matrix of `index.html`.
-  struct Summary: Sendable {
+  package struct Summary: Sendable {
     var implementation: String
     var gate: Tier
     var page: String
@@ -24,36 +24,30 @@ enum ConformanceChecks {
     var passed: Bool
   }
 
-  /// Where the checks of one `verify` run put their summaries (a task-local, so that runs in the
-  /// same process — the CLI tests — do not see each other's).
-  @TaskLocal static var store = SummaryStore()
-
-  actor SummaryStore {
-    private(set) var summaries: [Summary] = []
+  /// Where the checks of one `verify` run put their summaries (one per ``VerificationContext``).
+  public actor SummaryStore {
+    package private(set) var summaries: [Summary] = []
     func add(_ summary: Summary) { summaries.append(summary) }
   }
 
-  static func checks(for context: CheckContext) async -> [Check] {
+  static func checks(for context: VerificationContext) async -> [Check] {
     let targets: [(BuiltInImplementation, Tier)] = [(.spec, .correctlyRounded), (.fast, .stable)]
-    let store = Self.store
     return targets.map { impl, gate in
       Check(group: "conformance", name: "\(impl.rawValue): golden vectors at \(gate.rawValue)") {
-        await run(impl, gate: gate, context: context, store: store)
+        await run(impl, gate: gate, context: context)
       }
     }
   }
 
-  static func run(
-    _ impl: BuiltInImplementation, gate: Tier, context: CheckContext, store: SummaryStore
-  ) async -> CheckResult {
+  static func run(_ impl: BuiltInImplementation, gate: Tier, context: VerificationContext) async -> CheckResult {
+    let vectors = context.vectors
     let golden: [GoldenCase]
-    do {
-      golden = try VectorFiles.load(defaultVectors)
-    } catch {
-      if !FileManager.default.fileExists(atPath: defaultVectors) {
-        return .skipped("no golden vectors at \(defaultVectors) (run from the repository root)")
-      }
-      return CheckResult(passed: false, detail: "cannot read the golden vectors: \(error)", cases: 0)
+    switch await vectors.cases() {
+    case .success(let cases): golden = cases
+    case .failure(.absent):
+      return .skipped("no golden vectors at \(vectors.directory) (run from the repository root)")
+    case .failure(.unreadable(let message)):
+      return CheckResult(passed: false, detail: "cannot read the golden vectors: \(message)", cases: 0)
     }
     let implementation = impl.implementation
     let started = Date()
@@ -62,7 +56,7 @@ enum ConformanceChecks {
       implementation: implementation.name, adapter: "(in-process: losscheck verify)",
       helloLosses: implementation.losses.map(\.rawValue), helloDTypes: implementation.dtypes.map(\.rawValue),
       options: .init(require: gate, gateExtreme: false, grading: GradingOptions(), shard: nil),
-      source: "\(defaultVectors) (\(golden.count) cases)", started: started.formatted(.iso8601),
+      source: "\(vectors.directory) (\(golden.count) cases)", started: started.formatted(.iso8601),
       seconds: Date().timeIntervalSince(started), notes: [], divergences: [], cases: results)
     let evaluation = GateEvaluation(report: report)
     let page = "conformance-\(impl.rawValue).html"
@@ -83,7 +77,7 @@ enum ConformanceChecks {
       findings.append("\(f.id) (\(f.loss), \(f.dtype), \(f.regime.rawValue)): expected \(f.expected), got \(f.answer)")
     }
     let passed = evaluation.passed
-    await store.add(
+    await context.conformanceSummaries.add(
       Summary(
         implementation: implementation.name, gate: gate, page: page, counts: counts, failures: failures,
         passed: passed))
@@ -103,7 +97,7 @@ enum ConformanceChecks {
 
   /// The matrix of `index.html`: one row per loss, per implementation the tier counts, marked
   /// where a gated case misses the gate.
-  static func matrix(_ summaries: [Summary]) -> VerificationReport.Table {
+  package static func matrix(_ summaries: [Summary]) -> VerificationReport.Table {
     var header = ["loss"]
     for s in summaries {
       let short = s.implementation.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -136,5 +130,35 @@ enum ConformanceChecks {
         + "committed example pages are in conformance/ (Reports/conformance/README.md).",
       header: header, rows: rows, flagged: failing,
       links: summaries.map { VerificationReport.Pair($0.implementation, $0.page) })
+  }
+}
+
+/// The golden vectors of a `verify` run: read from `directory` on first use, then shared by every
+/// check of the run (LossSpec's and LossFast's conformance checks grade the same cases).
+public actor GoldenVectors {
+  /// Why there are no cases.
+  public enum Problem: Error, Sendable {
+    /// No vectors at the directory (a run outside the repository): the checks are skipped.
+    case absent
+    /// The vectors exist but cannot be read or parsed.
+    case unreadable(String)
+  }
+
+  public nonisolated let directory: String
+  private var loaded: Result<[GoldenCase], Problem>?
+
+  public init(directory: String) { self.directory = directory }
+
+  /// The cases, read on the first call.
+  public func cases() -> Result<[GoldenCase], Problem> {
+    if let loaded { return loaded }
+    let result: Result<[GoldenCase], Problem>
+    do {
+      result = .success(try VectorFiles.load(directory))
+    } catch {
+      result = .failure(FileManager.default.fileExists(atPath: directory) ? .unreadable("\(error)") : .absent)
+    }
+    loaded = result
+    return result
   }
 }

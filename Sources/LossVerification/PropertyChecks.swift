@@ -1,52 +1,9 @@
-import ArgumentParser
 import Foundation
 import LossCore
 import LossFast
 import LossProperties
 import LossReports
 import LossSpec
-
-/// The options of the properties family of `losscheck verify`: `--count`, `--seed`, `--law`.
-struct PropertyOptions: ParsableArguments {
-  @Option(
-    help: ArgumentHelp(
-      "Random cases per law of the property catalogue (default: \(PropertyChecks.defaultCount)\(PropertyChecks.debugNote)).",
-      valueName: "n"))
-  var count: Int?
-
-  @Option(
-    help: ArgumentHelp(
-      "The seed of the property run; case 0 has this seed, so a failing case seed S is replayed by --seed S --count 1 (default: a fresh seed, shown in the report).",
-      valueName: "seed"))
-  var seed: UInt64?
-
-  @Option(
-    name: .customLong("law"),
-    help: ArgumentHelp("Check only this law of the catalogue (repeatable; default: every law).", valueName: "name"))
-  var laws: [String] = []
-
-  func validate() throws {
-    if let count { try OptionBounds.integer("--count", count, in: 0...PropertyChecks.maxCount) }
-    for name in laws where Catalogue.law(named: name) == nil {
-      throw ValidationError(
-        "--law: no law '\(name)' in the catalogue (known: \(Catalogue.laws.map(\.name).joined(separator: ", ")))")
-    }
-  }
-
-  /// What the provider uses.
-  var resolved: PropertyChecks.Options {
-    .init(count: count ?? PropertyChecks.defaultCount, seed: seed ?? SplitMix64.freshSeed(), laws: laws)
-  }
-
-  /// The options given, for the reproduction line.
-  var reproductionArguments: [String] {
-    var words: [String] = []
-    if let count { words += ["--count", String(count)] }
-    if let seed { words += ["--seed", String(seed)] }
-    for law in laws { words += ["--law", law] }
-    return words
-  }
-}
 
 /// The properties family of `losscheck verify`: every law of the catalogue (``Catalogue``) on its
 /// subject — LossSpec for the mathematical laws, LossFast against LossSpec for the agreement laws
@@ -55,12 +12,12 @@ struct PropertyOptions: ParsableArguments {
 /// The same laws, generators and shrinker as the Swift Testing suite (`Tests/LossPropertiesTests`),
 /// with any budget: the suite runs 100 cases per law in a debug build; a release `losscheck verify
 /// --count 10000` runs a hundred times that.
-enum PropertyChecks {
+public enum PropertyChecks {
   static let group = "properties"
 
   /// Cases per law: 200 in a release build; 12 in a debug build, where LossSpec is 10 to 50 times
   /// slower (the CLI tests run verify in a debug build).
-  static var defaultCount: Int {
+  public static var defaultCount: Int {
     #if DEBUG
       12
     #else
@@ -68,7 +25,7 @@ enum PropertyChecks {
     #endif
   }
 
-  static var debugNote: String {
+  package static var debugNote: String {
     #if DEBUG
       " in this debug build, 200 in a release build"
     #else
@@ -78,16 +35,21 @@ enum PropertyChecks {
 
   /// The most cases per law `--count` accepts (cases are generated as they are checked, so the
   /// bound is one of time: 10⁹ cases of one law run for days).
-  static let maxCount = 1_000_000_000
+  package static let maxCount = 1_000_000_000
 
-  struct Options: Sendable {
-    var count: Int
-    var seed: UInt64
-    var laws: [String]
+  /// The options of a run: cases per law, the seed of case 0, the laws to check (empty: every
+  /// law).
+  public struct Options: Sendable {
+    public var count: Int
+    public var seed: UInt64
+    public var laws: [String]
+
+    public init(count: Int = PropertyChecks.defaultCount, seed: UInt64 = SplitMix64.freshSeed(), laws: [String] = []) {
+      self.count = count
+      self.seed = seed
+      self.laws = laws
+    }
   }
-
-  /// The options of the current verify run (set by `Verify` around the registry).
-  @TaskLocal static var options = Options(count: defaultCount, seed: SplitMix64.freshSeed(), laws: [])
 
   /// The subjects: LossSpec (correctly rounded) for the laws, LossFast for the agreement laws.
   static func subject(for law: Law, implementation: any LossImplementation) -> Subject {
@@ -100,15 +62,15 @@ enum PropertyChecks {
     return Subject(implementation: implementation, accuracy: .correctlyRounded, reference: ReferenceImplementation())
   }
 
-  static func checks(for context: CheckContext) async -> [Check] {
-    let options = Self.options
+  static func checks(for context: VerificationContext) async -> [Check] {
+    let options = context.properties
     let laws = options.laws.isEmpty ? Catalogue.laws : Catalogue.laws.filter { options.laws.contains($0.name) }
     let collector = Collector()
     let parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
     var checks = laws.map { law in
       Check(group: group, name: law.name) {
         let subject = subject(for: law, implementation: context.implementation)
-        let progress = ProgressLine(console: Console.current, unit: "cases")
+        let progress = context.progress("cases")
         let report = await PropertyRunner.run(
           law, on: subject, count: options.count, seed: options.seed, parallelism: parallelism,
           progress: progress.update)

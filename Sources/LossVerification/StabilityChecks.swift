@@ -13,7 +13,7 @@ import LossStability
 ///   gated (it is what Flux users get); a built-in implementation fails if it returns NaN, ±∞ or
 ///   an error where the exact value is finite.
 enum StabilityChecks {
-  static func errata(for context: CheckContext) async -> [Check] {
+  static func errata(for context: VerificationContext) async -> [Check] {
     Erratum.all.map { erratum in
       Check(group: "errata", name: "\(erratum.number). \(erratum.loss.rawValue): \(erratum.title)") {
         let dtype = erratum.request.dtype
@@ -35,7 +35,7 @@ enum StabilityChecks {
     }
   }
 
-  static func sweeps(for context: CheckContext) async -> [Check] {
+  static func sweeps(for context: VerificationContext) async -> [Check] {
     let directory = context.reportsDirectory
     let builtIn = BuiltInImplementation.allCases.filter { $0 != .spec }.map(\.implementation)
     return [

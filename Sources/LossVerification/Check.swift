@@ -1,11 +1,12 @@
 import Foundation
 import LossCore
+import LossReports
 
 /// One verification that `losscheck verify` runs and reports as a row: a name, a group, and an
 /// asynchronous body that returns a ``CheckResult``.
 ///
 /// Checks are values, so any module can contribute some: a ``CheckRegistry`` provider turns a
-/// ``CheckContext`` into checks, and the verify command runs them in order.
+/// ``VerificationContext`` into checks, and the verify command runs them in order.
 public struct Check: Sendable {
   /// The family the check belongs to, e.g. `oracle`, `published`, `properties`.
   public var group: String
@@ -18,6 +19,13 @@ public struct Check: Sendable {
     self.group = group
     self.name = name
     self.run = run
+  }
+}
+
+extension Check {
+  /// A check that fails with `detail` (a missing or unreadable input of its family).
+  static func failed(group: String, name: String, _ detail: String) -> Check {
+    Check(group: group, name: name) { CheckResult(passed: false, detail: detail, cases: 0) }
   }
 }
 
@@ -51,9 +59,12 @@ public struct CheckResult: Sendable, Hashable {
   }
 }
 
-/// What the checks of one `verify` run may use: the implementation under verification and the
-/// input files.
-public struct CheckContext: Sendable {
+/// What the checks of one `verify` run share, given to every provider: the implementation under
+/// verification, the input files, where pages go, the property options, the golden vectors (read
+/// once per run), and where the conformance checks leave their summaries for the index page.
+///
+/// One value per run: two runs in one process (the CLI tests) share nothing.
+public struct VerificationContext: Sendable {
   /// The implementation whose values are checked (LossSpec for `verify`).
   public var implementation: any LossImplementation
   /// The golden oracle file (JSON Lines), and whether it was named on the command line (then a
@@ -61,17 +72,32 @@ public struct CheckContext: Sendable {
   public var oracleFile: InputFile
   /// The published Flux examples (a JSON array).
   public var publishedExamplesFile: InputFile
-  /// Where checks that produce a report of their own (stability) write it.
+  /// Where checks that produce a report of their own (properties, conformance, stability)
+  /// write it.
   public var reportsDirectory: String
+  /// `--count`, `--seed`, `--law` of the properties family.
+  public var properties: PropertyChecks.Options
+  /// The golden vectors of the conformance family, read on first use and shared by its checks.
+  public var vectors: GoldenVectors
+  /// What each conformance check found, for the matrix of `index.html`.
+  public var conformanceSummaries: ConformanceChecks.SummaryStore
+  /// Makes the progress display of a long check (`unit`: what is counted); silent by default.
+  public var progress: @Sendable (_ unit: String) -> Progress
 
   public init(
     implementation: any LossImplementation, oracleFile: InputFile, publishedExamplesFile: InputFile,
-    reportsDirectory: String = "Reports"
+    reportsDirectory: String = "Reports", properties: PropertyChecks.Options = .init(),
+    vectors: GoldenVectors = GoldenVectors(directory: ConformanceChecks.defaultVectors),
+    progress: @escaping @Sendable (_ unit: String) -> Progress = { _ in .silent }
   ) {
     self.implementation = implementation
     self.oracleFile = oracleFile
     self.publishedExamplesFile = publishedExamplesFile
     self.reportsDirectory = reportsDirectory
+    self.properties = properties
+    self.vectors = vectors
+    self.conformanceSummaries = ConformanceChecks.SummaryStore()
+    self.progress = progress
   }
 
   /// A path and whether the user asked for it explicitly.
@@ -89,6 +115,43 @@ public struct CheckContext: Sendable {
       guard FileManager.default.fileExists(atPath: path) else { return nil }
       return try String(contentsOfFile: path, encoding: .utf8)
     }
+
+    /// What reading the input of a family gave: its text, or the checks that stand for the
+    /// whole family when there is none.
+    enum Reading {
+      case text(String)
+      case standIn([Check])
+    }
+
+    /// The text of the file, or the family's stand-in: a failed `file` check when the file
+    /// cannot be read or was named but does not exist; a single skipped check `name` when the
+    /// default file is absent (`what` says what was then not checked).
+    func read(group: String, name: String, what: String) -> Reading {
+      let text: String?
+      do {
+        text = try contents()
+      } catch {
+        return .standIn([.failed(group: group, name: "file", "cannot read \(path): \(ReportFile.describe(error))")])
+      }
+      if let text { return .text(text) }
+      if isExplicit { return .standIn([.failed(group: group, name: "file", "\(path) does not exist")]) }
+      return .standIn([Check(group: group, name: name) { .skipped("\(path) not found; \(what) were not checked") }])
+    }
+  }
+
+  /// The progress display of one long check: `update(done, total)` as it goes, `finish()` at
+  /// the end.
+  public struct Progress: Sendable {
+    public var update: @Sendable (_ done: Int, _ total: Int) -> Void
+    public var finish: @Sendable () -> Void
+
+    public init(update: @escaping @Sendable (Int, Int) -> Void, finish: @escaping @Sendable () -> Void) {
+      self.update = update
+      self.finish = finish
+    }
+
+    /// Shows nothing.
+    public static let silent = Progress(update: { _, _ in }, finish: {})
   }
 }
 
@@ -99,7 +162,7 @@ public struct CheckContext: Sendable {
 /// versus reference, stability sweeps) is one more entry in ``providers``.
 public enum CheckRegistry {
   /// Makes the checks of one family for a run.
-  public typealias Provider = @Sendable (CheckContext) async -> [Check]
+  public typealias Provider = @Sendable (VerificationContext) async -> [Check]
 
   /// The families of checks, in report order.
   public static let providers: [(family: String, make: Provider)] = [
@@ -112,7 +175,7 @@ public enum CheckRegistry {
   ]
 
   /// Every check of a run, in report order.
-  public static func checks(for context: CheckContext) async -> [Check] {
+  public static func checks(for context: VerificationContext) async -> [Check] {
     var checks: [Check] = []
     for provider in providers { checks += await provider.make(context) }
     return checks

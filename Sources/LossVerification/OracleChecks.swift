@@ -17,26 +17,17 @@ import LossReports
 /// are arrays and `shape` gives the shape). A case agrees when the outcome class is the same and
 /// the value in the request's dtype has the same bits (NaN equals NaN; `+0` and `-0` agree, but
 /// are noted).
-enum OracleChecks {
+package enum OracleChecks {
   static let group = "oracle"
 
   /// One check per loss present in the file (in `LossID` order), after a check of the file
   /// itself; a single skipped check when the default file is absent.
-  static func checks(for context: CheckContext) async -> [Check] {
+  static func checks(for context: VerificationContext) async -> [Check] {
     let file = context.oracleFile
-    let text: String?
-    do {
-      text = try file.contents()
-    } catch {
-      return [failure("file", "cannot read \(file.path): \(ReportFile.describe(error))")]
-    }
-    guard let text else {
-      if file.isExplicit { return [failure("file", "\(file.path) does not exist")] }
-      return [
-        Check(group: group, name: "golden cases") {
-          .skipped("\(file.path) not found; the golden oracle cases were not checked")
-        }
-      ]
+    let text: String
+    switch file.read(group: group, name: "golden cases", what: "the golden oracle cases") {
+    case .text(let contents): text = contents
+    case .standIn(let checks): return checks
     }
     let parsed = parse(text)
     var checks = [fileCheck(parsed, path: file.path)]
@@ -53,14 +44,10 @@ enum OracleChecks {
     return checks
   }
 
-  private static func failure(_ name: String, _ detail: String) -> Check {
-    Check(group: group, name: name) { CheckResult(passed: false, detail: detail, cases: 0) }
-  }
-
   // MARK: Parsing
 
   /// One line of the file: its request (or why it could not be decoded) and its expectation.
-  struct Case: Sendable {
+  package struct Case: Sendable {
     var line: Int
     var label: String
     /// The loss name as written (grouping key), canonical when known.
@@ -80,13 +67,13 @@ enum OracleChecks {
     var category: String?
   }
 
-  struct ParsedFile: Sendable {
-    var lines = 0
-    var cases: [Case] = []
-    var problems: [String] = []
+  package struct ParsedFile: Sendable {
+    package var lines = 0
+    package var cases: [Case] = []
+    package var problems: [String] = []
   }
 
-  static func parse(_ text: String) -> ParsedFile {
+  package static func parse(_ text: String) -> ParsedFile {
     var file = ParsedFile()
     for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
       let lineNumber = index + 1

@@ -30,30 +30,21 @@ enum PublishedExampleChecks {
   /// of printed inputs, far below any formula difference.
   static func relativeTolerance(_ dtype: DType) -> Double { dtype == .float32 ? 1e-6 : 1e-12 }
 
-  static func checks(for context: CheckContext) async -> [Check] {
+  static func checks(for context: VerificationContext) async -> [Check] {
     let file = context.publishedExamplesFile
-    let text: String?
-    do {
-      text = try file.contents()
-    } catch {
-      return [failure("file", "cannot read \(file.path): \(ReportFile.describe(error))")]
-    }
-    guard let text else {
-      if file.isExplicit { return [failure("file", "\(file.path) does not exist")] }
-      return [
-        Check(group: group, name: "Flux examples") {
-          .skipped("\(file.path) not found; the published Flux examples were not checked")
-        }
-      ]
+    let text: String
+    switch file.read(group: group, name: "Flux examples", what: "the published Flux examples") {
+    case .text(let contents): text = contents
+    case .standIn(let checks): return checks
     }
     let json: JSONValue
     do {
       json = try JSONValue(parsing: text)
     } catch {
-      return [failure("file", "\(file.path): \(error)")]
+      return [.failed(group: group, name: "file", "\(file.path): \(error)")]
     }
     guard case .array(let examples) = json, !examples.isEmpty else {
-      return [failure("file", "\(file.path) must hold a non-empty JSON array of examples")]
+      return [.failed(group: group, name: "file", "\(file.path) must hold a non-empty JSON array of examples")]
     }
     let implementation = context.implementation
     return examples.enumerated().map { index, example in
@@ -61,10 +52,6 @@ enum PublishedExampleChecks {
         await check(example, number: index + 1, implementation: implementation)
       }
     }
-  }
-
-  private static func failure(_ name: String, _ detail: String) -> Check {
-    Check(group: group, name: name) { CheckResult(passed: false, detail: detail, cases: 0) }
   }
 
   /// The call the doc shows (the last `julia>` line), else the loss name.

@@ -1,11 +1,11 @@
 import LossCore
 
-/// How `eval` prints values: the shortest decimal that round-trips in the dtype.
-enum ValueFormatting {
+/// How `eval` and the checks print values: the shortest decimal that round-trips in the dtype.
+package enum ValueFormatting {
   /// `x`, an exact value of `dtype`, as the shortest decimal that reads back to the same value in
   /// `dtype` (`0.1` for Float32's 0.100000001490116…); non-finite values as the protocol spells
   /// them: `NaN`, `Infinity`, `-Infinity`.
-  static func format(_ x: Double, dtype: DType) -> String {
+  package static func format(_ x: Double, dtype: DType) -> String {
     if x.isNaN { return "NaN" }
     if x.isInfinite { return x > 0 ? "Infinity" : "-Infinity" }
     return dtype == .float32 ? Float(x).description : x.description
@@ -18,7 +18,7 @@ enum ValueFormatting {
   /// 0.41
   /// shape (2, 3), column-major: [0.01, 0.81, 0.25, 0.04, 1.0, 0.0]
   /// ```
-  static func format(_ value: LossValue, dtype: DType) -> String {
+  package static func format(_ value: LossValue, dtype: DType) -> String {
     switch value {
     case .scalar(let x):
       return format(x, dtype: dtype)
