@@ -177,3 +177,11 @@ public enum ErrorScale {
 
   private static func finite(_ x: Double) -> Double { x.isFinite ? x : .infinity }
 }
+
+extension ReferenceImplementation: LossReference {
+  /// LossSpec's error scale of each value of `request` (``ErrorScale``); empty for an error
+  /// outcome (or a request whose `budget` runs out).
+  public func errorScale(_ request: LossRequest) -> [Double] {
+    (try? LossSpec.evaluate(request))?.errorScale ?? []
+  }
+}
