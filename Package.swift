@@ -109,19 +109,27 @@ let package = Package(
       swiftSettings: strict
     ),
     .executableTarget(name: "losscheck", dependencies: ["LossCheckCLI"], swiftSettings: strict),
+    // The helpers the test targets share (temporary directories, ulp distances, outcome classes);
+    // only test targets depend on it.
+    .target(
+      name: "_LossTestSupport", dependencies: ["LossCore"], path: "Tests/_LossTestSupport", swiftSettings: strict),
     .testTarget(name: "LossCoreTests", dependencies: ["LossCore"], swiftSettings: strict),
     .testTarget(
-      name: "LossFastTests", dependencies: ["LossFast", "LossCore", "LossSpec"], swiftSettings: strict),
+      name: "LossFastTests", dependencies: ["LossFast", "LossCore", "LossSpec", "_LossTestSupport"],
+      swiftSettings: strict),
     .testTarget(
-      name: "LossSpecTests", dependencies: ["LossSpec", "LossCore", "CGSL"], swiftSettings: strict),
+      name: "LossSpecTests", dependencies: ["LossSpec", "LossCore", "CGSL", "_LossTestSupport"],
+      swiftSettings: strict),
     .testTarget(name: "LossReportsTests", dependencies: ["LossReports"], swiftSettings: strict),
     .testTarget(
-      name: "LossConformanceTests", dependencies: ["LossConformance", "LossCore", "LossSpec"], swiftSettings: strict),
+      name: "LossConformanceTests", dependencies: ["LossConformance", "LossCore", "LossSpec", "_LossTestSupport"],
+      swiftSettings: strict),
     .testTarget(
       name: "LossStabilityTests", dependencies: ["LossStability", "LossReports", "LossCore", "LossSpec"],
       swiftSettings: strict),
     .testTarget(
-      name: "LossCheckCLITests", dependencies: ["LossCheckCLI", "LossVerification", "LossCore", "LossReports"],
+      name: "LossCheckCLITests",
+      dependencies: ["LossCheckCLI", "LossVerification", "LossCore", "LossReports", "_LossTestSupport"],
       swiftSettings: strict),
     .testTarget(
       name: "LossPropertiesTests",

@@ -217,9 +217,7 @@ public enum Grader {
 
   /// A number as the protocol spells it in `dtype`.
   static func spell(_ x: Double, _ dtype: DType) -> String {
-    if x.isNaN { return "NaN" }
-    if x.isInfinite { return x > 0 ? "Infinity" : "-Infinity" }
-    return dtype == .float32 ? Float(x).description : x.description
+    dtype.spelling(of: x, .json)
   }
 
   static func describe(_ value: LossValue, _ dtype: DType) -> String {

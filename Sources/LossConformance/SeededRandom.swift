@@ -1,27 +1,25 @@
 import Foundation
 import LossCore
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small, fast, well-mixed generator whose output is a
-/// pure function of its seed on every platform. Golden vectors must regenerate bit for bit, so
+/// The golden vectors' random draws: LossCore's `SplitMix64`, one stream per loss and dtype, and
+/// the draws the generator makes from it. Golden vectors must regenerate bit for bit, so
 /// neither `SystemRandomNumberGenerator` nor `Hasher` (seeded per process) may be used.
+///
+/// The draws are the vectors' own (`unit()` takes the *high* 53 bits, `integer` reduces modulo
+/// the range), not the property suite's, which go through the standard library's
+/// `random(in:using:)`: the committed vectors were generated with these.
 struct SeededRandom: RandomNumberGenerator {
-  private var state: UInt64
+  private var source: SplitMix64
 
-  init(seed: UInt64) { state = seed }
+  init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
   /// A generator for one stream of a seed (one loss and dtype, say), independent of the others.
   init(seed: UInt64, stream: UInt64) {
-    var mixer = SeededRandom(seed: seed ^ (stream &* 0xD6E8_FEB8_6659_FD93))
-    state = mixer.next()
+    var mixer = SplitMix64(seed: seed ^ (stream &* 0xD6E8_FEB8_6659_FD93))
+    source = SplitMix64(seed: mixer.next())
   }
 
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  mutating func next() -> UInt64 { source.next() }
 
   /// Uniform in [0, 1), 53 random bits.
   mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }

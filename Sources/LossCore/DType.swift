@@ -19,6 +19,22 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
     self == .float32 ? Double(Float(x)) : x
   }
 
+  /// The spacing of this type's values at `|x|`: the unit in the last place of `x` rounded to
+  /// this type; the smallest subnormal for 0; the ulp of the largest finite value for a
+  /// non-finite `x` or one beyond the type's range.
+  ///
+  /// `DType.float32.ulp(of: 1) == 0x1p-23`, `DType.float64.ulp(of: 0) == 0x1p-1074`,
+  /// `DType.float32.ulp(of: -3) == 0x1p-22` (the sign does not matter).
+  public func ulp(of x: Double) -> Double {
+    switch self {
+    case .float64:
+      return x.isFinite ? x.magnitude.ulp : Double.greatestFiniteMagnitude.ulp
+    case .float32:
+      let f = Float(x.magnitude)
+      return f.isFinite ? Double(f.ulp) : Double(Float.greatestFiniteMagnitude.ulp)
+    }
+  }
+
   /// Whether `x` is exactly representable in this type (non-finite values are).
   public func represents(_ x: Double) -> Bool {
     self == .float64 || x.isNaN || Double(Float(x)) == x

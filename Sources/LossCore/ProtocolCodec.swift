@@ -6,11 +6,11 @@
 public enum ProtocolCodec {
   // MARK: Numbers
 
-  /// The protocol's spelling of `x`, an exact value of `dtype`.
+  /// The protocol's spelling of `x`, an exact value of `dtype` (``DType/spelling(of:_:)``): a
+  /// JSON number, or for NaN and the infinities a JSON string.
   public static func encode(_ x: Double, dtype: DType) -> JSONValue {
-    if x.isNaN { return .string("NaN") }
-    if x.isInfinite { return .string(x > 0 ? "Infinity" : "-Infinity") }
-    return .number(dtype == .float32 ? Float(x).description : x.description)
+    let text = dtype.spelling(of: x, .json)
+    return x.isFinite ? .number(text) : .string(text)
   }
 
   /// Reads a number of `dtype` from its protocol spelling, rounding the decimal once, in `dtype`.

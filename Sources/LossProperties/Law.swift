@@ -1,5 +1,4 @@
 import LossCore
-import LossSpec
 
 /// A mathematical law of the losses, as data: what it says, which losses it concerns, how its
 /// inputs are generated, how it is checked, and the tolerance its check allows, derived from
@@ -144,7 +143,7 @@ public enum Accuracy: Sendable, Hashable {
   /// Every result is within `k` ulps of its exact value.
   case withinUlps(Double)
   /// The "stable" tier of DESIGN.md: `|r − v| ≤ ½·ulp(r) + c·⌈log₂(n + 1)⌉·u·S`, with `S` the
-  /// case's error scale (computed by LossSpec) and `n` the element count.
+  /// case's error scale (given by the subject's reference, LossSpec) and `n` the element count.
   case stable(Double)
 
   public var summary: String {
@@ -161,8 +160,9 @@ public struct Subject: Sendable {
   /// The implementation under test.
   public var implementation: any LossImplementation
   public var accuracy: Accuracy
-  /// The reference the agreement laws compare with (LossSpec).
-  public var reference: any LossImplementation
+  /// The reference the agreement laws compare with (LossSpec), which also gives the error scale
+  /// `S` the "stable" tolerances need.
+  public var reference: any LossReference
   /// The implementation run with a given number of threads, for the thread-count law; `nil`
   /// when it has no such setting (then the law checks that repeated evaluations agree).
   public var withThreads: (@Sendable (Int) -> any LossImplementation)?
@@ -175,7 +175,7 @@ public struct Subject: Sendable {
   public var agreementCount: Int
 
   public init(
-    implementation: any LossImplementation, accuracy: Accuracy, reference: any LossImplementation,
+    implementation: any LossImplementation, accuracy: Accuracy, reference: any LossReference,
     withThreads: (@Sendable (Int) -> any LossImplementation)? = nil, threadCounts: [Int] = [1, 2, 3, 8],
     largeCount: Int = 64, agreementCount: Int = 64
   ) {
@@ -255,7 +255,7 @@ public struct Probe: Sendable {
     case .withinUlps(let k):
       return values.map { k * FloatFacts.ulp($0, dtype) }
     case .stable(let c):
-      let scales = (try? LossSpec.evaluate(request))?.errorScale ?? []
+      let scales = subject.reference.errorScale(request)
       let n = Double(request.yhat.count)
       let factor = c * (n + 1).log2Ceiling * dtype.unitRoundoff
       return values.enumerated().map { i, v in

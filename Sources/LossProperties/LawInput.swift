@@ -150,11 +150,10 @@ public enum ValueKind: Sendable, Hashable {
   case fixed
 }
 
-/// The shortest decimal that round-trips `x` in `dtype`.
+/// The shortest decimal that round-trips `x` in `dtype`; the infinities as Julia writes them
+/// (`Inf`, `-Inf`).
 func format(_ x: Double, _ dtype: DType) -> String {
-  if x.isNaN { return "NaN" }
-  if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
-  return dtype == .float32 ? Float(x).description : x.description
+  dtype.spelling(of: x, .julia)
 }
 
 extension LawInput {

@@ -1,5 +1,4 @@
 import LossCore
-import LossSpec
 
 /// The implementation under test against the reference, and against itself with other thread
 /// counts.
@@ -99,7 +98,7 @@ extension Catalogue {
           return .fails(.differentClass, "\(r.values.count) values, the reference has \(v.values.count)")
         }
         let differs = zip(r.values, v.values).contains { a, b in !(a == b || (a.isNaN && b.isNaN)) }
-        let scales = differs ? ((try? LossSpec.evaluate(request))?.errorScale ?? []) : []
+        let scales = differs ? probe.subject.reference.errorScale(request) : []
         // DESIGN.md's extreme regime: a straightforward evaluation overflows in an intermediate
         // (LossSpec's error scale overflows). Graded and reported, not gated.
         let extreme = scales.contains { !$0.isFinite }

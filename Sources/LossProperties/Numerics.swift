@@ -7,20 +7,12 @@ import LossCore
 /// two facts: a correctly rounded result `fl(a)` satisfies `|fl(a) − a| ≤ ½·ulp(fl(a))`, and
 /// rounding is monotone (`a ≤ b` implies `fl(a) ≤ fl(b)`), so exact inequalities survive it.
 public enum FloatFacts {
-  /// The spacing of `dtype`'s values at `|x|`: the unit in the last place of `x` rounded to
-  /// `dtype`; the smallest subnormal for 0; the ulp of the largest finite value for non-finite
-  /// or out-of-range `x`.
+  /// The spacing of `dtype`'s values at `|x|`, LossCore's ``DType/ulp(of:)``: the unit in the
+  /// last place of `x` rounded to `dtype`; the smallest subnormal for 0; the ulp of the largest
+  /// finite value for non-finite or out-of-range `x`.
   ///
   /// `ulp(1, .float32) == 0x1p-23`, `ulp(0, .float64) == 0x1p-1074`.
-  public static func ulp(_ x: Double, _ dtype: DType) -> Double {
-    switch dtype {
-    case .float64:
-      return x.isFinite ? x.magnitude.ulp : Double.greatestFiniteMagnitude.ulp
-    case .float32:
-      let f = Float(x.magnitude)
-      return f.isFinite ? Double(f.ulp) : Double(Float.greatestFiniteMagnitude.ulp)
-    }
-  }
+  public static func ulp(_ x: Double, _ dtype: DType) -> Double { dtype.ulp(of: x) }
 
   /// Half an ulp of `x` in `dtype`, rounded up to a Double: `ulp/2`, except that half of the
   /// smallest Float64 subnormal (2⁻¹⁰⁷⁵, not a Double) is taken as 2⁻¹⁰⁷⁴.

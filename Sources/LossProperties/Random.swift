@@ -1,23 +1,12 @@
-/// The random source of the property suite: SplitMix64 (Steele, Lea and Flood, 2014), seeded by
-/// one `UInt64`.
+import LossCore
+
+/// The random source of the property suite: LossCore's `SplitMix64`, seeded by one `UInt64`.
 ///
 /// Every generated case is a pure function of its *case seed*, so a seed printed on failure
 /// reproduces the case anywhere: `losscheck verify --law NAME --seed S --count 1`, or a line of
 /// the replayed corpus. SplitMix64 is chosen for that: a 64-bit state, every seed valid, no
 /// platform-dependent behaviour (Swift's `SystemRandomNumberGenerator` cannot be seeded).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-  public private(set) var state: UInt64
-
-  public init(seed: UInt64) { state = seed }
-
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+extension SplitMix64 {
   /// The seed of case `index` of a run seeded with `runSeed`.
   ///
   /// Case 0 has the run's seed itself, so a case seed `S` is replayed alone by a run with

@@ -138,12 +138,8 @@ enum Elementary {
     let precision = t.precision
     if t.isExactZero { return t }
     if !t.isExact {
-      // |log1p(a) − log1p(b)| ≤ |a − b| / (1 + min(a, b)): evaluate at the exact midpoint and
-      // widen by the radius over the ball's lowest point of 1 + t.
-      let lowest = t.lowerBound(plus: .one)
-      guard lowest.signum > 0 else { return Ball(t.mid, rad: Bound(powerOfTwo: 1 << 20), precision: precision) }
-      return log1p(Ball(t.mid, precision: precision)).widened(
-        by: t.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
+      // |log1p(a) − log1p(b)| ≤ |a − b| / (1 + min(a, b)).
+      return logarithmOfInexact(t, argumentShift: .one, log1p)
     }
     // Exact bounds (an approximation rounding to ±0.25 or 1.5 made log and log1p call each other forever).
     guard !(t.mid < Dyadic(-0.25)), !(Dyadic(0.5) < t.mid) else {
@@ -205,10 +201,7 @@ enum Elementary {
     if x.isExact && x.mid == .one { return Ball(.zero, precision: precision) }
     if !x.isExact {
       // |log a − log b| ≤ |a − b| / min(a, b).
-      let lowest = x.lowerBound(plus: .zero)
-      guard lowest.signum > 0 else { return Ball(x.mid, rad: Bound(powerOfTwo: 1 << 20), precision: precision) }
-      return log(Ball(x.mid, precision: precision)).widened(
-        by: x.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
+      return logarithmOfInexact(x, argumentShift: .zero, log)
     }
     var k = x.mid.topExponent
     var f = x.scaled(by: -k)
@@ -223,6 +216,18 @@ enum Elementary {
       result = result + Ball(Dyadic(k), precision: precision) * ln2(precision: precision + kBits + 16)
     }
     return result.withPrecision(precision)
+  }
+
+  /// A logarithm `f(x) = log(c + x)` (`c` = `argumentShift`: 0 for `log`, 1 for `log1p`) of an
+  /// inexact ball `x`, from its Lipschitz bound: `|f(a) − f(b)| ≤ |a − b| / (c + min(a, b))`, so
+  /// `f` is evaluated at the exact midpoint and widened by twice the radius over (an upper bound
+  /// of the reciprocal of) the ball's lowest point of `c + x`. A ball that reaches `c + x ≤ 0`
+  /// gives a useless ball (radius 2^(2²⁰)) around the midpoint.
+  private static func logarithmOfInexact(_ x: Ball, argumentShift c: Dyadic, _ f: (Ball) -> Ball) -> Ball {
+    let precision = x.precision
+    let lowest = x.lowerBound(plus: c)
+    guard lowest.signum > 0 else { return Ball(x.mid, rad: Bound(powerOfTwo: 1 << 20), precision: precision) }
+    return f(Ball(x.mid, precision: precision)).widened(by: x.rad * Bound.reciprocal(ofAtLeast: lowest).scaled(by: 1))
   }
 }
 

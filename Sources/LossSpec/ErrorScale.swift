@@ -33,12 +33,15 @@ public enum ErrorScale {
   static func compute(request: LossRequest, y: [Double], params: ResolvedParameters) -> [Double] {
     let yhat = request.yhat.values
     let n = yhat.count
+    // The terms' shape, as the formulas use it (Julia's broadcast of ŷ and y): it differs from
+    // ŷ's only by trailing dimensions of size 1, which change no element's position.
+    let shape = request.termShape
     let eps = params.eps
     var weightAt: (Int) -> Double = { _ in 1 }
     switch params.weight {
     case .scalar(let w)?: weightAt = { _ in abs(w) }
     case .array(let t)?:
-      let idx = t.shape.broadcastIndices(to: request.yhat.shape)
+      let idx = t.shape.broadcastIndices(to: shape)
       weightAt = { i in abs(t.values[idx[i]]) }
     case nil: break
     }
@@ -80,7 +83,7 @@ public enum ErrorScale {
         }
       }
     case .logitcrossentropy:
-      let reduction = Reduction(request.yhat.shape, dims: params.dims)
+      let reduction = Reduction(shape, dims: params.dims)
       let group = reduction.outputIndices()
       var m = [Double](repeating: -.infinity, count: reduction.output.count)
       for i in 0..<n { m[group[i]] = max(m[group[i]], yhat[i]) }
@@ -155,7 +158,7 @@ public enum ErrorScale {
     var reduced = perElement
     var count = n
     if request.loss.reducesOverDims {
-      let reduction = Reduction(request.yhat.shape, dims: params.dims)
+      let reduction = Reduction(shape, dims: params.dims)
       reduced = [Double](repeating: 0, count: reduction.output.count)
       for (i, g) in reduction.outputIndices().enumerated() { reduced[g] += perElement[i] }
       count = reduced.count
@@ -173,4 +176,12 @@ public enum ErrorScale {
   }
 
   private static func finite(_ x: Double) -> Double { x.isFinite ? x : .infinity }
+}
+
+extension ReferenceImplementation: LossReference {
+  /// LossSpec's error scale of each value of `request` (``ErrorScale``); empty for an error
+  /// outcome (or a request whose `budget` runs out).
+  public func errorScale(_ request: LossRequest) -> [Double] {
+    (try? LossSpec.evaluate(request))?.errorScale ?? []
+  }
 }

@@ -33,13 +33,8 @@ public struct Accuracy: Sendable {
     let summary = ProtocolCodec.encode(r, dtype: dtype).serialized()
     if r == v || (r.isNaN && v.isNaN) { return Accuracy(value: r, ulps: 0, bits: 0, summary: summary) }
     guard r.isFinite, v.isFinite else { return Accuracy(value: r, ulps: .infinity, bits: nil, summary: summary) }
-    let unit: Double
-    if v == 0 {
-      unit = dtype == .float32 ? Double(Float.leastNonzeroMagnitude) : Double.leastNonzeroMagnitude
-    } else {
-      unit = dtype == .float32 ? Double(Float(v).ulp) : v.ulp
-    }
-    let ulps = abs(r - v) / unit
+    // v is a finite value of dtype here: its ulp (the smallest subnormal for 0).
+    let ulps = abs(r - v) / dtype.ulp(of: v)
     return Accuracy(value: r, ulps: ulps, bits: Swift.min(precision, log2(1 + ulps)), summary: summary)
   }
 }

@@ -23,7 +23,7 @@ enum FloatComparison {
 
   /// The unit in the last place of `x` rounded to `dtype` (for zero, the smallest subnormal).
   static func ulp(of x: Double, in dtype: DType) -> Double {
-    dtype == .float32 ? Double(Float(x).ulp) : x.ulp
+    dtype.ulp(of: x)
   }
 
   /// `|r − p| / ulp_T(p)`: how many units in the last place of `p` (in `dtype`) separate `r`

@@ -6,9 +6,7 @@ package enum ValueFormatting {
   /// `dtype` (`0.1` for Float32's 0.100000001490116…); non-finite values as the protocol spells
   /// them: `NaN`, `Infinity`, `-Infinity`.
   package static func format(_ x: Double, dtype: DType) -> String {
-    if x.isNaN { return "NaN" }
-    if x.isInfinite { return x > 0 ? "Infinity" : "-Infinity" }
-    return dtype == .float32 ? Float(x).description : x.description
+    dtype.spelling(of: x, .json)
   }
 
   /// A loss value as `eval` prints it: a number, or for an array its shape and its values in

@@ -2,6 +2,8 @@ import Foundation
 import LossCore
 import Synchronization
 
+// The shared helpers (makeTemporaryDirectory), for every file of the target.
+@_exported import _LossTestSupport
 @testable import LossCheckCLI
 
 /// What a command wrote and how it ended.
@@ -52,12 +54,4 @@ struct TableImplementation: LossImplementation {
   func evaluate(_ request: LossRequest) async -> LossOutcome {
     answers[request.id] ?? .unsupported("no answer for '\(request.id)'")
   }
-}
-
-/// A fresh temporary directory, removed by the caller.
-func makeTemporaryDirectory() throws -> URL {
-  let url = FileManager.default.temporaryDirectory
-    .appendingPathComponent("losscheck-tests-\(UUID().uuidString)", isDirectory: true)
-  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  return url
 }

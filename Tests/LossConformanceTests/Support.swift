@@ -1,6 +1,7 @@
 import Foundation
 import LossCore
 import LossSpec
+import _LossTestSupport
 
 @testable import LossConformance
 
@@ -46,12 +47,8 @@ enum Fixtures {
   }()
 
   /// A fresh directory under the system's temporary directory (`<prefix>-<UUID>`), removed by
-  /// the caller.
-  static func temporaryDirectory(_ prefix: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-  }
+  /// the caller (the test support's ``makeTemporaryDirectory(prefix:)``).
+  static func temporaryDirectory(_ prefix: String) throws -> URL { try makeTemporaryDirectory(prefix: prefix) }
 
   /// A shell command running a Python adapter file of Conformance/adapters.
   static func python(_ file: String, _ arguments: String = "") -> String {

@@ -3,27 +3,15 @@ import LossFast
 import LossSpec
 import Testing
 
+// The shared helpers (SplitMix64 through LossCore, ulps, outcomeClass), for every file of the
+// target.
+@_exported import _LossTestSupport
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-/// SplitMix64: a small seeded generator, so every random test is reproducible from its seed.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9e37_79b9_7f4a_7c15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-    return z ^ (z >> 31)
-  }
-}
-
-/// `ulp(x)` of a Float (the spacing at |x|; the smallest subnormal for 0).
-func floatULP(_ x: Double) -> Double { Double(Float(x).magnitude.ulp) }
 
 /// How a LossFast value compares with LossSpec's exact value `v`.
 ///
@@ -50,28 +38,16 @@ struct Grade: CustomStringConvertible {
       return
     }
     scaled = scale > 0 && scale.isFinite ? Swift.abs(r - v) / (u * scale) : .infinity
+    ulps = _LossTestSupport.ulps(r, v, in: spec.dtype)
     switch spec.dtype {
     case .float32:
       let f = Float(v)
       let below = Double(f) <= v ? f : f.nextDown
       let above = Double(f) >= v ? f : f.nextUp
       faithful = Float(r) == below || Float(r) == above
-      ulps = Swift.abs(r - v) / floatULP(v)
     case .float64:
       faithful = r == v || r == v.nextUp || r == v.nextDown
-      ulps = Swift.abs(r - v) / v.magnitude.ulp
     }
-  }
-}
-
-/// The outcome class of an outcome (scalar value or error; arrays by their first non-finite
-/// element's class, else finite).
-func outcomeClass(_ outcome: LossOutcome) -> OutcomeClass {
-  switch outcome {
-  case .value(.scalar(let v)): return OutcomeClass(value: v)
-  case .value(.array(let t)): return t.values.lazy.map(OutcomeClass.init(value:)).first { $0 != .finite } ?? .finite
-  case .error(let e): return OutcomeClass(error: e)
-  case .unsupported: return .unsupported
   }
 }
 

@@ -1,6 +1,8 @@
 import LossCore
 import Testing
 
+// The shared helpers (ulps), for every file of the target.
+@_exported import _LossTestSupport
 @testable import LossSpec
 
 /// Evaluates one case with LossSpec (shape defaults to a vector).
@@ -13,11 +15,4 @@ func spec(
     loss: loss, dtype: dtype, yhat: try Tensor(shape: s, values: yhat),
     y: .array(try Tensor(shape: s, values: y)), params: params)
   return try LossSpec.evaluate(request)
-}
-
-/// The distance between two doubles in units in the last place of `expected` (0 when equal,
-/// NaN-aware).
-func ulps(_ actual: Double, _ expected: Double) -> Double {
-  if actual == expected || (actual.isNaN && expected.isNaN) { return 0 }
-  return abs(actual - expected) / expected.ulp
 }
