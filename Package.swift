@@ -91,7 +91,7 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
-    .target(name: "LossProperties", dependencies: ["LossCore", "LossSpec", "LossReports"], swiftSettings: strict),
+    .target(name: "LossProperties", dependencies: ["LossCore", "LossReports"], swiftSettings: strict),
     // The verify engine: the checks, their registry and context, the verdict and the index page's model.
     .target(
       name: "LossVerification",

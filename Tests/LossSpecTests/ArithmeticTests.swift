@@ -7,7 +7,7 @@ import Testing
 /// IEEE conversions, which round correctly by the standard), and the error bounds of the 128-bit
 /// ``Wide`` operations (against exact dyadic arithmetic).
 @Suite struct ArithmeticTests {
-  var rng = GSLCrossCheckTests.SplitMix(state: 42)
+  var rng = SplitMix64(seed: 42)
 
   /// Float32 rounding against `Float(Double)`, IEEE round-to-nearest-even, one rounding: every
   /// Float32 midpoint (25 bits) is an exact Double, so ties, subnormals and overflow are covered.

@@ -5,17 +5,11 @@ import Testing
 @testable import LossSpec
 
 /// A seeded probability array: `columns` columns of `classes` positive values summing to about 1,
-/// exact values of `dtype` (a splitmix64 stream, so the inputs are the same on every machine).
+/// exact values of `dtype` (LossCore's SplitMix64 stream, so the inputs are the same on every
+/// machine).
 private func probabilities(classes: Int, columns: Int, dtype: DType, seed: UInt64) -> [Double] {
-  var state = seed
-  func next() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return Double(z >> 11) * 0x1p-53
-  }
+  var random = SplitMix64(seed: seed)
+  func next() -> Double { Double(random.next() >> 11) * 0x1p-53 }
   var values: [Double] = []
   for _ in 0..<columns {
     let column = (0..<classes).map { _ in next() + 1e-3 }

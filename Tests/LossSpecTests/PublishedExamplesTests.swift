@@ -41,7 +41,7 @@ import Testing
         else { continue }
         var mine = values[k]
         if use == "one_minus_value" { mine = 1 - mine }
-        let scale = request.dtype == .float32 ? Double(Float(published).ulp) : published.ulp
+        let scale = request.dtype.ulp(of: published)
         let distanceUlps = published.isFinite ? abs(mine - published) / scale : (mine == published ? 0 : .infinity)
         let errorBound = 8 * request.dtype.unitRoundoff * result.errorScale[min(k, result.errorScale.count - 1)]
         if exactInputs {
