@@ -17,125 +17,85 @@ import LossCore
 // Errors (typed `LossError`): DimensionMismatch naming both shapes, DomainError (log of a
 // negative number), ArgumentError naming the parameter (LossCore's rules, `ParameterRule`).
 //
-// The per-loss functions are `@inlinable`: a client specializes them for its concrete types and
-// calls `evaluate`, which is prespecialized for Float and Double (`@_specialize(exported: true)`),
-// so a concrete-type call does not instantiate the generic call machinery's metadata at run time
-// (measured: about half a microsecond per call, most of a call on 1 000 elements).
-
-/// Values read in place for LossFast: a ŷ, or a y of ŷ's length (`[T]`, `UnsafeBufferPointer<T>`).
-public protocol LossFastValues<Scalar>: LossFastTarget {
-  associatedtype Scalar
-  /// Calls `body` with the elements (the pointer is valid only during the call).
-  func withLossFastValues<R, E: Error>(_ body: (UnsafeBufferPointer<Scalar>) throws(E) -> R) throws(E) -> R
-}
-
-/// A y for LossFast: values of ŷ's length (any ``LossFastValues``) or a constant label (`Float`,
-/// `Double`; a literal needs its type, `Float(1)`, since Swift infers no conformance from it).
-public protocol LossFastTarget<Scalar> {
-  associatedtype Scalar: LossFastFloat
-  /// Calls `body` with the target (a buffer is valid only during the call).
-  func withLossFastTarget<R, E: Error>(_ body: (LossFast.Target<Scalar>) throws(E) -> R) throws(E) -> R
-}
-
-extension LossFastValues {
-  @inlinable
-  public func withLossFastTarget<R, E: Error>(_ body: (LossFast.Target<Scalar>) throws(E) -> R) throws(E) -> R {
-    try withLossFastValues { (values) throws(E) -> R in try body(.array(values)) }
-  }
-}
-
-extension Array: LossFastTarget, LossFastValues where Element: LossFastFloat {
-  public typealias Scalar = Element
-
-  @inlinable
-  public func withLossFastValues<R, E: Error>(_ body: (UnsafeBufferPointer<Element>) throws(E) -> R) throws(E) -> R {
-    try withUnsafeBufferPointer(body)
-  }
-}
-
-extension UnsafeBufferPointer: LossFastTarget, LossFastValues where Element: LossFastFloat {
-  public typealias Scalar = Element
-
-  @inlinable
-  public func withLossFastValues<R, E: Error>(_ body: (UnsafeBufferPointer<Element>) throws(E) -> R) throws(E) -> R {
-    try body(self)
-  }
-}
-
-extension Float: LossFastTarget {
-  @inlinable
-  public func withLossFastTarget<R, E: Error>(_ body: (LossFast.Target<Float>) throws(E) -> R) throws(E) -> R {
-    try body(.scalar(self))
-  }
-}
-
-extension Double: LossFastTarget {
-  @inlinable
-  public func withLossFastTarget<R, E: Error>(_ body: (LossFast.Target<Double>) throws(E) -> R) throws(E) -> R {
-    try body(.scalar(self))
-  }
-}
+// The per-loss functions are `@inlinable`: a client specializes them for its concrete types, and
+// they end in the element type's entry point, `Float._lossFastEvaluate` or
+// `Double._lossFastEvaluate`, concrete functions, so a concrete-type call passes no generic
+// metadata (the cost the prespecialized functions avoided before: about half a microsecond per
+// call, most of a call on 1 000 elements). `@_specialize(exported: true)` on one generic entry
+// point would not do: Swift 6.3 does not use a prespecialization for a call inside another
+// module's inlined generic code (checked with `swiftc -O -emit-assembly` on a client), so it would
+// have had to stay on every public function.
 
 extension LossFast {
-  /// A y: values of ŷ's length, or a constant label (for a choice made at run time).
-  public enum Target<T: LossFastFloat>: LossFastTarget {
-    case array(UnsafeBufferPointer<T>)
-    case scalar(T)
+  /// One call as the public functions pass it to the element type's entry point
+  /// (``LossFastFloat/_lossFastEvaluate(_:)``): the arguments as given, before LossCore resolves
+  /// them.
+  public struct _Call<T: LossFastFloat> {
+    @usableFromInline let loss: LossID
+    @usableFromInline let yhat: UnsafeBufferPointer<T>
+    @usableFromInline let y: Target<T>
+    @usableFromInline let eps: T?, delta: T?, smooth: T?, beta: T?
+    @usableFromInline let shape: [Int]?
+    @usableFromInline let dims: [Int]
+    @usableFromInline let weight: Weight<T>?
+    @usableFromInline let agg: Aggregation
+    @usableFromInline let output: UnsafeMutableBufferPointer<T>?
+    @usableFromInline let threads: Int?
 
-    @inlinable
-    public func withLossFastTarget<R, E: Error>(_ body: (Target<T>) throws(E) -> R) throws(E) -> R { try body(self) }
-  }
-
-  /// Flux's `agg` for the functions that return one value: `mean` (the default) or `sum`.
-  /// `agg = none` is the `into:` form of each loss.
-  public enum ReducingAggregation: String, Sendable, Hashable, CaseIterable {
-    case mean, sum
-
-    /// The aggregation as LossCore names it.
-    public var aggregation: Aggregation { self == .mean ? .mean : .sum }
-
-    /// `agg`, or `nil` for `.none` (which reduces nothing).
-    public init?(_ agg: Aggregation) {
-      switch agg {
-      case .mean: self = .mean
-      case .sum: self = .sum
-      case .none: return nil
-      }
+    @inlinable init(
+      _ loss: LossID, _ yhat: UnsafeBufferPointer<T>, _ y: Target<T>, eps: T?, delta: T?, smooth: T?, beta: T?,
+      shape: [Int]?, dims: [Int], weight: Weight<T>?, agg: Aggregation, output: UnsafeMutableBufferPointer<T>?,
+      threads: Int?
+    ) {
+      (self.loss, self.yhat, self.y, self.eps, self.delta, self.smooth, self.beta) =
+        (loss, yhat, y, eps, delta, smooth, beta)
+      (self.shape, self.dims, self.weight, self.agg, self.output, self.threads) =
+        (shape, dims, weight, agg, output, threads)
     }
   }
 
-  /// The forwarding layer of every public function: reads ŷ and y in place and evaluates.
-  @inlinable
-  static func forward<T: LossFastFloat>(
+  /// The forwarding layer of every public function: reads ŷ and y in place and calls the element
+  /// type's entry point, which a client that knows `T` calls directly (no generic metadata).
+  @inlinable static func forward<T: LossFastFloat>(
     _ loss: LossID, _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil, delta: T? = nil,
     smooth: T? = nil, beta: T? = nil, shape: [Int]? = nil, dims: [Int] = [1], weight: Weight<T>? = nil,
     agg: Aggregation, into output: UnsafeMutableBufferPointer<T>? = nil, threads: Int?
   ) throws(LossError) -> T {
     try yhat.withLossFastValues { (p) throws(LossError) -> T in
       try y.withLossFastTarget { (q) throws(LossError) -> T in
-        try evaluate(
-          loss, p, q, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims, weight: weight,
-          agg: agg, into: output, threads: threads)
+        try T._lossFastEvaluate(
+          _Call(
+            loss, p, q, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims,
+            weight: weight, agg: agg, output: output, threads: threads))
       }
     }
   }
 
-  /// The one entry point: resolves the parameters by LossCore's rules and runs the call (`output`
-  /// receives the values for `agg = none`; the result is then NaN and unused).
-  @usableFromInline
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  static func evaluate<T: LossFastFloat>(
-    _ loss: LossID, _ yhat: UnsafeBufferPointer<T>, _ y: Target<T>, eps: T?, delta: T?, smooth: T?, beta: T?,
-    shape: [Int]?, dims: [Int], weight: Weight<T>?, agg: Aggregation, into output: UnsafeMutableBufferPointer<T>?,
-    threads: Int?
-  ) throws(LossError) -> T {
+  /// The entry point behind `Float._lossFastEvaluate` and `Double._lossFastEvaluate`: resolves the
+  /// parameters by LossCore's rules and runs the call (`output` receives the values for
+  /// `agg = none`; the result is then NaN and unused).
+  static func evaluate<T: LossFastFloat>(_ call: _Call<T>) throws(LossError) -> T {
     let resolved = try ResolvedLoss(
-      loss, eps: eps.map { widen($0) }, delta: delta.map { widen($0) }, smooth: smooth.map { widen($0) },
-      beta: beta.map { widen($0) }, dtype: T._lossFastDType)
-    let call = LossCall<T>(
-      loss: resolved, yhat: yhat, y: y, shape: shape, dims: dims, weight: weight, agg: agg, threads: threads)
-    return narrow(try call.run(into: output) ?? .nan)
+      call.loss, eps: call.eps.map { widen($0) }, delta: call.delta.map { widen($0) },
+      smooth: call.smooth.map { widen($0) }, beta: call.beta.map { widen($0) }, dtype: T._lossFastDType)
+    let run = LossCall<T>(
+      loss: resolved, yhat: call.yhat, y: call.y, shape: call.shape, dims: call.dims, weight: call.weight,
+      agg: call.agg, threads: call.threads)
+    return narrow(try run.run(into: call.output) ?? .nan)
+  }
+}
+
+extension Float {
+  /// The public functions' entry point for Float: concrete, so a caller passes no metadata.
+  public static func _lossFastEvaluate(_ call: LossFast._Call<Float>) throws(LossError) -> Float {
+    try LossFast.evaluate(call)
+  }
+}
+
+extension Double {
+  /// The public functions' entry point for Double: concrete, so a caller passes no metadata.
+  public static func _lossFastEvaluate(_ call: LossFast._Call<Double>) throws(LossError) -> Double {
+    try LossFast.evaluate(call)
   }
 }
 
@@ -145,16 +105,13 @@ extension LossFast {
 
 extension LossFast {
   /// mae: `agg(|ŷ − y|)`.
-  @inlinable
-  public static func mae<T: LossFastFloat>(
+  @inlinable public static func mae<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.mae, yhat, y, agg: agg.aggregation, threads: threads)
   }
-
   /// mae with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func mae<T: LossFastFloat>(
+  @inlinable public static func mae<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
@@ -162,16 +119,13 @@ extension LossFast {
   }
 
   /// mse: `agg((ŷ − y)²)`.
-  @inlinable
-  public static func mse<T: LossFastFloat>(
+  @inlinable public static func mse<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.mse, yhat, y, agg: agg.aggregation, threads: threads)
   }
-
   /// mse with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func mse<T: LossFastFloat>(
+  @inlinable public static func mse<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
@@ -180,17 +134,14 @@ extension LossFast {
 
   /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError
   /// for a negative ratio.
-  @inlinable
-  public static func msle<T: LossFastFloat>(
+  @inlinable public static func msle<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil, agg: ReducingAggregation = .mean,
     threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.msle, yhat, y, eps: eps, agg: agg.aggregation, threads: threads)
   }
-
   /// msle with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func msle<T: LossFastFloat>(
+  @inlinable public static func msle<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
@@ -198,17 +149,14 @@ extension LossFast {
   }
 
   /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
-  @inlinable
-  public static func huberLoss<T: LossFastFloat>(
+  @inlinable public static func huberLoss<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, delta: T = 1, agg: ReducingAggregation = .mean,
     threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.huberLoss, yhat, y, delta: delta, agg: agg.aggregation, threads: threads)
   }
-
   /// huberLoss with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func huberLoss<T: LossFastFloat>(
+  @inlinable public static func huberLoss<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, delta: T = 1,
     into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
@@ -216,17 +164,14 @@ extension LossFast {
   }
 
   /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
-  @inlinable
-  public static func binarycrossentropy<T: LossFastFloat>(
+  @inlinable public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil, agg: ReducingAggregation = .mean,
     threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.binarycrossentropy, yhat, y, eps: eps, agg: agg.aggregation, threads: threads)
   }
-
   /// binarycrossentropy with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func binarycrossentropy<T: LossFastFloat>(
+  @inlinable public static func binarycrossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil,
     into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
@@ -234,16 +179,13 @@ extension LossFast {
   }
 
   /// logitbinarycrossentropy: `agg((1 − y)·ŷ − logσ(ŷ))`.
-  @inlinable
-  public static func logitbinarycrossentropy<T: LossFastFloat>(
+  @inlinable public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.logitbinarycrossentropy, yhat, y, agg: agg.aggregation, threads: threads)
   }
-
   /// logitbinarycrossentropy with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func logitbinarycrossentropy<T: LossFastFloat>(
+  @inlinable public static func logitbinarycrossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
@@ -251,16 +193,13 @@ extension LossFast {
   }
 
   /// poissonLoss: `agg(ŷ − xlogy(y, ŷ))`.
-  @inlinable
-  public static func poissonLoss<T: LossFastFloat>(
+  @inlinable public static func poissonLoss<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.poissonLoss, yhat, y, agg: agg.aggregation, threads: threads)
   }
-
   /// poissonLoss with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func poissonLoss<T: LossFastFloat>(
+  @inlinable public static func poissonLoss<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
@@ -268,16 +207,13 @@ extension LossFast {
   }
 
   /// hinge: `agg(max(0, 1 − ŷ·y))` (NaN propagates).
-  @inlinable
-  public static func hinge<T: LossFastFloat>(
+  @inlinable public static func hinge<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.hinge, yhat, y, agg: agg.aggregation, threads: threads)
   }
-
   /// hinge with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func hinge<T: LossFastFloat>(
+  @inlinable public static func hinge<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
@@ -285,16 +221,13 @@ extension LossFast {
   }
 
   /// squaredHinge: `agg(max(0, 1 − ŷ·y)²)` (NaN propagates).
-  @inlinable
-  public static func squaredHinge<T: LossFastFloat>(
+  @inlinable public static func squaredHinge<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.squaredHinge, yhat, y, agg: agg.aggregation, threads: threads)
   }
-
   /// squaredHinge with `agg = none`: the unreduced values written to `output`.
-  @inlinable
-  public static func squaredHinge<T: LossFastFloat>(
+  @inlinable public static func squaredHinge<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
@@ -303,8 +236,7 @@ extension LossFast {
 
   /// crossentropy: `agg(−sum(weight · xlogy(y, ŷ + ϵ); dims))`; `shape` is ŷ's column-major shape
   /// (default: a vector), `dims` are 1-based.
-  @inlinable
-  public static func crossentropy<T: LossFastFloat>(
+  @inlinable public static func crossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: Weight<T>? = nil, eps: T? = nil, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
@@ -312,10 +244,8 @@ extension LossFast {
       .crossentropy, yhat, y, eps: eps, shape: shape, dims: dims, weight: weight, agg: agg.aggregation,
       threads: threads)
   }
-
   /// crossentropy with `agg = none`: the per-sample values written to `output`.
-  @inlinable
-  public static func crossentropy<T: LossFastFloat>(
+  @inlinable public static func crossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: Weight<T>? = nil, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
@@ -326,18 +256,15 @@ extension LossFast {
 
   /// logitcrossentropy: `agg(−sum(weight · y · logsoftmax(ŷ; dims); dims))`; `shape` and `dims` as
   /// for crossentropy.
-  @inlinable
-  public static func logitcrossentropy<T: LossFastFloat>(
+  @inlinable public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: Weight<T>? = nil, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(
       .logitcrossentropy, yhat, y, shape: shape, dims: dims, weight: weight, agg: agg.aggregation, threads: threads)
   }
-
   /// logitcrossentropy with `agg = none`: the per-sample values written to `output`.
-  @inlinable
-  public static func logitcrossentropy<T: LossFastFloat>(
+  @inlinable public static func logitcrossentropy<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
     weight: Weight<T>? = nil, into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
@@ -348,17 +275,14 @@ extension LossFast {
 
   /// kldivergence: `agg(sum(xlogx(y); dims)) + crossentropy(ŷ, y; dims, agg, ϵ)`; `shape` and
   /// `dims` as for crossentropy.
-  @inlinable
-  public static func kldivergence<T: LossFastFloat>(
+  @inlinable public static func kldivergence<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
     eps: T? = nil, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.kldivergence, yhat, y, eps: eps, shape: shape, dims: dims, agg: agg.aggregation, threads: threads)
   }
-
   /// kldivergence with `agg = none`: the per-sample values written to `output`.
-  @inlinable
-  public static func kldivergence<T: LossFastFloat>(
+  @inlinable public static func kldivergence<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
     eps: T? = nil, into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
@@ -367,16 +291,14 @@ extension LossFast {
   }
 
   /// diceCoeffLoss: `1 − (2Σyŷ + smooth)/(Σy² + Σŷ² + smooth)` over all elements (no agg).
-  @inlinable
-  public static func diceCoeffLoss<T: LossFastFloat>(
+  @inlinable public static func diceCoeffLoss<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.diceCoeffLoss, yhat, y, smooth: smooth, agg: .mean, threads: threads)
   }
 
   /// tverskyLoss: `1 − (Σyŷ + 1)/(Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)` over all elements (no agg).
-  @inlinable
-  public static func tverskyLoss<T: LossFastFloat>(
+  @inlinable public static func tverskyLoss<T: LossFastFloat>(
     _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
     try forward(.tverskyLoss, yhat, y, beta: beta, agg: .mean, threads: threads)
