@@ -79,11 +79,13 @@ public struct ResolvedParameters: Sendable, Hashable {
 /// The rules of the parameters, in one place: Flux's defaults, the conversion to the element type
 /// and each parameter's domain, with the error messages every implementation reports.
 /// ``LossParameters/resolved(for:dtype:yhatShape:)`` applies them to a request, and LossFast's
-/// typed functions to their arguments (values already of the element type, which convert exactly).
-package enum ParameterRule {
+/// typed functions to their arguments (values already of the element type, which convert exactly),
+/// inlined there (the rules of the parameters a call leaves at their defaults cost nothing).
+@usableFromInline package enum ParameterRule {
   /// `value` (`nil`: `fallback`) converted to `dtype`; ArgumentError naming the parameter for a
   /// non-finite value or one that overflows the dtype.
-  static func scalar(_ value: Double?, _ name: String, default fallback: Double, dtype: DType) throws(LossError)
+  @inlinable static func scalar(_ value: Double?, _ name: String, default fallback: Double, dtype: DType)
+    throws(LossError)
     -> Double
   {
     guard let value else { return dtype.round(fallback) }
@@ -98,28 +100,28 @@ package enum ParameterRule {
   }
 
   /// Flux's `ϵ`: default `eps(T)`, ≥ 0; −0 becomes 0 (so ŷ + ϵ never becomes −0 through ϵ).
-  package static func eps(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+  @inlinable package static func eps(_ value: Double?, dtype: DType) throws(LossError) -> Double {
     let eps = try scalar(value, "eps", default: dtype.machineEpsilon, dtype: dtype)
     guard eps >= 0 else { throw .argumentError("eps must be ≥ 0, got \(eps)") }
     return eps == 0 ? 0 : eps
   }
 
   /// huber_loss's `δ`: default 1, > 0.
-  package static func delta(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+  @inlinable package static func delta(_ value: Double?, dtype: DType) throws(LossError) -> Double {
     let delta = try scalar(value, "delta", default: 1, dtype: dtype)
     guard delta > 0 else { throw .argumentError("delta must be > 0, got \(delta)") }
     return delta
   }
 
   /// dice_coeff_loss's `smooth`: default 1, ≥ 0.
-  package static func smooth(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+  @inlinable package static func smooth(_ value: Double?, dtype: DType) throws(LossError) -> Double {
     let smooth = try scalar(value, "smooth", default: 1, dtype: dtype)
     guard smooth >= 0 else { throw .argumentError("smooth must be ≥ 0, got \(smooth)") }
     return smooth
   }
 
   /// tversky_loss's `β`: default `T(0.7)`, in [0, 1].
-  package static func beta(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+  @inlinable package static func beta(_ value: Double?, dtype: DType) throws(LossError) -> Double {
     let beta = try scalar(value, "beta", default: 0.7, dtype: dtype)
     guard beta >= 0 && beta <= 1 else {
       throw .argumentError("beta must lie in [0, 1], got \(beta)")
@@ -128,7 +130,7 @@ package enum ParameterRule {
   }
 
   /// `dims`: 1-based, every entry ≥ 1.
-  package static func dims(_ dims: [Int]) throws(LossError) {
+  @inlinable package static func dims(_ dims: [Int]) throws(LossError) {
     for d in dims where d < 1 {
       throw .argumentError("dims are 1-based and must be ≥ 1, got \(d) in \(dims)")
     }

@@ -17,7 +17,7 @@ public enum ResolvedLoss: Sendable, Hashable {
   case tverskyLoss(beta: Double)
 
   /// `loss` with its parameter taken from resolved values (the others are ignored).
-  init(_ loss: LossID, eps: Double, delta: Double, smooth: Double, beta: Double) {
+  @usableFromInline init(_ loss: LossID, eps: Double, delta: Double, smooth: Double, beta: Double) {
     switch loss {
     case .mae: self = .mae
     case .mse: self = .mse
@@ -42,7 +42,7 @@ public enum ResolvedLoss: Sendable, Hashable {
   /// be passed.
   ///
   /// - Throws: ArgumentError naming the parameter (a non-finite value, or one outside its domain).
-  package init(
+  @inlinable package init(
     _ loss: LossID, eps: Double? = nil, delta: Double? = nil, smooth: Double? = nil, beta: Double? = nil,
     dtype: DType
   ) throws(LossError) {

@@ -51,7 +51,11 @@ public protocol LossFastFloat: BinaryFloatingPoint, Sendable {
   static var _lossFastDType: DType { get }
   /// Evaluates one call of a public function (an implementation detail: a concrete entry point per
   /// element type, so a client that knows the type calls it without generic metadata).
-  static func _lossFastEvaluate(_ call: LossFast._Call<Self>) throws(LossError) -> Self
+  static func _lossFastEvaluate(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<Self>, _ y: LossFast.Target<Self>, eps: Self?, delta: Self?,
+    smooth: Self?, beta: Self?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Self>?, agg: Aggregation,
+    into output: UnsafeMutableBufferPointer<Self>?, threads: Int?
+  ) throws(LossError) -> Self
 }
 
 extension Float: LossFastFloat {

@@ -27,33 +27,6 @@ import LossCore
 // have had to stay on every public function.
 
 extension LossFast {
-  /// One call as the public functions pass it to the element type's entry point
-  /// (``LossFastFloat/_lossFastEvaluate(_:)``): the arguments as given, before LossCore resolves
-  /// them.
-  public struct _Call<T: LossFastFloat> {
-    @usableFromInline let loss: LossID
-    @usableFromInline let yhat: UnsafeBufferPointer<T>
-    @usableFromInline let y: Target<T>
-    @usableFromInline let eps: T?, delta: T?, smooth: T?, beta: T?
-    @usableFromInline let shape: [Int]?
-    @usableFromInline let dims: [Int]
-    @usableFromInline let weight: Weight<T>?
-    @usableFromInline let agg: Aggregation
-    @usableFromInline let output: UnsafeMutableBufferPointer<T>?
-    @usableFromInline let threads: Int?
-
-    @inlinable init(
-      _ loss: LossID, _ yhat: UnsafeBufferPointer<T>, _ y: Target<T>, eps: T?, delta: T?, smooth: T?, beta: T?,
-      shape: [Int]?, dims: [Int], weight: Weight<T>?, agg: Aggregation, output: UnsafeMutableBufferPointer<T>?,
-      threads: Int?
-    ) {
-      (self.loss, self.yhat, self.y, self.eps, self.delta, self.smooth, self.beta) =
-        (loss, yhat, y, eps, delta, smooth, beta)
-      (self.shape, self.dims, self.weight, self.agg, self.output, self.threads) =
-        (shape, dims, weight, agg, output, threads)
-    }
-  }
-
   /// The forwarding layer of every public function: reads ŷ and y in place and calls the element
   /// type's entry point, which a client that knows `T` calls directly (no generic metadata).
   @inlinable static func forward<T: LossFastFloat>(
@@ -64,9 +37,8 @@ extension LossFast {
     try yhat.withLossFastValues { (p) throws(LossError) -> T in
       try y.withLossFastTarget { (q) throws(LossError) -> T in
         try T._lossFastEvaluate(
-          _Call(
-            loss, p, q, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims,
-            weight: weight, agg: agg, output: output, threads: threads))
+          loss, p, q, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims, weight: weight,
+          agg: agg, into: output, threads: threads)
       }
     }
   }
@@ -74,28 +46,43 @@ extension LossFast {
   /// The entry point behind `Float._lossFastEvaluate` and `Double._lossFastEvaluate`: resolves the
   /// parameters by LossCore's rules and runs the call (`output` receives the values for
   /// `agg = none`; the result is then NaN and unused).
-  static func evaluate<T: LossFastFloat>(_ call: _Call<T>) throws(LossError) -> T {
+  static func evaluate<T: LossFastFloat>(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<T>, _ y: Target<T>, eps: T?, delta: T?, smooth: T?, beta: T?,
+    shape: [Int]?, dims: [Int], weight: Weight<T>?, agg: Aggregation, into output: UnsafeMutableBufferPointer<T>?,
+    threads: Int?
+  ) throws(LossError) -> T {
     let resolved = try ResolvedLoss(
-      call.loss, eps: call.eps.map { widen($0) }, delta: call.delta.map { widen($0) },
-      smooth: call.smooth.map { widen($0) }, beta: call.beta.map { widen($0) }, dtype: T._lossFastDType)
-    let run = LossCall<T>(
-      loss: resolved, yhat: call.yhat, y: call.y, shape: call.shape, dims: call.dims, weight: call.weight,
-      agg: call.agg, threads: call.threads)
-    return narrow(try run.run(into: call.output) ?? .nan)
+      loss, eps: eps.map { widen($0) }, delta: delta.map { widen($0) }, smooth: smooth.map { widen($0) },
+      beta: beta.map { widen($0) }, dtype: T._lossFastDType)
+    let call = LossCall<T>(
+      loss: resolved, yhat: yhat, y: y, shape: shape, dims: dims, weight: weight, agg: agg, threads: threads)
+    return narrow(try call.run(into: output) ?? .nan)
   }
 }
 
 extension Float {
-  /// The public functions' entry point for Float: concrete, so a caller passes no metadata.
-  public static func _lossFastEvaluate(_ call: LossFast._Call<Float>) throws(LossError) -> Float {
-    try LossFast.evaluate(call)
+  /// The public functions' entry point for Float (see ``LossFastFloat/_lossFastEvaluate``).
+  public static func _lossFastEvaluate(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<Float>, _ y: LossFast.Target<Float>, eps: Float?, delta: Float?,
+    smooth: Float?, beta: Float?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Float>?, agg: Aggregation,
+    into output: UnsafeMutableBufferPointer<Float>?, threads: Int?
+  ) throws(LossError) -> Float {
+    try LossFast.evaluate(
+      loss, yhat, y, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims, weight: weight,
+      agg: agg, into: output, threads: threads)
   }
 }
 
 extension Double {
-  /// The public functions' entry point for Double: concrete, so a caller passes no metadata.
-  public static func _lossFastEvaluate(_ call: LossFast._Call<Double>) throws(LossError) -> Double {
-    try LossFast.evaluate(call)
+  /// The public functions' entry point for Double (see ``LossFastFloat/_lossFastEvaluate``).
+  public static func _lossFastEvaluate(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<Double>, _ y: LossFast.Target<Double>, eps: Double?, delta: Double?,
+    smooth: Double?, beta: Double?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Double>?, agg: Aggregation,
+    into output: UnsafeMutableBufferPointer<Double>?, threads: Int?
+  ) throws(LossError) -> Double {
+    try LossFast.evaluate(
+      loss, yhat, y, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims, weight: weight,
+      agg: agg, into: output, threads: threads)
   }
 }
 
