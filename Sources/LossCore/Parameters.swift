@@ -79,8 +79,8 @@ public struct ResolvedParameters: Sendable, Hashable {
 /// The rules of the parameters, in one place: Flux's defaults, the conversion to the element type
 /// and each parameter's domain, with the error messages every implementation reports.
 /// ``LossParameters/resolved(for:dtype:yhatShape:)`` applies them to a request, and LossFast's
-/// typed functions to their arguments (values already of the element type, which convert exactly),
-/// inlined there (the rules of the parameters a call leaves at their defaults cost nothing).
+/// typed functions to their arguments (values already of the element type, which convert exactly;
+/// inlinable, so they are optimized with LossFast's call path).
 @usableFromInline package enum ParameterRule {
   /// `value` (`nil`: `fallback`) converted to `dtype`; ArgumentError naming the parameter for a
   /// non-finite value or one that overflows the dtype.
