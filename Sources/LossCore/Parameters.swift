@@ -59,6 +59,8 @@ public struct LossParameters: Sendable, Hashable {
 /// Parameters with Flux's defaults applied, converted to the element type (as Flux's `ofeltype`
 /// does) and validated. Every implementation evaluates a loss from these.
 public struct ResolvedParameters: Sendable, Hashable {
+  /// The loss with the one scalar parameter it takes: what implementations dispatch on.
+  public var loss: ResolvedLoss
   public var agg: Aggregation
   /// `ϵ` in the element type; default `eps(T)`.
   public var eps: Double
@@ -72,6 +74,90 @@ public struct ResolvedParameters: Sendable, Hashable {
   public var smooth: Double
   /// `β` in the element type; default `T(0.7)`.
   public var beta: Double
+}
+
+/// The rules of the parameters, in one place: Flux's defaults, the conversion to the element type
+/// and each parameter's domain, with the error messages every implementation reports.
+/// ``LossParameters/resolved(for:dtype:yhatShape:)`` applies them to a request, and LossFast's
+/// typed functions to their arguments (values already of the element type, which convert exactly;
+/// inlinable, so they are optimized with LossFast's call path).
+@usableFromInline package enum ParameterRule {
+  /// `value` (`nil`: `fallback`) converted to `dtype`; ArgumentError naming the parameter for a
+  /// non-finite value or one that overflows the dtype.
+  @inlinable static func scalar(_ value: Double?, _ name: String, default fallback: Double, dtype: DType)
+    throws(LossError)
+    -> Double
+  {
+    guard let value else { return dtype.round(fallback) }
+    guard value.isFinite else {
+      throw .argumentError("\(name) must be finite, got \(value)")
+    }
+    let converted = dtype.round(value)
+    guard converted.isFinite else {
+      throw .argumentError("\(name) = \(value) overflows \(dtype.rawValue)")
+    }
+    return converted
+  }
+
+  /// Flux's `ϵ`: default `eps(T)`, ≥ 0; −0 becomes 0 (so ŷ + ϵ never becomes −0 through ϵ).
+  @inlinable package static func eps(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+    let eps = try scalar(value, "eps", default: dtype.machineEpsilon, dtype: dtype)
+    guard eps >= 0 else { throw .argumentError("eps must be ≥ 0, got \(eps)") }
+    return eps == 0 ? 0 : eps
+  }
+
+  /// huber_loss's `δ`: default 1, > 0.
+  @inlinable package static func delta(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+    let delta = try scalar(value, "delta", default: 1, dtype: dtype)
+    guard delta > 0 else { throw .argumentError("delta must be > 0, got \(delta)") }
+    return delta
+  }
+
+  /// dice_coeff_loss's `smooth`: default 1, ≥ 0.
+  @inlinable package static func smooth(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+    let smooth = try scalar(value, "smooth", default: 1, dtype: dtype)
+    guard smooth >= 0 else { throw .argumentError("smooth must be ≥ 0, got \(smooth)") }
+    return smooth
+  }
+
+  /// tversky_loss's `β`: default `T(0.7)`, in [0, 1].
+  @inlinable package static func beta(_ value: Double?, dtype: DType) throws(LossError) -> Double {
+    let beta = try scalar(value, "beta", default: 0.7, dtype: dtype)
+    guard beta >= 0 && beta <= 1 else {
+      throw .argumentError("beta must lie in [0, 1], got \(beta)")
+    }
+    return beta
+  }
+
+  /// `dims`: 1-based, every entry ≥ 1.
+  @inlinable package static func dims(_ dims: [Int]) throws(LossError) {
+    for d in dims where d < 1 {
+      throw .argumentError("dims are 1-based and must be ≥ 1, got \(d) in \(dims)")
+    }
+  }
+
+  /// A scalar `weight` converted to `dtype` (finite).
+  package static func weight(_ value: Double, dtype: DType) throws(LossError) -> Double {
+    try scalar(value, "weight", default: 1, dtype: dtype)
+  }
+
+  /// Element `index` (0-based; the message counts from 1) of a weight array converted to `dtype`
+  /// (finite).
+  package static func weight(_ value: Double, at index: Int, dtype: DType) throws(LossError) -> Double {
+    guard value.isFinite else { throw .argumentError("weight[\(index + 1)] must be finite, got \(value)") }
+    let converted = dtype.round(value)
+    guard converted.isFinite else {
+      throw .argumentError("weight[\(index + 1)] = \(value) overflows \(dtype.rawValue)")
+    }
+    return converted
+  }
+
+  /// A weight array must broadcast against ŷ (Julia's rule); DimensionMismatch naming both shapes.
+  package static func weight(shape: Shape, broadcastsTo yhatShape: Shape) throws(LossError) {
+    guard shape.broadcasts(to: yhatShape) else {
+      throw .dimensionMismatch("weight of shape \(shape) does not broadcast against ŷ of shape \(yhatShape)")
+    }
+  }
 }
 
 extension LossParameters {
@@ -91,57 +177,31 @@ extension LossParameters {
         "\(loss.rawValue) does not take the parameter '\(name.rawValue)' (it takes: \(accepted.isEmpty ? "none" : accepted))"
       )
     }
-    func scalar(_ value: Double?, _ name: String, default fallback: Double) throws(LossError) -> Double {
-      guard let value else { return dtype.round(fallback) }
-      guard value.isFinite else {
-        throw .argumentError("\(name) must be finite, got \(value)")
-      }
-      let converted = dtype.round(value)
-      guard converted.isFinite else {
-        throw .argumentError("\(name) = \(value) overflows \(dtype.rawValue)")
-      }
-      return converted
-    }
-    var eps = try scalar(self.eps, "eps", default: dtype.machineEpsilon)
-    guard eps >= 0 else { throw .argumentError("eps must be ≥ 0, got \(eps)") }
-    eps = eps == 0 ? 0 : eps  // −0 is 0: ŷ + ϵ never becomes −0 through ϵ
-    let delta = try scalar(self.delta, "delta", default: 1)
-    guard delta > 0 else { throw .argumentError("delta must be > 0, got \(delta)") }
-    let smooth = try scalar(self.smooth, "smooth", default: 1)
-    guard smooth >= 0 else { throw .argumentError("smooth must be ≥ 0, got \(smooth)") }
-    let beta = try scalar(self.beta, "beta", default: 0.7)
-    guard beta >= 0 && beta <= 1 else {
-      throw .argumentError("beta must lie in [0, 1], got \(beta)")
-    }
+    let eps = try ParameterRule.eps(self.eps, dtype: dtype)
+    let delta = try ParameterRule.delta(self.delta, dtype: dtype)
+    let smooth = try ParameterRule.smooth(self.smooth, dtype: dtype)
+    let beta = try ParameterRule.beta(self.beta, dtype: dtype)
     var dimSet: Set<Int> = [1]
     if let dims {
-      for d in dims where d < 1 {
-        throw .argumentError("dims are 1-based and must be ≥ 1, got \(d) in \(dims)")
-      }
+      try ParameterRule.dims(dims)
       dimSet = Set(dims)
     }
     var weight = self.weight
     switch weight {
     case .scalar(let w):
-      weight = .scalar(try scalar(w, "weight", default: 1))
+      weight = .scalar(try ParameterRule.weight(w, dtype: dtype))
     case .array(let w):
-      guard w.shape.broadcasts(to: yhatShape) else {
-        throw .dimensionMismatch(
-          "weight of shape \(w.shape) does not broadcast against ŷ of shape \(yhatShape)")
-      }
+      try ParameterRule.weight(shape: w.shape, broadcastsTo: yhatShape)
       var converted = w
       for (i, v) in w.values.enumerated() {
-        guard v.isFinite else { throw .argumentError("weight[\(i + 1)] must be finite, got \(v)") }
-        converted.values[i] = dtype.round(v)
-        if v.isFinite && !converted.values[i].isFinite {
-          throw .argumentError("weight[\(i + 1)] = \(v) overflows \(dtype.rawValue)")
-        }
+        converted.values[i] = try ParameterRule.weight(v, at: i, dtype: dtype)
       }
       weight = .array(converted)
     case nil:
       break
     }
     return ResolvedParameters(
+      loss: ResolvedLoss(loss, eps: eps, delta: delta, smooth: smooth, beta: beta),
       agg: agg ?? .mean, eps: eps, dims: dimSet, weight: weight, delta: delta, smooth: smooth,
       beta: beta)
   }

@@ -1,48 +1,11 @@
 import LossCore
 
-/// A loss with its scalar parameters resolved (Flux's defaults applied, converted to the dtype,
-/// validated), as Doubles.
-enum LossSpecifier {
-  case mae, mse, logitbinarycrossentropy, poissonLoss, hinge, squaredHinge, logitcrossentropy
-  case msle(eps: Double)
-  case huberLoss(delta: Double)
-  case binarycrossentropy(eps: Double)
-  case crossentropy(eps: Double)
-  case kldivergence(eps: Double)
-  case diceCoeffLoss(smooth: Double)
-  case tverskyLoss(beta: Double)
-
-  var id: LossID {
-    switch self {
-    case .mae: .mae
-    case .mse: .mse
-    case .msle: .msle
-    case .huberLoss: .huberLoss
-    case .crossentropy: .crossentropy
-    case .logitcrossentropy: .logitcrossentropy
-    case .binarycrossentropy: .binarycrossentropy
-    case .logitbinarycrossentropy: .logitbinarycrossentropy
-    case .kldivergence: .kldivergence
-    case .poissonLoss: .poissonLoss
-    case .hinge: .hinge
-    case .squaredHinge: .squaredHinge
-    case .diceCoeffLoss: .diceCoeffLoss
-    case .tverskyLoss: .tverskyLoss
-    }
-  }
-}
-
-/// `y`: an array of ŷ's length, or a constant label.
-enum TargetValues<T> {
-  case array(UnsafeBufferPointer<T>)
-  case scalar(T)
-}
-
 /// One call of a loss, before the dtype dispatch.
 struct LossCall<T: LossFastFloat> {
-  var loss: LossSpecifier
+  /// The loss and its parameter, resolved by LossCore's rules.
+  var loss: ResolvedLoss
   var yhat: UnsafeBufferPointer<T>
-  var y: TargetValues<T>
+  var y: LossFast.Target<T>
   /// ŷ's shape (column-major); `nil` is a vector.
   var shape: [Int]?
   var dims: [Int] = [1]
@@ -75,10 +38,12 @@ private var emptyBase: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 0x40)! }
 }
 
 extension LossCall {
-  /// Checks the shapes (DimensionMismatch names both) and the weight.
+  /// Checks the shapes of the buffers (DimensionMismatch names both), the thread count, and
+  /// `dims` and the weight by LossCore's rules (``ParameterRule``).
   func validate() throws(LossError) {
     let name = loss.id.rawValue
     let n = yhat.count
+    let dtype = T._lossFastDType
     // Only on the error path: building the text allocates.
     func shapeText() -> String { shape.map { Shape($0).description } ?? "(\(n),)" }
     if let shape {
@@ -93,26 +58,19 @@ extension LossCall {
       throw .dimensionMismatch(
         "\(name): ŷ has shape \(shapeText()) but y has shape (\(values.count),); they must be equal, or y a scalar")
     }
-    for d in dims where d < 1 {
-      throw .argumentError("dims are 1-based and must be ≥ 1, got \(d) in \(dims)")
-    }
+    try ParameterRule.dims(dims)
     guard threads ?? 1 >= 1 else { throw .argumentError("threads must be ≥ 1, got \(threads ?? 0)") }
     switch weight {
     case .scalar(let w)?:
-      guard widen(w).isFinite else { throw .argumentError("weight must be finite, got \(widen(w))") }
+      _ = try ParameterRule.weight(widen(w), dtype: dtype)
     case .array(let values, let wshape)?:
       var product = 1
       for d in wshape { product *= d }
       guard product == values.count else {
         throw .dimensionMismatch("weight has \(values.count) elements but its shape \(Shape(wshape)) needs \(product)")
       }
-      let target = Shape(shape ?? [n])
-      guard Shape(wshape).broadcasts(to: target) else {
-        throw .dimensionMismatch("weight of shape \(Shape(wshape)) does not broadcast against ŷ of shape \(target)")
-      }
-      for (i, v) in values.enumerated() where !widen(v).isFinite {
-        throw .argumentError("weight[\(i + 1)] must be finite, got \(widen(v))")
-      }
+      try ParameterRule.weight(shape: Shape(wshape), broadcastsTo: Shape(shape ?? [n]))
+      for (i, v) in values.enumerated() { _ = try ParameterRule.weight(widen(v), at: i, dtype: dtype) }
     case nil: break
     }
   }
@@ -159,7 +117,7 @@ struct ErasedCall {
     case scalar(Double)
   }
 
-  var loss: LossSpecifier
+  var loss: ResolvedLoss
   var dtype: DType
   var yhat: UnsafeRawPointer
   var count: Int
@@ -264,40 +222,6 @@ struct ErasedCall {
     case .tverskyLoss(let beta):
       return OverlapKernel.evaluate(
         .tversky(beta: beta), p, y, count: count, compensated: compensated, threads: threads)
-    }
-  }
-}
-
-/// Parameter checks shared by the public functions (ArgumentError naming the parameter).
-enum ParameterCheck {
-  static func eps<T: LossFastFloat>(_ eps: T?) throws(LossError) -> Double {
-    guard let eps else { return T._lossFastDType.machineEpsilon }
-    let v = widen(eps)
-    guard v.isFinite else { throw .argumentError("eps must be finite, got \(v)") }
-    guard v >= 0 else { throw .argumentError("eps must be ≥ 0, got \(v)") }
-    return v == 0 ? 0 : v
-  }
-  static func delta<T: LossFastFloat>(_ delta: T) throws(LossError) -> Double {
-    let v = widen(delta)
-    guard v.isFinite else { throw .argumentError("delta must be finite, got \(v)") }
-    guard v > 0 else { throw .argumentError("delta must be > 0, got \(v)") }
-    return v
-  }
-  static func smooth<T: LossFastFloat>(_ smooth: T) throws(LossError) -> Double {
-    let v = widen(smooth)
-    guard v.isFinite else { throw .argumentError("smooth must be finite, got \(v)") }
-    guard v >= 0 else { throw .argumentError("smooth must be ≥ 0, got \(v)") }
-    return v
-  }
-  static func beta<T: LossFastFloat>(_ beta: T) throws(LossError) -> Double {
-    let v = widen(beta)
-    guard v.isFinite else { throw .argumentError("beta must be finite, got \(v)") }
-    guard v >= 0 && v <= 1 else { throw .argumentError("beta must lie in [0, 1], got \(v)") }
-    return v
-  }
-  static func scalarAggregation(_ agg: Aggregation, _ name: String) throws(LossError) {
-    if agg == .none {
-      throw .argumentError("\(name): agg = none returns an array; use the `into:` form")
     }
   }
 }

@@ -43,23 +43,6 @@ public struct FastImplementation: LossImplementation {
     let termShape = request.termShape
     let shape = termShape.dims
     let dims = params.dims.sorted()
-    let spec: LossSpecifier
-    switch request.loss {
-    case .mae: spec = .mae
-    case .mse: spec = .mse
-    case .msle: spec = .msle(eps: params.eps)
-    case .huberLoss: spec = .huberLoss(delta: params.delta)
-    case .crossentropy: spec = .crossentropy(eps: params.eps)
-    case .logitcrossentropy: spec = .logitcrossentropy
-    case .binarycrossentropy: spec = .binarycrossentropy(eps: params.eps)
-    case .logitbinarycrossentropy: spec = .logitbinarycrossentropy
-    case .kldivergence: spec = .kldivergence(eps: params.eps)
-    case .poissonLoss: spec = .poissonLoss
-    case .hinge: spec = .hinge
-    case .squaredHinge: spec = .squaredHinge
-    case .diceCoeffLoss: spec = .diceCoeffLoss(smooth: params.smooth)
-    case .tverskyLoss: spec = .tverskyLoss(beta: params.beta)
-    }
     let weightValues: [T]
     let weightShape: [Int]
     var scalarWeight: T?
@@ -100,7 +83,7 @@ public struct FastImplementation: LossImplementation {
               weight = .array(w, shape: weightShape)
             }
             let call = LossCall<T>(
-              loss: spec, yhat: p, y: scalarY.map { .scalar($0) } ?? .array(q),
+              loss: params.loss, yhat: p, y: scalarY.map { .scalar($0) } ?? .array(q),
               shape: reducesOverDims ? shape : nil, dims: dims, weight: weight, agg: agg, threads: threads)
             return try call.run(into: agg == .none ? out : nil)
           }

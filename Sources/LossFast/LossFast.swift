@@ -8,7 +8,14 @@ import LossCore
 /// let yhat: [Float] = [0.9, 0.1, 0.1, 0.9]
 /// let y: [Float] = [1, 1, 0, 0]
 /// let loss = try LossFast.mse(yhat, y)   // 0.41 (agg: .mean by default)
+/// let total = try LossFast.binarycrossentropy(yhat, Float(1), agg: .sum)   // a constant label
+/// var terms = [Float](repeating: 0, count: yhat.count)
+/// try terms.withUnsafeMutableBufferPointer { try LossFast.mse(yhat, y, into: $0) }   // agg = none
 /// ```
+///
+/// ŷ is a `[T]` or an `UnsafeBufferPointer<T>` (``LossFastValues``), y one of those or a constant
+/// label (``LossFastTarget``); the functions that return one value take `agg: .mean` or `.sum`
+/// (``LossFast/ReducingAggregation``), and `agg = none` is each loss's `into:` form.
 ///
 /// Accuracy: Float32 data are widened to Double and summed in Double; the terms with logarithms
 /// and exponentials use short kernels accurate to about 2⁻³² (``ShortMath``) wherever the sum of
@@ -42,6 +49,13 @@ public enum LossFast {
 public protocol LossFastFloat: BinaryFloatingPoint, Sendable {
   /// The dtype of this element type (an implementation detail of the dispatch).
   static var _lossFastDType: DType { get }
+  /// Evaluates one call of a public function (an implementation detail: a concrete entry point per
+  /// element type, so a client that knows the type calls it without generic metadata).
+  static func _lossFastEvaluate(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<Self>, _ y: LossFast.Target<Self>, eps: Self?, delta: Self?,
+    smooth: Self?, beta: Self?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Self>?, agg: Aggregation,
+    into output: UnsafeMutableBufferPointer<Self>?, threads: Int?
+  ) throws(LossError) -> Self
 }
 
 extension Float: LossFastFloat {

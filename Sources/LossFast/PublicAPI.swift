@@ -1,908 +1,293 @@
-// The public functions, one group per loss (the same shape for all fourteen).
+// The public functions: one generic forwarding layer, the same shape for all fourteen losses.
 import LossCore
 
-// The public functions: for every loss, ŷ then y (an array of ŷ's length, or a constant label),
-// the loss's parameters with Flux's names and defaults, `agg`, and `threads` (default:
-// `LossFast.defaultThreadCount`). Inputs are read in place: no copies, and no allocation for a
-// scalar result unless a fallback path is taken (non-finite terms, weight arrays, or `dims`
+// Every loss takes ŷ then y, the loss's parameters with Flux's names and defaults, `agg`, and
+// `threads` (default: `LossFast.defaultThreadCount`):
+//
+//     let loss = try LossFast.msle(yhat, y, eps: 1e-6, agg: .sum)        // [Float] or buffers
+//     try LossFast.msle(yhat, y, into: output)                           // agg = none
+//
+// ŷ is any `LossFastValues` (`[T]`, `UnsafeBufferPointer<T>`), y any `LossFastTarget` (those, or a
+// constant label of type `T`). A function that returns one value takes a `ReducingAggregation`
+// (`mean` or `sum`): `agg = none` is the `into:` form, which writes the unreduced values, so it
+// cannot be asked of a scalar function. Inputs are read in place: no copies, and no allocation
+// for a scalar result unless a fallback path is taken (non-finite terms, weight arrays, or `dims`
 // that are not a leading block for logitcrossentropy).
 //
 // Errors (typed `LossError`): DimensionMismatch naming both shapes, DomainError (log of a
-// negative number), ArgumentError naming the parameter.
+// negative number), ArgumentError naming the parameter (LossCore's rules, `ParameterRule`).
 //
-// Each function is prespecialized for Float and Double (`@_specialize(exported: true)`): a
-// client calling it with a concrete element type calls the specialized entry point, without
-// instantiating the generic call machinery's metadata at run time (measured: about half a
-// microsecond per call, most of a call on 1 000 elements).
+// The per-loss functions are `@inlinable`: a client specializes them for its concrete types, and
+// they end in the element type's entry point, `Float._lossFastEvaluate` or
+// `Double._lossFastEvaluate`, concrete functions, so a concrete-type call passes no generic
+// metadata (the cost the prespecialized functions avoided before: about half a microsecond per
+// call, most of a call on 1 000 elements). `@_specialize(exported: true)` on one generic entry
+// point would not do: Swift 6.3 does not use a prespecialization for a call inside another
+// module's inlined generic code (checked with `swiftc -O -emit-assembly` on a client), so it would
+// have had to stay on every public function.
+
+extension LossFast {
+  /// The forwarding layer of every public function: reads ŷ and y in place and calls the element
+  /// type's entry point, which a client that knows `T` calls directly (no generic metadata).
+  @inlinable static func forward<T: LossFastFloat>(
+    _ loss: LossID, _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil, delta: T? = nil,
+    smooth: T? = nil, beta: T? = nil, shape: [Int]? = nil, dims: [Int] = [1], weight: Weight<T>? = nil,
+    agg: Aggregation, into output: UnsafeMutableBufferPointer<T>? = nil, threads: Int?
+  ) throws(LossError) -> T {
+    try yhat.withLossFastValues { (p) throws(LossError) -> T in
+      try y.withLossFastTarget { (q) throws(LossError) -> T in
+        try T._lossFastEvaluate(
+          loss, p, q, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims, weight: weight,
+          agg: agg, into: output, threads: threads)
+      }
+    }
+  }
+
+  /// The entry point behind `Float._lossFastEvaluate` and `Double._lossFastEvaluate`: resolves the
+  /// parameters by LossCore's rules and runs the call (`output` receives the values for
+  /// `agg = none`; the result is then NaN and unused).
+  static func evaluate<T: LossFastFloat>(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<T>, _ y: Target<T>, eps: T?, delta: T?, smooth: T?, beta: T?,
+    shape: [Int]?, dims: [Int], weight: Weight<T>?, agg: Aggregation, into output: UnsafeMutableBufferPointer<T>?,
+    threads: Int?
+  ) throws(LossError) -> T {
+    let resolved = try ResolvedLoss(
+      loss, eps: eps.map { widen($0) }, delta: delta.map { widen($0) }, smooth: smooth.map { widen($0) },
+      beta: beta.map { widen($0) }, dtype: T._lossFastDType)
+    let call = LossCall<T>(
+      loss: resolved, yhat: yhat, y: y, shape: shape, dims: dims, weight: weight, agg: agg, threads: threads)
+    return narrow(try call.run(into: output) ?? .nan)
+  }
+}
+
+extension Float {
+  /// The public functions' entry point for Float (see ``LossFastFloat/_lossFastEvaluate``).
+  public static func _lossFastEvaluate(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<Float>, _ y: LossFast.Target<Float>, eps: Float?, delta: Float?,
+    smooth: Float?, beta: Float?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Float>?, agg: Aggregation,
+    into output: UnsafeMutableBufferPointer<Float>?, threads: Int?
+  ) throws(LossError) -> Float {
+    try LossFast.evaluate(
+      loss, yhat, y, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims, weight: weight,
+      agg: agg, into: output, threads: threads)
+  }
+}
+
+extension Double {
+  /// The public functions' entry point for Double (see ``LossFastFloat/_lossFastEvaluate``).
+  public static func _lossFastEvaluate(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<Double>, _ y: LossFast.Target<Double>, eps: Double?, delta: Double?,
+    smooth: Double?, beta: Double?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Double>?, agg: Aggregation,
+    into output: UnsafeMutableBufferPointer<Double>?, threads: Int?
+  ) throws(LossError) -> Double {
+    try LossFast.evaluate(
+      loss, yhat, y, eps: eps, delta: delta, smooth: smooth, beta: beta, shape: shape, dims: dims, weight: weight,
+      agg: agg, into: output, threads: threads)
+  }
+}
+
+// The fourteen losses. Each returns `T`; all but dice and tversky also have an `into:` form for
+// `agg = none`, whose output has ŷ's length (the class-reducing losses: `outputCount(shape:dims:)`).
+// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
 
 extension LossFast {
   /// mae: `agg(|ŷ − y|)`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mae<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
+  @inlinable public static func mae<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "mae")
-    let call = LossCall<T>(
-      loss: .mae, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.mae, yhat, y, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// mae: `agg(|ŷ − y|)`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mae<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "mae")
-    let call = LossCall<T>(
-      loss: .mae, yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// mae with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mae<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
+  /// mae with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func mae<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .mae, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.mae, yhat, y, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// mae on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mae<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try mae(p, q, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// mse: `agg((ŷ − y)²)`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mse<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
+  @inlinable public static func mse<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "mse")
-    let call = LossCall<T>(
-      loss: .mse, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.mse, yhat, y, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// mse: `agg((ŷ − y)²)`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mse<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "mse")
-    let call = LossCall<T>(
-      loss: .mse, yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// mse with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mse<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
+  /// mse with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func mse<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .mse, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.mse, yhat, y, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// mse on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func mse<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try mse(p, q, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
-  /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError for a negative ratio.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func msle<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
+  /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError
+  /// for a negative ratio.
+  @inlinable public static func msle<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil, agg: ReducingAggregation = .mean,
     threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "msle")
-    let call = LossCall<T>(
-      loss: .msle(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.msle, yhat, y, eps: eps, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// msle: `agg(log((ŷ + ϵ)/(y + ϵ))²)`; `eps` defaults to the machine epsilon of `T`; DomainError for a negative ratio.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func msle<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "msle")
-    let call = LossCall<T>(
-      loss: .msle(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// msle with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func msle<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
-    into output: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
+  /// msle with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func msle<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil,
+    into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .msle(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.msle, yhat, y, eps: eps, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// msle on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func msle<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try msle(p, q, eps: eps, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func huberLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1, agg: Aggregation = .mean,
+  @inlinable public static func huberLoss<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, delta: T = 1, agg: ReducingAggregation = .mean,
     threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "huberLoss")
-    let call = LossCall<T>(
-      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.huberLoss, yhat, y, delta: delta, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// huberLoss: with `e = |ŷ − y|`: `agg(e < δ ? 0.5e² : δ(e − 0.5δ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func huberLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, delta: T = 1, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "huberLoss")
-    let call = LossCall<T>(
-      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// huberLoss with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func huberLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, delta: T = 1,
-    into output: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
+  /// huberLoss with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func huberLoss<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, delta: T = 1,
+    into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .huberLoss(delta: try ParameterCheck.delta(delta)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.huberLoss, yhat, y, delta: delta, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// huberLoss on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func huberLoss<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], delta: T = 1, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try huberLoss(p, q, delta: delta, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func binarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil, agg: Aggregation = .mean,
+  @inlinable public static func binarycrossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil, agg: ReducingAggregation = .mean,
     threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "binarycrossentropy")
-    let call = LossCall<T>(
-      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.binarycrossentropy, yhat, y, eps: eps, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// binarycrossentropy: `agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func binarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "binarycrossentropy")
-    let call = LossCall<T>(
-      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// binarycrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func binarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, eps: T? = nil,
-    into output: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
+  /// binarycrossentropy with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func binarycrossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, eps: T? = nil,
+    into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .binarycrossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.binarycrossentropy, yhat, y, eps: eps, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// binarycrossentropy on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func binarycrossentropy<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try binarycrossentropy(p, q, eps: eps, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// logitbinarycrossentropy: `agg((1 − y)·ŷ − logσ(ŷ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitbinarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
+  @inlinable public static func logitbinarycrossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "logitbinarycrossentropy")
-    let call = LossCall<T>(
-      loss: .logitbinarycrossentropy, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.logitbinarycrossentropy, yhat, y, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// logitbinarycrossentropy: `agg((1 − y)·ŷ − logσ(ŷ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitbinarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "logitbinarycrossentropy")
-    let call = LossCall<T>(
-      loss: .logitbinarycrossentropy, yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// logitbinarycrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitbinarycrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
+  /// logitbinarycrossentropy with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func logitbinarycrossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .logitbinarycrossentropy, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.logitbinarycrossentropy, yhat, y, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// logitbinarycrossentropy on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitbinarycrossentropy<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try logitbinarycrossentropy(p, q, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// poissonLoss: `agg(ŷ − xlogy(y, ŷ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func poissonLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
+  @inlinable public static func poissonLoss<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "poissonLoss")
-    let call = LossCall<T>(
-      loss: .poissonLoss, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.poissonLoss, yhat, y, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// poissonLoss: `agg(ŷ − xlogy(y, ŷ))`.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func poissonLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "poissonLoss")
-    let call = LossCall<T>(
-      loss: .poissonLoss, yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// poissonLoss with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func poissonLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
+  /// poissonLoss with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func poissonLoss<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .poissonLoss, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.poissonLoss, yhat, y, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// poissonLoss on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func poissonLoss<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try poissonLoss(p, q, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// hinge: `agg(max(0, 1 − ŷ·y))` (NaN propagates).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func hinge<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
+  @inlinable public static func hinge<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "hinge")
-    let call = LossCall<T>(
-      loss: .hinge, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.hinge, yhat, y, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// hinge: `agg(max(0, 1 − ŷ·y))` (NaN propagates).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func hinge<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "hinge")
-    let call = LossCall<T>(
-      loss: .hinge, yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// hinge with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func hinge<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
+  /// hinge with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func hinge<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .hinge, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.hinge, yhat, y, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// hinge on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func hinge<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try hinge(p, q, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// squaredHinge: `agg(max(0, 1 − ŷ·y)²)` (NaN propagates).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func squaredHinge<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, agg: Aggregation = .mean, threads: Int? = nil
+  @inlinable public static func squaredHinge<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "squaredHinge")
-    let call = LossCall<T>(
-      loss: .squaredHinge, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.squaredHinge, yhat, y, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// squaredHinge: `agg(max(0, 1 − ŷ·y)²)` (NaN propagates).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func squaredHinge<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "squaredHinge")
-    let call = LossCall<T>(
-      loss: .squaredHinge, yhat: yhat, y: .scalar(y), shape: nil, dims: [1], weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// squaredHinge with `agg = none`: the unreduced values written to `output` (length ŷ.count).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func squaredHinge<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into output: UnsafeMutableBufferPointer<T>,
+  /// squaredHinge with `agg = none`: the unreduced values written to `output`.
+  @inlinable public static func squaredHinge<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, into output: UnsafeMutableBufferPointer<T>,
     threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .squaredHinge, yhat: yhat, y: .array(y), shape: nil, dims: [1], weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(.squaredHinge, yhat, y, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// squaredHinge on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func squaredHinge<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], agg: Aggregation = .mean, threads: Int? = nil
+  /// crossentropy: `agg(−sum(weight · xlogy(y, ŷ + ϵ); dims))`; `shape` is ŷ's column-major shape
+  /// (default: a vector), `dims` are 1-based.
+  @inlinable public static func crossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: Weight<T>? = nil, eps: T? = nil, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try squaredHinge(p, q, agg: agg, threads: threads)
-      }
-    }
+    try forward(
+      .crossentropy, yhat, y, eps: eps, shape: shape, dims: dims, weight: weight, agg: agg.aggregation,
+      threads: threads)
   }
-}
-
-extension LossFast {
-  /// crossentropy: `agg(−sum(weight · xlogy(y, ŷ + ϵ); dims))`.
-  ///
-  /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func crossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
-    weight: LossFast.Weight<T>? = nil, eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "crossentropy")
-    let call = LossCall<T>(
-      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
-      weight: weight,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// crossentropy: `agg(−sum(weight · xlogy(y, ŷ + ϵ); dims))`.
-  ///
-  /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func crossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
-    eps: T? = nil, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "crossentropy")
-    let call = LossCall<T>(
-      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: shape, dims: dims,
-      weight: weight,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// crossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func crossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
-    weight: LossFast.Weight<T>? = nil, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
+  /// crossentropy with `agg = none`: the per-sample values written to `output`.
+  @inlinable public static func crossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: Weight<T>? = nil, eps: T? = nil, into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .crossentropy(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
-      weight: weight,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(
+      .crossentropy, yhat, y, eps: eps, shape: shape, dims: dims, weight: weight, agg: .none, into: output,
+      threads: threads)
   }
-}
 
-extension LossFast {
-  /// crossentropy on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func crossentropy<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil, eps: T? = nil,
-    agg: Aggregation = .mean, threads: Int? = nil
+  /// logitcrossentropy: `agg(−sum(weight · y · logsoftmax(ŷ; dims); dims))`; `shape` and `dims` as
+  /// for crossentropy.
+  @inlinable public static func logitcrossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: Weight<T>? = nil, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try crossentropy(p, q, shape: shape, dims: dims, weight: weight, eps: eps, agg: agg, threads: threads)
-      }
-    }
+    try forward(
+      .logitcrossentropy, yhat, y, shape: shape, dims: dims, weight: weight, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// logitcrossentropy: `agg(−sum(weight · y · logsoftmax(ŷ; dims); dims))`.
-  ///
-  /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
-    weight: LossFast.Weight<T>? = nil, agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "logitcrossentropy")
-    let call = LossCall<T>(
-      loss: .logitcrossentropy, yhat: yhat, y: .array(y), shape: shape, dims: dims, weight: weight,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// logitcrossentropy: `agg(−sum(weight · y · logsoftmax(ŷ; dims); dims))`.
-  ///
-  /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
-    agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "logitcrossentropy")
-    let call = LossCall<T>(
-      loss: .logitcrossentropy, yhat: yhat, y: .scalar(y), shape: shape, dims: dims, weight: weight,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// logitcrossentropy with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1],
-    weight: LossFast.Weight<T>? = nil, into output: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
+  /// logitcrossentropy with `agg = none`: the per-sample values written to `output`.
+  @inlinable public static func logitcrossentropy<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    weight: Weight<T>? = nil, into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .logitcrossentropy, yhat: yhat, y: .array(y), shape: shape, dims: dims, weight: weight,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(
+      .logitcrossentropy, yhat, y, shape: shape, dims: dims, weight: weight, agg: .none, into: output,
+      threads: threads)
   }
-}
 
-extension LossFast {
-  /// logitcrossentropy on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func logitcrossentropy<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], weight: LossFast.Weight<T>? = nil,
-    agg: Aggregation = .mean, threads: Int? = nil
+  /// kldivergence: `agg(sum(xlogx(y); dims)) + crossentropy(ŷ, y; dims, agg, ϵ)`; `shape` and
+  /// `dims` as for crossentropy.
+  @inlinable public static func kldivergence<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    eps: T? = nil, agg: ReducingAggregation = .mean, threads: Int? = nil
   ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try logitcrossentropy(p, q, shape: shape, dims: dims, weight: weight, agg: agg, threads: threads)
-      }
-    }
+    try forward(.kldivergence, yhat, y, eps: eps, shape: shape, dims: dims, agg: agg.aggregation, threads: threads)
   }
-}
-
-extension LossFast {
-  /// kldivergence: `agg(sum(xlogx(y); dims)) + crossentropy(ŷ, y; dims, agg, ϵ)`.
-  ///
-  /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func kldivergence<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
-    agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "kldivergence")
-    let call = LossCall<T>(
-      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
-      weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// kldivergence: `agg(sum(xlogx(y); dims)) + crossentropy(ŷ, y; dims, agg, ϵ)`.
-  ///
-  /// `shape` is ŷ's column-major shape (default: a vector); `dims` are 1-based.
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func kldivergence<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
-    agg: Aggregation = .mean, threads: Int? = nil
-  ) throws(LossError) -> T {
-    try ParameterCheck.scalarAggregation(agg, "kldivergence")
-    let call = LossCall<T>(
-      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .scalar(y), shape: shape, dims: dims,
-      weight: nil,
-      agg: agg, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// kldivergence with `agg = none`: the unreduced values written to `output` (length ŷ.count, or `outputCount(shape:dims:)`).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func kldivergence<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil,
-    into output: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
+  /// kldivergence with `agg = none`: the per-sample values written to `output`.
+  @inlinable public static func kldivergence<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil, dims: [Int] = [1],
+    eps: T? = nil, into output: UnsafeMutableBufferPointer<T>, threads: Int? = nil
   ) throws(LossError) {
-    let call = LossCall<T>(
-      loss: .kldivergence(eps: try ParameterCheck.eps(eps)), yhat: yhat, y: .array(y), shape: shape, dims: dims,
-      weight: nil,
-      agg: .none, threads: threads)
-    _ = try call.run(into: output)
+    _ = try forward(
+      .kldivergence, yhat, y, eps: eps, shape: shape, dims: dims, agg: .none, into: output, threads: threads)
   }
-}
 
-extension LossFast {
-  /// kldivergence on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func kldivergence<T: LossFastFloat>(
-    _ yhat: [T], _ y: [T], shape: [Int]? = nil, dims: [Int] = [1], eps: T? = nil, agg: Aggregation = .mean,
-    threads: Int? = nil
-  ) throws(LossError) -> T {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try kldivergence(p, q, shape: shape, dims: dims, eps: eps, agg: agg, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// diceCoeffLoss: `1 − (2Σyŷ + smooth)/(Σy² + Σŷ² + smooth)` over all elements (no agg).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func diceCoeffLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, smooth: T = 1, threads: Int? = nil
+  @inlinable public static func diceCoeffLoss<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, smooth: T = 1, threads: Int? = nil
   ) throws(LossError) -> T {
-    let call = LossCall<T>(
-      loss: .diceCoeffLoss(smooth: try ParameterCheck.smooth(smooth)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: .mean, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
+    try forward(.diceCoeffLoss, yhat, y, smooth: smooth, agg: .mean, threads: threads)
   }
-}
 
-extension LossFast {
-  /// diceCoeffLoss: `1 − (2Σyŷ + smooth)/(Σy² + Σŷ² + smooth)` over all elements (no agg).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func diceCoeffLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, smooth: T = 1, threads: Int? = nil
-  ) throws(LossError) -> T {
-    let call = LossCall<T>(
-      loss: .diceCoeffLoss(smooth: try ParameterCheck.smooth(smooth)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: .mean, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// diceCoeffLoss on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func diceCoeffLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], smooth: T = 1, threads: Int? = nil)
-    throws(LossError) -> T
-  {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try diceCoeffLoss(p, q, smooth: smooth, threads: threads)
-      }
-    }
-  }
-}
-
-extension LossFast {
   /// tverskyLoss: `1 − (Σyŷ + 1)/(Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)` over all elements (no agg).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func tverskyLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, beta: T = 0.7, threads: Int? = nil
+  @inlinable public static func tverskyLoss<T: LossFastFloat>(
+    _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, beta: T = 0.7, threads: Int? = nil
   ) throws(LossError) -> T {
-    let call = LossCall<T>(
-      loss: .tverskyLoss(beta: try ParameterCheck.beta(beta)), yhat: yhat, y: .array(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: .mean, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// tverskyLoss: `1 − (Σyŷ + 1)/(Σ(yŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)` over all elements (no agg).
-  /// - Complexity: O(n) work, O(n / threads) time; no allocation for a scalar result on the fast path.
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func tverskyLoss<T: LossFastFloat>(
-    _ yhat: UnsafeBufferPointer<T>, _ y: T, beta: T = 0.7, threads: Int? = nil
-  ) throws(LossError) -> T {
-    let call = LossCall<T>(
-      loss: .tverskyLoss(beta: try ParameterCheck.beta(beta)), yhat: yhat, y: .scalar(y), shape: nil, dims: [1],
-      weight: nil,
-      agg: .mean, threads: threads)
-    return narrow(try call.run(into: nil) ?? .nan)
-  }
-}
-
-extension LossFast {
-  /// tverskyLoss on arrays (read in place).
-  @_specialize(exported:true,where T == Float)
-  @_specialize(exported:true,where T == Double)
-  public static func tverskyLoss<T: LossFastFloat>(_ yhat: [T], _ y: [T], beta: T = 0.7, threads: Int? = nil)
-    throws(LossError) -> T
-  {
-    try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> T in
-      try y.withUnsafeBufferPointer { (q) throws(LossError) -> T in
-        try tverskyLoss(p, q, beta: beta, threads: threads)
-      }
-    }
+    try forward(.tverskyLoss, yhat, y, beta: beta, agg: .mean, threads: threads)
   }
 }

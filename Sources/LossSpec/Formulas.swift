@@ -40,30 +40,31 @@ struct Formulas {
 
   func evaluate() throws -> Result {
     let yhat = request.yhat.values
-    switch loss {
+    // The loss as LossCore resolved it: its parameter comes with the case.
+    switch params.loss {
     case .mae:
       // agg(|ŷ − y|)
       return try aggregate(elementwise { i in try (real(yhat[i]) - real(y[i])).magnitude() })
     case .mse:
       // agg((ŷ − y)²)
       return try aggregate(elementwise { i in try (real(yhat[i]) - real(y[i])).squared() })
-    case .msle:
+    case .msle(let eps):
       // agg(log((ŷ + ϵ) / (y + ϵ))²)
-      let eps = real(params.eps)
+      let eps = real(eps)
       return try aggregate(
         elementwise { i in
           try logRatio(real(yhat[i]) + eps, real(y[i]) + eps, index: i).squared()
         })
-    case .huberLoss:
+    case .huberLoss(let deltaValue):
       // e = |ŷ − y|: 0.5·e² if e < δ, else δ·(e − 0.5·δ)
-      let delta = real(params.delta)
+      let delta = real(deltaValue)
       let half = ExtendedReal.finite(Ball(Dyadic(mantissa: 1, exponent: -1), precision: precision))
       return try aggregate(
         elementwise { i in
           let e = try (real(yhat[i]) - real(y[i])).magnitude()
           switch e {
           case .nan: return .nan
-          case .finite(let b) where b.mid < Dyadic(params.delta):
+          case .finite(let b) where b.mid < Dyadic(deltaValue):
             return try half * e.squared()
           default:
             return try delta * (e - half * delta)
@@ -78,9 +79,9 @@ struct Formulas {
       let weights = weightValues()
       let terms = try elementwise { i in try weights(i) * (real(y[i]) * logsoftmax[i]) }
       return try aggregate(negated(sumOverDims(terms)))
-    case .binarycrossentropy:
+    case .binarycrossentropy(let eps):
       // agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))
-      let eps = real(params.eps)
+      let eps = real(eps)
       return try aggregate(
         elementwise { i in
           let first = try xlogy(real(y[i]), real(yhat[i]) + eps, "xlogy(y, ŷ + ϵ)", i)
@@ -111,18 +112,18 @@ struct Formulas {
       // agg(max(0, 1 − ŷ·y)²)
       return try aggregate(
         elementwise { i in try (one - real(yhat[i]) * real(y[i])).clampedBelowAtZero().squared() })
-    case .diceCoeffLoss:
+    case .diceCoeffLoss(let smooth):
       // 1 − (2·Σ(y·ŷ) + smooth) / (Σy² + Σŷ² + smooth)
-      let smooth = real(params.smooth)
+      let smooth = real(smooth)
       let two = ExtendedReal.exact(2, precision: precision)
       let overlap = try sum(elementwise { i in try real(y[i]) * real(yhat[i]) })
       let ySquares = try sum(elementwise { i in try real(y[i]).squared() })
       let yhatSquares = try sum(elementwise { i in try real(yhat[i]).squared() })
       let value = try one - (two * overlap + smooth) / (ySquares + yhatSquares + smooth)
       return Result(values: [value], shape: nil)
-    case .tverskyLoss:
+    case .tverskyLoss(let beta):
       // 1 − (Σ(y·ŷ) + 1) / (Σ(y·ŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)
-      let beta = real(params.beta)
+      let beta = real(beta)
       let truePositive = try sum(elementwise { i in try real(y[i]) * real(yhat[i]) })
       let denominatorTerms = try elementwise { i in
         let y = real(y[i])

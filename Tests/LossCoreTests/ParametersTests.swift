@@ -231,3 +231,24 @@ struct ParameterPresenceTests {
     #expect(all.present == Set(ParameterName.allCases))
   }
 }
+
+/// The resolved loss: the case of the loss, carrying the parameter it takes.
+@Suite("ResolvedLoss")
+struct ResolvedLossTests {
+  @Test("every loss resolves to its own case", arguments: LossID.allCases)
+  func identity(loss: LossID) throws {
+    #expect(try resolve(LossParameters(), for: loss).loss.id == loss)
+  }
+
+  @Test("the case carries the resolved parameter, in the element type")
+  func parameters() throws {
+    #expect(try resolve(LossParameters(eps: 0), for: .msle, dtype: .float32).loss == .msle(eps: 0))
+    #expect(try resolve(LossParameters(), for: .crossentropy, dtype: .float32).loss == .crossentropy(eps: 0x1p-23))
+    #expect(
+      try resolve(LossParameters(delta: 0.1), for: .huberLoss, dtype: .float32).loss
+        == .huberLoss(delta: 0.100000001490116119384765625))
+    #expect(try resolve(LossParameters(), for: .tverskyLoss, dtype: .float64).loss == .tverskyLoss(beta: 0.7))
+    #expect(try resolve(LossParameters(smooth: 2), for: .diceCoeffLoss).loss == .diceCoeffLoss(smooth: 2))
+    #expect(try resolve(LossParameters(), for: .hinge).loss == .hinge)
+  }
+}
