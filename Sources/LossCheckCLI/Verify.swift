@@ -79,8 +79,11 @@ extension LossCheck {
       let report = await Verification.report(
         rows, context: context, started: started, arguments: reproductionArguments)
       let file = URL(fileURLWithPath: reports, isDirectory: true).appendingPathComponent("index.html")
+      let summaryFile = URL(fileURLWithPath: reports, isDirectory: true)
+        .appendingPathComponent(Verification.summaryFile)
       do throws(ReportFile.Failure) {
         try ReportFile.write(report.html(), to: file.path)
+        try ReportFile.write(Verification.summaryJSON(rows, context: context), to: summaryFile.path)
       } catch {
         throw CommandFailure(error.description)
       }

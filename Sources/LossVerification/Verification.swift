@@ -71,8 +71,39 @@ public enum Verification {
     ("Conformance of LossFast", "conformance-fast.html"), ("Numerical stability and errata", "stability.html"),
   ]
 
-  /// The pages a run writes into the reports directory.
-  public static let pages = ["index.html"] + linkedPages.map(\.1)
+  /// The pages a run writes into the reports directory (with `verify.json`, the summary).
+  public static let pages = ["index.html", summaryFile] + linkedPages.map(\.1)
+
+  /// The machine-readable summary of a run, next to index.html.
+  public static let summaryFile = "verify.json"
+
+  /// The summary of a run as JSON: the verdict and its sentence, the implementation, the
+  /// property seed, and one object per check in order (group, name, status, cases, detail —
+  /// the line `verify` prints). Two runs with the same seed are compared by diffing their
+  /// summaries (the details' durations masked: `sed -E 's/[0-9.]+ (ms|s)\b/… s/g'`).
+  ///
+  /// ```json
+  /// {"verdict": "PASS", "summary": "all 66 checks hold (8405 cases)", "implementation": "LossSpec 1",
+  ///  "seed": "42", "checks": [{"group": "oracle", "name": "mae", "status": "passed", "cases": 33, "detail": "…"}]}
+  /// ```
+  public static func summaryJSON(_ rows: [VerificationReport.Row], context: VerificationContext) -> String {
+    let verdict = verdict(rows)
+    let checks: [JSONValue] = rows.map { row in
+      .object([
+        (key: "group", value: .string(row.group)), (key: "name", value: .string(row.name)),
+        (key: "status", value: .string(row.status.rawValue)), (key: "cases", value: .number(String(row.cases))),
+        (key: "detail", value: .string(row.detail)),
+      ])
+    }
+    let summary: JSONValue = .object([
+      (key: "verdict", value: .string(verdict.passed ? "PASS" : "FAIL")),
+      (key: "summary", value: .string(verdict.summary)),
+      (key: "implementation", value: .string(context.implementation.name)),
+      (key: "seed", value: .string(String(context.properties.seed))),
+      (key: "checks", value: .array(checks)),
+    ])
+    return summary.serialized() + "\n"
+  }
 
   /// The sections of index.html, in the order of the issue that asked for them: the laws, the
   /// conformance matrix, stability, the errata, then the reference's own checks.

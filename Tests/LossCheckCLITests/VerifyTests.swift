@@ -1,4 +1,5 @@
 import Foundation
+import LossCore
 import LossReports
 import Testing
 
@@ -54,6 +55,27 @@ struct VerifyTests {
     #expect(!html.lowercased().contains("<script"))
     #expect(!html.contains("http://") && !html.contains("https://"))
     #expect(html.contains("losscheck verify --reports"))
+    // verify.json: the same run's verdict and rows, machine-readable.
+    let summaryText = try String(contentsOf: reports.appendingPathComponent("verify.json"), encoding: .utf8)
+    let summary = try JSONValue(parsing: summaryText)
+    #expect(summary["verdict"] == .string(second.status == 0 ? "PASS" : "FAIL"))
+    guard case .string(let sentence) = summary["summary"], case .array(let checks) = summary["checks"] else {
+      Issue.record("verify.json lacks summary or checks: \(summaryText.prefix(200))")
+      return
+    }
+    #expect(html.contains(sentence))
+    #expect(!checks.isEmpty)
+    for check in checks {
+      guard case .string(let group) = check["group"], case .string(let name) = check["name"],
+        case .string(let status) = check["status"], case .string(let detail) = check["detail"]
+      else {
+        Issue.record("a check without group, name, status or detail: \(check)")
+        continue
+      }
+      #expect(["passed", "failed", "skipped"].contains(status))
+      #expect(html.contains(HTML.escape(group)) && !name.isEmpty && !detail.isEmpty)
+    }
+    #expect(checks.contains { $0["group"] == .string("oracle") })
     // The conformance matrix of this run only (earlier runs in this process kept out): one column
     // per built-in implementation, when the golden vectors are at hand.
     if FileManager.default.fileExists(atPath: "Conformance/vectors/MANIFEST.json") {
