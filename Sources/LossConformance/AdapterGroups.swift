@@ -12,7 +12,7 @@ import Synchronization
 /// The process groups of the adapters that are running, so that an interrupted `losscheck`
 /// takes them with it.
 ///
-/// Every adapter runs in a process group of its own (``AdapterProcess``), so the terminal's
+/// Every adapter runs in a process group of its own (`AdapterProcess`), so the terminal's
 /// Ctrl-C — which goes to the foreground group — never reaches it, and a `kill` of losscheck
 /// alone would leave the adapter and whatever it started running. With
 /// ``installSignalHandlers()`` (called once by the `losscheck` executable), SIGINT, SIGTERM and

@@ -1,7 +1,7 @@
 import Foundation
 import LossCore
 
-/// An adapter process seen as a ``LossImplementation``: each request is written as a `losscheck/1`
+/// An adapter process seen as a `LossImplementation`: each request is written as a `losscheck/1`
 /// line and its answer read back, with the runner's deadlines — what `losscheck stability
 /// --adapter` uses to put numpy, JAX or PyTorch on the same charts as the built-in
 /// implementations.

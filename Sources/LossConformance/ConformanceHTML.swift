@@ -3,12 +3,14 @@ import LossReports
 
 extension ConformanceReport {
   /// The self-contained HTML page of the report (inline CSS, no scripts, no external resources),
-  /// built with LossReports' escaping ``HTML`` builder: the verdict, the tier matrix per loss and
+  /// built with LossReports' escaping `HTML` builder: the verdict, the tier matrix per loss and
   /// dtype with the worst case of each row, the tier definitions and their constants, the
   /// failures, faults, known divergences (with their links), unexpected passes, stale entries,
   /// the extreme-regime robustness score, unsupported cases by reason, and the run's settings.
   ///
-  /// - Parameter maxRows: the most rows listed per section (the JSON report has every case).
+  /// - Parameters:
+  ///   - evaluation: the gate's evaluation of the run (the verdict and the cases it counts).
+  ///   - maxRows: the most rows listed per section (the JSON report has every case).
   public func html(_ evaluation: GateEvaluation, maxRows: Int = 200) -> String {
     var body: [HTML] = []
     if runError == nil {

@@ -99,7 +99,9 @@ public struct ConformanceRunner: Sendable {
 
   /// Runs `cases` on a thread of its own (the process I/O blocks in `poll(2)` with deadlines).
   ///
-  /// - Parameter progress: called after each case with (done, total).
+  /// - Parameters:
+  ///   - cases: the planned cases, run in order.
+  ///   - progress: called after each case with (done, total).
   /// - Throws: ``AdapterStartError`` if the adapter cannot be started the first time or its hello
   ///   is missing or invalid (nothing was graded).
   public func run(

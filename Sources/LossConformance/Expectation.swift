@@ -46,7 +46,7 @@ public struct Expectation: Sendable, Hashable {
   /// The correctly rounded values in `dtype`.
   public func rounded(_ dtype: DType) -> [Double] { dtype == .float32 ? float32 : float64 }
 
-  /// The outcome's spelling in a vector file and in reports: an ``OutcomeClass`` of the exact
+  /// The outcome's spelling in a vector file and in reports: an `OutcomeClass` of the exact
   /// value (`finite`, `+Inf`, `-Inf`, `NaN`), `array`, or the error kind.
   public var outcomeName: String {
     switch outcome {

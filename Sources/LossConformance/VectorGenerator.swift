@@ -65,7 +65,7 @@ public typealias ReferenceEvaluator = @Sendable (LossRequest) -> ReferenceAnswer
 /// in Flux (tag `shape-broadcast-rejected`); and for logitcrossentropy, logits with a +∞ maximum
 /// (NNlib's logsoftmax, tag `logsoftmax-infinite-max`).
 ///
-/// The same seed gives the same requests, bit for bit, on every platform (``SeededRandom``);
+/// The same seed gives the same requests, bit for bit, on every platform (`SeededRandom`);
 /// the ids are content hashes of the requests (``GoldenCase/contentID(of:)``).
 public struct VectorGenerator: Sendable {
   public static let defaultSeed: UInt64 = 20_250_501

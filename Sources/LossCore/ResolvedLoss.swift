@@ -1,5 +1,5 @@
 /// A loss with the one scalar parameter it takes resolved (Flux's default applied, converted to
-/// the element type, validated by ``ParameterRule``): the value every implementation dispatches
+/// the element type, validated by `ParameterRule`): the value every implementation dispatches
 /// on, so the fourteen-way choice of a loss and its parameter is made once, here.
 ///
 /// ```swift
@@ -37,7 +37,7 @@ public enum ResolvedLoss: Sendable, Hashable {
   }
 
   /// Resolves `loss` with parameters given as values (`nil`: Flux's default) by the rules of
-  /// ``ParameterRule``, as ``LossParameters/resolved(for:dtype:yhatShape:)`` does; for callers
+  /// `ParameterRule`, as ``LossParameters/resolved(for:dtype:yhatShape:)`` does; for callers
   /// whose arguments are typed (LossFast's functions), so no parameter a loss does not take can
   /// be passed.
   ///

@@ -1,6 +1,6 @@
 import LossCore
 
-/// LossFast as a ``LossImplementation``: the built-in fast path that `losscheck` verifies
+/// LossFast as a `LossImplementation`: the built-in fast path that `losscheck` verifies
 /// against LossSpec (`--impl fast`).
 ///
 /// A request's values (Doubles that represent the dtype's values exactly) are converted once to

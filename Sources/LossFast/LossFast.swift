@@ -18,9 +18,9 @@ import LossCore
 /// (``LossFast/ReducingAggregation``), and `agg = none` is each loss's `into:` form.
 ///
 /// Accuracy: Float32 data are widened to Double and summed in Double; the terms with logarithms
-/// and exponentials use short kernels accurate to about 2⁻³² (``ShortMath``) wherever the sum of
+/// and exponentials use short kernels accurate to about 2⁻³² (`ShortMath`) wherever the sum of
 /// the terms' error bounds shows the result within 2⁻²⁸ relative, else full-precision ones
-/// (``VectorMath``). A Float32 result is faithful (within 1 ulp of the exact value) unless the
+/// (`VectorMath`). A Float32 result is faithful (within 1 ulp of the exact value) unless the
 /// loss itself cancels by more than about 2¹⁵; Float64 data are summed with compensated (double-double) lanes and the terms' own
 /// rounding errors are fed back where that is cheap (`ŷ − y`, `ŷ + ϵ`, `1 − ŷ·y`), so a Float64
 /// result is within about 2 ulps where the loss is well conditioned. See `Benchmarks/README.md`

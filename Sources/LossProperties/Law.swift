@@ -4,7 +4,7 @@ import LossCore
 /// inputs are generated, how it is checked, and the tolerance its check allows, derived from
 /// error analysis and stated in words.
 ///
-/// Laws are written against ``LossImplementation`` only (through a ``Probe``), so the same
+/// Laws are written against `LossImplementation` only (through a ``Probe``), so the same
 /// catalogue checks LossSpec, LossFast or any adapter; the ``Subject`` says how accurate the
 /// implementation claims to be, and the tolerances follow from that claim.
 ///

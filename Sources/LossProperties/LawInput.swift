@@ -2,8 +2,8 @@ import LossCore
 
 /// One generated case of a law: the raw, shrinkable material its check builds requests from.
 ///
-/// A law's generator draws a `LawInput` from a ``SplitMix64`` seeded with the case seed; the
-/// law's check turns it into one or more ``LossRequest``s. Keeping the material generic (a
+/// A law's generator draws a `LawInput` from a `SplitMix64` seeded with the case seed; the
+/// law's check turns it into one or more `LossRequest`s. Keeping the material generic (a
 /// shape, named arrays, named numbers, named choices, each with a ``ValueKind``) lets one
 /// shrinker simplify the cases of every law: remove slices, drop size-1 trailing dimensions,
 /// lower choices, and replace numbers by simpler ones of the same kind.

@@ -6,7 +6,7 @@ import LossCore
 ///
 /// Parameters are encoded in the ``LawInput`` as choices (`agg`, `eps`, `dims`, `weight`,
 /// `delta`, `smooth`, `beta`; option 0 is Flux's default, so shrinking returns to the default)
-/// and numbers (the given values), and turned back into ``LossParameters`` by
+/// and numbers (the given values), and turned back into `LossParameters` by
 /// ``parameters(_:_:)``.
 public enum LossCases {
   /// The `dims` options, in shrinking order.
@@ -20,9 +20,17 @@ public enum LossCases {
   /// Draws the natural input of `loss`.
   ///
   /// - Parameters:
+  ///   - r: the case's generator.
+  ///   - seed: the case seed, recorded in the input (its replay key).
+  ///   - loss: the loss whose natural input is drawn.
+  ///   - dtype: the element type (default: a random one).
   ///   - shape: the shape (default: a random one of at most `maxCount` elements).
   ///   - aggs: the aggregations to draw from (a law about `sum` and `mean` excludes `none`).
-  ///   - dims: `false` keeps Flux's default `dims = 1`.
+  ///   - allowDims: `false` keeps Flux's default `dims = 1`.
+  ///   - allowWeights: `false` draws no class weights.
+  ///   - dimsChoices: the indices into the `dims` options allowed (default: any).
+  ///   - weightChoices: the kinds of weight allowed (0 none, 1 scalar, 2 per class, 3 full).
+  ///   - maxCount: the most elements of a random shape.
   public static func draw(
     _ r: inout SplitMix64, seed: UInt64, loss: LossID, dtype: DType? = nil, shape: [Int]? = nil,
     aggs: [Aggregation] = [.mean, .sum, .none], dims allowDims: Bool = true, weights allowWeights: Bool = true,

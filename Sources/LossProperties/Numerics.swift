@@ -7,7 +7,7 @@ import LossCore
 /// two facts: a correctly rounded result `fl(a)` satisfies `|fl(a) − a| ≤ ½·ulp(fl(a))`, and
 /// rounding is monotone (`a ≤ b` implies `fl(a) ≤ fl(b)`), so exact inequalities survive it.
 public enum FloatFacts {
-  /// The spacing of `dtype`'s values at `|x|`, LossCore's ``DType/ulp(of:)``: the unit in the
+  /// The spacing of `dtype`'s values at `|x|`, LossCore's `DType/ulp(of:)`: the unit in the
   /// last place of `x` rounded to `dtype`; the smallest subnormal for 0; the ulp of the largest
   /// finite value for non-finite or out-of-range `x`.
   ///

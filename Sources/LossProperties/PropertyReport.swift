@@ -10,7 +10,7 @@ import LossReports
 /// environment.
 ///
 /// Self-contained: inline CSS and SVG, no scripts, no external references; every string from a
-/// law, an input or an implementation is escaped by ``HTML``.
+/// law, an input or an implementation is escaped by `HTML`.
 public struct PropertyReport: Sendable {
   public var title: String
   /// One line under the title: what ran and how (command, budget, seed).

@@ -15,11 +15,14 @@ public enum PropertyRunner {
   /// Runs `law` on `subject`.
   ///
   /// - Parameters:
+  ///   - law: the law to check.
+  ///   - subject: the implementation under test, its claimed accuracy and its reference.
   ///   - count: the number of generated cases.
   ///   - seed: the run's seed.
   ///   - replay: case seeds checked first (a corpus of once-failing seeds).
   ///   - parallelism: how many cases are evaluated at once.
   ///   - shrinkBudget: the most evaluations spent shrinking a failure.
+  ///   - progress: called after each case with (done, total).
   /// - Complexity: `count` evaluations of the law, plus at most `shrinkBudget`.
   public static func run(
     _ law: Law, on subject: Subject, count: Int, seed: UInt64, replay: [UInt64] = [], parallelism: Int = 2,

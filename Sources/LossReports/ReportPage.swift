@@ -1,5 +1,5 @@
 /// The frame every report page shares: the title, the verdict, the page's own sections, the
-/// environment, and one style sheet (``styleSheet``, the frame's rules, then the page's).
+/// environment, and one style sheet (`styleSheet`, the frame's rules, then the page's).
 ///
 /// `index.html` (``VerificationReport``), the properties page, the conformance pages and the
 /// stability page are all a `ReportPage`: the same document head, the same verdict block

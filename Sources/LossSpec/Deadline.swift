@@ -14,7 +14,7 @@ public struct Deadline: Sendable {
   let end: ContinuousClock.Instant
 
   /// A deadline `seconds` from now. A budget that is not a positive finite number is treated
-  /// as already spent (never as "no limit"), and one beyond ``LossRequest/maximumBudget`` as that
+  /// as already spent (never as "no limit"), and one beyond `LossRequest/maximumBudget` as that
   /// maximum; protocol requests are validated before they get here.
   public init(seconds: Double) {
     let clamped = seconds > 0 ? Swift.min(seconds, LossRequest.maximumBudget) : 0

@@ -236,7 +236,7 @@ public struct SpecResult: Sendable {
   }
 }
 
-/// LossSpec as a ``LossImplementation``: the oracle every other implementation is graded against.
+/// LossSpec as a `LossImplementation`: the oracle every other implementation is graded against.
 public struct ReferenceImplementation: LossImplementation {
   public init() {}
   public var name: String { "LossSpec 1 (exact, correctly rounded; GSL \(GSLVersion.string))" }

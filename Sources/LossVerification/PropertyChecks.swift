@@ -5,7 +5,7 @@ import LossProperties
 import LossReports
 import LossSpec
 
-/// The properties family of `losscheck verify`: every law of the catalogue (``Catalogue``) on its
+/// The properties family of `losscheck verify`: every law of the catalogue (`Catalogue`) on its
 /// subject — LossSpec for the mathematical laws, LossFast against LossSpec for the agreement laws
 /// — with `--count` random cases from `--seed`, then `<reports>/properties.html`.
 ///

@@ -36,6 +36,9 @@ public enum Verification {
   /// commands and the environment.
   ///
   /// - Parameters:
+  ///   - rows: the rows of the run's checks, in order.
+  ///   - context: the run's context (implementation, summaries, reports directory).
+  ///   - started: when the run started (shown in the environment).
   ///   - arguments: the command-line options of the run that differ from the defaults,
   ///     shell-quoted (`--reports out --seed 7`), for the reproduction commands.
   public static func report(
