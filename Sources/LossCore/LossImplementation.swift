@@ -14,6 +14,19 @@ public protocol LossImplementation: Sendable {
   /// Evaluates one request. Errors of the loss (shape, domain, parameter) are outcomes, not
   /// thrown: the protocol carries them as values.
   func evaluate(_ request: LossRequest) async -> LossOutcome
+
+  /// Evaluates one request and, when it asks for one (``LossRequest/gradient``), its gradient.
+  /// The default answers the value and, for a gradient request whose value is not an error,
+  /// "unsupported": implementations that differentiate override it.
+  func answer(_ request: LossRequest) async -> LossAnswer
+}
+
+extension LossImplementation {
+  public func answer(_ request: LossRequest) async -> LossAnswer {
+    let outcome = await evaluate(request)
+    guard request.gradient != nil, case .value = outcome else { return LossAnswer(outcome: outcome) }
+    return LossAnswer(outcome: outcome, gradient: .unsupported("\(name) does not compute gradients"))
+  }
 }
 
 extension LossImplementation {

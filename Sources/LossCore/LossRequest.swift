@@ -19,6 +19,8 @@ public struct LossRequest: Sendable, Hashable {
   /// exceeded" instead of running longer; one that is always fast (LossFast) ignores it.
   /// `nil`: no limit. A decoded budget is finite and in `(0, ``maximumBudget``]`.
   public var budget: Double?
+  /// The gradient asked for (the protocol's `"grad"` and `"cotangent"`); `nil`: the value only.
+  public var gradient: GradientRequest?
 
   /// The largest budget a request may carry, in seconds (about 11.6 days): beyond it a budget is
   /// rejected as a mistake rather than silently meaning "no limit".
@@ -26,7 +28,7 @@ public struct LossRequest: Sendable, Hashable {
 
   public init(
     id: String = "", loss: LossID, dtype: DType, yhat: Tensor, y: Target,
-    params: LossParameters = LossParameters(), budget: Double? = nil
+    params: LossParameters = LossParameters(), budget: Double? = nil, gradient: GradientRequest? = nil
   ) {
     self.id = id
     self.loss = loss
@@ -35,6 +37,7 @@ public struct LossRequest: Sendable, Hashable {
     self.y = y
     self.params = params
     self.budget = budget
+    self.gradient = gradient
   }
 
   /// Why `seconds` is not a valid budget (`nil` when it is one): it must be a finite number
