@@ -48,6 +48,14 @@ enum Adversarial {
     return cases.map { ($0.0, $0.1.map { dtype.round($0) }, $0.2.map { dtype.round($0) }) }
   }
 
+  static func pow10(_ k: Int) -> Double {
+    #if canImport(Glibc)
+      Glibc.pow(10, Double(k))
+    #else
+      Darwin.pow(10, Double(k))
+    #endif
+  }
+
   static func log(_ x: Double) -> Double {
     #if canImport(Glibc)
       Glibc.log(x)
@@ -276,6 +284,32 @@ struct SubnormalLabelTests {
         continue
       }
       #expect(v.values == expected, "agg \(agg)")
+    }
+  }
+}
+
+@Suite("Float64 kldivergence near a perfect fit")
+struct KLNearFitTests {
+  /// The stability sweep `ŷ = p(1 + t), y = p` (Σŷ = Σy, ϵ = 0): the exact KL is about 0.14·t²
+  /// while each term is about 0.2·t, so per-term rounding lost up to 50 bits (t = 10⁻¹⁵: 14%
+  /// relative). The expected values are LossSpec's, correctly rounded (checked against the mpmath
+  /// oracle in LossSpecTests); LossFast must be within 2 ulps.
+  @Test("ŷ = p(1 + t) for t = 10⁻¹⁵ … 10⁻¹: within 2 ulps of the correctly rounded value")
+  func nearFit() throws {
+    let p = [0.2, 0.3, 0.5]
+    for exponent in 1...15 {
+      let t = Adversarial.pow10(-exponent)
+      let yhat = [p[0] * (1 + t), p[1], p[2] - p[0] * t]
+      let request = LossRequest(
+        loss: .kldivergence, dtype: .float64, yhat: try Tensor(shape: [3, 1], values: yhat),
+        y: .array(try Tensor(shape: [3, 1], values: p)), params: LossParameters(eps: 0))
+      let spec = try LossSpec.evaluate(request)
+      guard case .value(let value) = FastImplementation().evaluateSynchronously(request) else {
+        Issue.record("t = 1e-\(exponent): no value")
+        continue
+      }
+      let grade = Grade(result: value.values[0], spec: spec)
+      #expect(grade.ulps <= 2, "t = 1e-\(exponent): \(grade)")
     }
   }
 }
