@@ -37,7 +37,8 @@ SEED = 20261206
 PREC_LADDER = (320, 640, 1280, 2560)
 PREC_STEP = 160           # second evaluation: precision + 160 bits and a step 2^-160 times smaller
 REL_TOL_BITS = 170        # error bound must be below |d| * 2^-170 (45 digits need ~150 bits)
-ABS_ZERO = Fraction(1, 2 ** 1200)   # a derivative indistinguishable from 0 below this is written 0
+ABS_ZERO = Fraction(1, 2 ** 1200)
+PREC_ZERO = 1280          # the ladder rung whose noise bound is below ABS_ZERO for ordinary scales   # a derivative indistinguishable from 0 below this is written 0
 
 # parsing a decimal token is pure; cache it (compute() is called many thousand times)
 mo.parse_number = functools.lru_cache(maxsize=None)(mo.parse_number)
@@ -243,9 +244,13 @@ def element_gradient(req, arg, idx, S):
     F = Scalarised(req, arg, idx)
     x0 = F.x0()
     zero = False
+    flat = False
     for P in PREC_LADDER:
+        if flat and P < PREC_ZERO:
+            continue                 # quotients were exactly 0: go straight to the precision that decides 0
         L = side_derivative(F, x0, -1, P, S)
         R = side_derivative(F, x0, +1, P, S)
+        flat = all(c is None or (c[0] == 0 and c[2] == 0) for c in (L, R))
         if L is None and R is None:
             raise NoDerivative("undefined on both sides")
         if L is not None and R is not None and abs(L[0] - R[0]) > L[1] + R[1]:
@@ -267,8 +272,11 @@ def element_gradient(req, arg, idx, S):
         if good_enough(d, err):
             if err == 0 or (d != 0 and err <= abs(d) / Fraction(2) ** REL_TOL_BITS):
                 return ("value", d)
-            # |d| + err <= 2^-1200: within 2^-1200 of 0, so 0.0 in both formats; keep climbing in
-            # case a higher precision resolves it relatively, else write it as exact 0
+            # |d| + err <= 2^-1200: within 2^-1200 of 0, so 0.0 in both formats.  If every
+            # difference quotient is exactly 0 write exact 0 now; otherwise keep climbing in case a
+            # higher precision resolves it relatively, and write exact 0 only at the top
+            if flat:
+                return ("value", Fraction(0))
             zero = True
     if zero:
         return ("value", Fraction(0))
