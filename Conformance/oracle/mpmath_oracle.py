@@ -532,8 +532,10 @@ def elementwise(yhat, y, fn):
     return [fn(a, b) for a, b in zip(yhat, y)]
 
 
-def compute(req):
-    """Evaluate a request. Returns ('scalar', v) / ('array', vals, shape) or raises LossError."""
+def compute(req, inputs_hook=None):
+    """Evaluate a request. Returns ('scalar', v) / ('array', vals, shape) or raises LossError.
+    `inputs_hook(yhat, y)`, if given, may replace the parsed (exact) input lists before the loss is
+    evaluated; mpmath_gradient_oracle.py uses it to move one input element."""
     dtype = req["dtype"]
     loss = req["loss"]
     params = req.get("params", {})
@@ -566,6 +568,8 @@ def compute(req):
         assert len(y) == n
     else:
         y = [parse_number(req["y"], dtype)] * n
+    if inputs_hook is not None:
+        yhat, y = inputs_hook(yhat, y)
 
     weight = None
     if "weight" in params:
