@@ -153,10 +153,12 @@ public enum ProtocolCodec {
     for item in items {
       guard case .string(let name) = item, let argument = GradientRequest.Argument(rawValue: name) else {
         throw .argumentError(
-          "grad: \(item.serialized()) is not an argument of the loss (allowed: \(allowedGrad)), in \(grad.serialized())")
+          "grad: \(item.serialized()) is not an argument of the loss (allowed: \(allowedGrad)), "
+            + "in \(grad.serialized())")
       }
       guard !seen.contains(argument) else {
-        throw .argumentError("grad: \"\(name)\" appears more than once in \(grad.serialized()) (allowed: \(allowedGrad))")
+        throw .argumentError(
+          "grad: \"\(name)\" appears more than once in \(grad.serialized()) (allowed: \(allowedGrad))")
       }
       seen.append(argument)
     }
