@@ -12,7 +12,7 @@ import LossCore
 /// let answer = await numpy.answer(gradientRequest)   // + .gradient(…) or .unsupported(reason)
 /// ```
 ///
-/// ``evaluate(_:)`` sends the value request only (any ``LossRequest/gradient`` is left out);
+/// ``evaluate(_:)`` sends the value request only (a request's `gradient` is left out);
 /// ``answer(_:)`` sends the request with its `grad` and `cotangent` and returns the answer's
 /// gradient part.
 ///
