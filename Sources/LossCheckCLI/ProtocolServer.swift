@@ -20,7 +20,9 @@ struct ProtocolServer: Sendable {
   /// gets an error response carrying its id when the id can be read, else `""`, and the kind
   /// `ArgumentError` (or `DimensionMismatch` when a value count does not fit its shape). Values
   /// are encoded in the request's dtype, Float64 when it is unknown. A request without a
-  /// `budget` gets ``defaultBudget``.
+  /// `budget` gets ``defaultBudget``. A request with `grad` is answered by the implementation's
+  /// `answer(_:)`, and its gradient part (`grad` or `gradUnsupported`) follows the outcome; a
+  /// request without one gets the plain `losscheck/1` line.
   func respond(to line: String) async -> String? {
     var text = Substring(line)
     if text.last == "\r" { text.removeLast() }
@@ -30,7 +32,8 @@ struct ProtocolServer: Sendable {
     switch RequestDecoding.decode(String(text)) {
     case .success(var request):
       if request.budget == nil { request.budget = defaultBudget }
-      response = LossResponse(id: request.id, outcome: await implementation.evaluate(request))
+      let answer = await implementation.answer(request)
+      response = LossResponse(id: request.id, outcome: answer.outcome, gradient: answer.gradient)
       dtype = request.dtype
     case .failure(let rejected):
       response = LossResponse(id: rejected.id, outcome: .error(rejected.error))

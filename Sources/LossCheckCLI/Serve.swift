@@ -17,6 +17,10 @@ extension LossCheck {
         A request may carry a 'budget' (seconds); --budget gives one to the requests that do \
         not. When LossSpec runs out of it the answer is {"id":…,"unsupported":"budget \
         exceeded: …"} and the server goes on; LossFast ignores budgets.
+
+        A request may ask for a gradient ("grad":["yhat"] or ["yhat","y"], with a \
+        "cotangent" for agg "none"); the response then carries "grad":{"yhat":[…],"y":[…]}, \
+        or "gradUnsupported":"reason" when the implementation does not differentiate.
         """
     )
 

@@ -9,7 +9,12 @@ import LossCore
 /// ```swift
 /// let numpy = try AdapterImplementation(command: "python3 Conformance/adapters/numpy_adapter.py")
 /// let outcome = await numpy.evaluate(request)   // .value, .error, or .unsupported(reason)
+/// let answer = await numpy.answer(gradientRequest)   // + .gradient(…) or .unsupported(reason)
 /// ```
+///
+/// ``evaluate(_:)`` sends the value request only (a request's `gradient` is left out);
+/// ``answer(_:)`` sends the request with its `grad` and `cotangent` and returns the answer's
+/// gradient part.
 ///
 /// Faults never escape as errors: an answer that is late, garbage, of the wrong id or from an
 /// adapter that died becomes `.unsupported` with the reason, the adapter is restarted for the
@@ -22,6 +27,8 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
   public let dtypes: [DType]
   /// The command, as given.
   public let command: String
+  /// Whether the adapter's hello advertises gradients (`"gradients":true`).
+  public let gradients: Bool
 
   private let timeout: Duration
   private let startupTimeout: Duration
@@ -53,6 +60,7 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
     name = hello.implementation
     losses = hello.losses.compactMap { LossID(name: $0) }
     dtypes = hello.dtypes.compactMap { DType(rawValue: $0) }
+    gradients = hello.gradients
   }
 
   deinit {
@@ -60,17 +68,42 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
   }
 
   public func evaluate(_ request: LossRequest) async -> LossOutcome {
-    guard losses.contains(request.loss) else { return .unsupported("\(name) does not list \(request.loss.rawValue)") }
-    guard dtypes.contains(request.dtype) else { return .unsupported("\(name) does not list \(request.dtype.rawValue)") }
+    var valueOnly = request
+    valueOnly.gradient = nil
+    return await answer(valueOnly).outcome
+  }
+
+  /// Sends the request, with its `grad` and `cotangent` when it asks for a gradient, and returns
+  /// the adapter's answer. For a gradient request answered with a value, the gradient part is the
+  /// adapter's `grad`, or `.unsupported` with its `gradUnsupported` reason, or `.unsupported` when
+  /// it wrote neither (an adapter that predates the extension ignores `grad`). Whether the
+  /// gradient's counts fit is for grading to judge.
+  public func answer(_ request: LossRequest) async -> LossAnswer {
+    guard losses.contains(request.loss) else {
+      return LossAnswer(outcome: .unsupported("\(name) does not list \(request.loss.rawValue)"))
+    }
+    guard dtypes.contains(request.dtype) else {
+      return LossAnswer(outcome: .unsupported("\(name) does not list \(request.dtype.rawValue)"))
+    }
     guard request.yhat.count <= maxElements else {
-      return .unsupported("\(request.yhat.count) elements: above the adapter limit of \(maxElements)")
+      return LossAnswer(
+        outcome: .unsupported("\(request.yhat.count) elements: above the adapter limit of \(maxElements)"))
     }
     // The exchange blocks in poll(2) for up to the timeout: on a thread of its own, not on one of
     // the few cooperative threads of Swift concurrency.
-    return await withCheckedContinuation { continuation in
+    let response = await withCheckedContinuation { continuation in
       Thread.detachNewThread {
         continuation.resume(returning: self.lock.withLock { self.exchange(request) })
       }
+    }
+    guard request.gradient != nil else { return LossAnswer(outcome: response.outcome) }
+    switch (response.outcome, response.gradient) {
+    case (.value, nil):
+      return LossAnswer(
+        outcome: response.outcome,
+        gradient: .unsupported("\(name) answered the value without 'grad' or 'gradUnsupported'"))
+    case (_, let gradient):
+      return LossAnswer(outcome: response.outcome, gradient: gradient)
     }
   }
 
@@ -82,10 +115,10 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
   }
 
   /// Counts a fault and returns it as the request's outcome.
-  private func fault(_ reason: String) -> LossOutcome {
+  private func fault(_ reason: String) -> LossResponse {
     faultCount += 1
     if firstFault == nil { firstFault = reason }
-    return .unsupported(reason)
+    return LossResponse(id: "", outcome: .unsupported(reason))
   }
 
   /// Ends the adapter (closes its input, then kills it after a grace period).
@@ -98,8 +131,10 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
   }
 
   /// One request and its answer; the lock is held.
-  private func exchange(_ original: LossRequest) -> LossOutcome {
-    if let givenUp { return givenUp == "stopped" ? .unsupported(givenUp) : fault(givenUp) }
+  private func exchange(_ original: LossRequest) -> LossResponse {
+    if let givenUp {
+      return givenUp == "stopped" ? LossResponse(id: "", outcome: .unsupported(givenUp)) : fault(givenUp)
+    }
     guard let process else { return fault("the adapter is not running") }
     counter += 1
     var request = original
@@ -122,7 +157,12 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
           guard case .string(let id)? = json["id"] else { return fault("an answer without an id") }
           // A late answer to an earlier (timed-out) request: skip it.
           if id != request.id { continue }
-          return try ProtocolCodec.decodeResponse(json, dtype: request.dtype).outcome.displaySafe
+          var response = try ProtocolCodec.decodeResponse(json, dtype: request.dtype)
+          response.outcome = response.outcome.displaySafe
+          if case .unsupported(let reason)? = response.gradient {
+            response.gradient = .unsupported(displaySafe(reason))
+          }
+          return response
         } catch {
           return fault("an invalid answer: \(displaySafe("\(error)"))")
         }
@@ -131,7 +171,7 @@ public final class AdapterImplementation: LossImplementation, @unchecked Sendabl
   }
 
   /// Kills the adapter, restarts it for the next request, and reports this one as not answered.
-  private func restart(after reason: String) -> LossOutcome {
+  private func restart(after reason: String) -> LossResponse {
     _ = process?.terminate(grace: .zero)
     process = nil
     restarts += 1

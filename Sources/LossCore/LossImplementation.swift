@@ -44,25 +44,34 @@ public struct Hello: Sendable, Hashable {
   public var implementation: String
   public var losses: [String]
   public var dtypes: [String]
+  /// Whether the implementation answers gradient requests (the hello's optional
+  /// `"gradients":true`, an additive `losscheck/1` extension; written only when `true`).
+  public var gradients: Bool
 
   public init(
     protocolName: String = Hello.currentProtocol, implementation: String, losses: [String],
-    dtypes: [String]
+    dtypes: [String], gradients: Bool = false
   ) {
     self.protocolName = protocolName
     self.implementation = implementation
     self.losses = losses
     self.dtypes = dtypes
+    self.gradients = gradients
   }
 }
 
-/// One response line: the request's id and its outcome.
+/// One response line: the request's id, its outcome and, when the request asked for one, the
+/// gradient part (the protocol's `"grad"` or `"gradUnsupported"`).
 public struct LossResponse: Sendable, Hashable {
   public var id: String
   public var outcome: LossOutcome
+  /// The gradient, or why there is none; `nil`: the response has no gradient part (the request
+  /// asked for none, or the adapter wrote none).
+  public var gradient: GradientOutcome?
 
-  public init(id: String, outcome: LossOutcome) {
+  public init(id: String, outcome: LossOutcome, gradient: GradientOutcome? = nil) {
     self.id = id
     self.outcome = outcome
+    self.gradient = gradient
   }
 }

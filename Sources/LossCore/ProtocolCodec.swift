@@ -122,7 +122,55 @@ public enum ProtocolCodec {
     }
     let params = try decodeParameters(json["params"], dtype: dtype)
     let budget = try decodeBudget(json["budget"])
-    return LossRequest(id: id, loss: loss, dtype: dtype, yhat: yhat, y: y, params: params, budget: budget)
+    let gradient = try decodeGradientRequest(grad: json["grad"], cotangent: json["cotangent"], dtype: dtype)
+    return LossRequest(
+      id: id, loss: loss, dtype: dtype, yhat: yhat, y: y, params: params, budget: budget, gradient: gradient)
+  }
+
+  /// What the optional `grad` may hold, as error messages quote it.
+  static let allowedGrad = #"["yhat"] or ["yhat", "y"]"#
+
+  /// The optional `grad` (`["yhat"]` or `["yhat", "y"]`, in either order) and `cotangent` (a flat
+  /// column-major array of numbers in the request's dtype, read like `yhat`; only with `grad`).
+  /// Whether the cotangent's count fits the unreduced result is for the implementation to check.
+  ///
+  /// - Throws: `ArgumentError` naming `grad` for anything else (not an array, an entry that is not
+  ///   `"yhat"` or `"y"`, a duplicate, `"y"` without `"yhat"`, an empty array), naming `cotangent`
+  ///   for a malformed one or one without `grad`.
+  static func decodeGradientRequest(grad: JSONValue?, cotangent: JSONValue?, dtype: DType) throws(LossError)
+    -> GradientRequest?
+  {
+    guard let grad else {
+      if cotangent != nil {
+        throw .argumentError("cotangent is only meaningful with 'grad' (\(allowedGrad)), which the request lacks")
+      }
+      return nil
+    }
+    guard case .array(let items) = grad else {
+      throw .argumentError("grad must be \(allowedGrad), got \(grad.serialized())")
+    }
+    var seen: [GradientRequest.Argument] = []
+    for item in items {
+      guard case .string(let name) = item, let argument = GradientRequest.Argument(rawValue: name) else {
+        throw .argumentError(
+          "grad: \(item.serialized()) is not an argument of the loss (allowed: \(allowedGrad)), "
+            + "in \(grad.serialized())")
+      }
+      guard !seen.contains(argument) else {
+        throw .argumentError(
+          "grad: \"\(name)\" appears more than once in \(grad.serialized()) (allowed: \(allowedGrad))")
+      }
+      seen.append(argument)
+    }
+    guard seen.contains(.yhat) else {
+      throw .argumentError(
+        "grad must include \"yhat\" (the gradient with respect to ŷ is always computed; allowed: \(allowedGrad)), got \(grad.serialized())"
+      )
+    }
+    let cotangentValues = try cotangent.map { (c) throws(LossError) in
+      try decodeNumbers(c, dtype: dtype, field: "cotangent")
+    }
+    return GradientRequest(withTarget: seen.contains(.y), cotangent: cotangentValues)
   }
 
   /// The optional `budget`, seconds: a JSON number, finite, in `(0, 1e6]`.
@@ -214,33 +262,53 @@ public enum ProtocolCodec {
     if let smooth = p.smooth { params.append(("smooth", encode(smooth, dtype: .float64))) }
     if let beta = p.beta { params.append(("beta", encode(beta, dtype: .float64))) }
     if !params.isEmpty { members.append(("params", .object(params))) }
+    if let gradient = request.gradient {
+      members.append(("grad", .array(gradient.arguments.map { .string($0.rawValue) })))
+      if let cotangent = gradient.cotangent { members.append(("cotangent", numbers(cotangent))) }
+    }
     if let budget = request.budget { members.append(("budget", encode(budget, dtype: .float64))) }
     return .object(members)
   }
 
   // MARK: Responses
 
-  /// Encodes a response line.
+  /// Encodes a response line: the outcome, then the gradient part when there is one
+  /// (`"grad":{"yhat":[…],"y":[…]}` or `"gradUnsupported":"reason"`). A response without a
+  /// gradient is the line of plain `losscheck/1`.
   public static func encode(_ response: LossResponse, dtype: DType) -> JSONValue {
-    let id: (key: String, value: JSONValue) = ("id", .string(response.id))
+    func numbers(_ xs: [Double]) -> JSONValue { .array(xs.map { encode($0, dtype: dtype) }) }
+    var members: [(key: String, value: JSONValue)] = [("id", .string(response.id))]
     switch response.outcome {
     case .value(.scalar(let v)):
-      return .object([id, ("value", encode(v, dtype: dtype))])
+      members.append(("value", encode(v, dtype: dtype)))
     case .value(.array(let t)):
-      return .object([
-        id, ("value", .array(t.values.map { encode($0, dtype: dtype) })),
-        ("shape", .array(t.shape.dims.map { .number(String($0)) })),
-      ])
+      members.append(("value", numbers(t.values)))
+      members.append(("shape", .array(t.shape.dims.map { .number(String($0)) })))
     case .error(let e):
-      return .object([
-        id, ("error", .object([("kind", .string(e.kind.rawValue)), ("message", .string(e.message))])),
-      ])
+      members.append(
+        ("error", .object([("kind", .string(e.kind.rawValue)), ("message", .string(e.message))])))
     case .unsupported(let reason):
-      return .object([id, ("unsupported", .string(reason))])
+      members.append(("unsupported", .string(reason)))
     }
+    switch response.gradient {
+    case nil: break
+    case .gradient(let g)?:
+      var grad: [(key: String, value: JSONValue)] = [("yhat", numbers(g.yhat))]
+      if let y = g.y { grad.append(("y", numbers(y))) }
+      members.append(("grad", .object(grad)))
+    case .unsupported(let reason)?:
+      members.append(("gradUnsupported", .string(reason)))
+    }
+    return .object(members)
   }
 
-  /// Decodes a response line. An array value without a `shape` is taken as a vector.
+  /// Decodes a response line. An array value without a `shape` is taken as a vector. The gradient
+  /// part (`grad` or `gradUnsupported`) is read whatever the outcome; whether its counts fit ŷ and
+  /// y is for grading to judge, not for the codec.
+  ///
+  /// - Throws: `ArgumentError` for a missing id or outcome, and for a malformed gradient part:
+  ///   `grad` not an object, `grad.yhat` missing or not an array of numbers, `grad.y` not an
+  ///   array of numbers, `gradUnsupported` not a string, or both `grad` and `gradUnsupported`.
   public static func decodeResponse(_ json: JSONValue, dtype: DType) throws(LossError) -> LossResponse {
     guard case .object = json else {
       throw .argumentError("a response must be a JSON object, got \(json.typeName)")
@@ -248,6 +316,12 @@ public enum ProtocolCodec {
     guard case .string(let id)? = json["id"] else {
       throw .argumentError("response is missing the string field 'id'")
     }
+    let outcome = try decodeOutcome(json, id: id, dtype: dtype)
+    let gradient = try decodeGradientOutcome(json, id: id, dtype: dtype)
+    return LossResponse(id: id, outcome: outcome, gradient: gradient)
+  }
+
+  static func decodeOutcome(_ json: JSONValue, id: String, dtype: DType) throws(LossError) -> LossOutcome {
     if let error = json["error"] {
       guard case .string(let kindName)? = error["kind"] else {
         throw .argumentError("response '\(id)': error.kind must be a string")
@@ -255,10 +329,10 @@ public enum ProtocolCodec {
       let kind = LossError.Kind(rawValue: kindName) ?? .other
       var message = ""
       if case .string(let m)? = error["message"] { message = m }
-      return LossResponse(id: id, outcome: .error(LossError(kind, message)))
+      return .error(LossError(kind, message))
     }
     if case .string(let reason)? = json["unsupported"] {
-      return LossResponse(id: id, outcome: .unsupported(reason))
+      return .unsupported(reason)
     }
     switch json["value"] {
     case nil:
@@ -266,22 +340,54 @@ public enum ProtocolCodec {
     case .array?:
       let values = try decodeNumbers(json["value"], dtype: dtype, field: "value")
       let shape = json["shape"] == nil ? Shape([values.count]) : try decodeShape(json["shape"], field: "shape")
-      return LossResponse(id: id, outcome: .value(.array(try Tensor(shape: shape, values: values))))
+      return .value(.array(try Tensor(shape: shape, values: values)))
     case let value?:
-      return LossResponse(
-        id: id, outcome: .value(.scalar(try decodeNumber(value, dtype: dtype, field: "value"))))
+      return .value(.scalar(try decodeNumber(value, dtype: dtype, field: "value")))
+    }
+  }
+
+  static func decodeGradientOutcome(_ json: JSONValue, id: String, dtype: DType) throws(LossError)
+    -> GradientOutcome?
+  {
+    switch (json["grad"], json["gradUnsupported"]) {
+    case (nil, nil):
+      return nil
+    case (_?, _?):
+      throw .argumentError("response '\(id)' has both 'grad' and 'gradUnsupported'; give one of them")
+    case (nil, let reason?):
+      guard case .string(let text) = reason else {
+        throw .argumentError("response '\(id)': gradUnsupported must be a string (the reason), got \(reason.typeName)")
+      }
+      return .unsupported(text)
+    case (let grad?, nil):
+      guard case .object = grad else {
+        throw .argumentError(
+          "response '\(id)': grad must be an object {\"yhat\":[…]} or {\"yhat\":[…],\"y\":[…]}, got \(grad.typeName)")
+      }
+      guard grad["yhat"] != nil else {
+        throw .argumentError("response '\(id)': grad is missing the array field 'yhat'")
+      }
+      let yhat = try decodeNumbers(grad["yhat"], dtype: dtype, field: "response '\(id)': grad.yhat")
+      let y = try grad["y"].map { (v) throws(LossError) in
+        try decodeNumbers(v, dtype: dtype, field: "response '\(id)': grad.y")
+      }
+      return .gradient(LossGradient(yhat: yhat, y: y))
     }
   }
 
   // MARK: Hello
 
+  /// Encodes a hello line; `"gradients":true` only when the implementation advertises gradients,
+  /// so a hello without them is the line of plain `losscheck/1`.
   public static func encode(_ hello: Hello) -> JSONValue {
-    .object([
+    var members: [(key: String, value: JSONValue)] = [
       ("protocol", .string(hello.protocolName)),
       ("implementation", .string(hello.implementation)),
       ("losses", .array(hello.losses.map { .string($0) })),
       ("dtypes", .array(hello.dtypes.map { .string($0) })),
-    ])
+    ]
+    if hello.gradients { members.append(("gradients", .bool(true))) }
+    return .object(members)
   }
 
   public static func decodeHello(_ json: JSONValue) throws(LossError) -> Hello {
@@ -306,6 +412,13 @@ public enum ProtocolCodec {
     }
     var name = ""
     if case .string(let s)? = json["implementation"] { name = s }
-    return Hello(implementation: name, losses: try strings("losses"), dtypes: try strings("dtypes"))
+    var gradients = false
+    switch json["gradients"] {
+    case nil: break
+    case .bool(let b)?: gradients = b
+    case let other?: throw .argumentError("hello 'gradients' must be true or false, got \(other.serialized())")
+    }
+    return Hello(
+      implementation: name, losses: try strings("losses"), dtypes: try strings("dtypes"), gradients: gradients)
   }
 }

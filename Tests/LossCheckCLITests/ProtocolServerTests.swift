@@ -100,6 +100,94 @@ struct ProtocolServerTests {
   }
 }
 
+/// An implementation that differentiates: ∂L/∂ŷ = 2ŷ (and ∂L/∂y = −2y, when asked), times the
+/// cotangent's first element when one is given; "unsupported" for the loss `hinge`.
+struct DifferentiatingImplementation: LossImplementation {
+  var name: String { "differentiating" }
+  var losses: [LossID] { LossID.allCases }
+  var dtypes: [DType] { DType.allCases }
+
+  func evaluate(_ request: LossRequest) async -> LossOutcome { .value(.scalar(0.5)) }
+
+  func answer(_ request: LossRequest) async -> LossAnswer {
+    let outcome = await evaluate(request)
+    guard let gradient = request.gradient else { return LossAnswer(outcome: outcome) }
+    if request.loss == .hinge { return LossAnswer(outcome: outcome, gradient: .unsupported("no hinge")) }
+    let scale = gradient.cotangent?.first ?? 1
+    let targets: [Double]
+    switch request.y {
+    case .scalar(let v): targets = [v]  // a scalar y has a one-element gradient
+    case .array(let t): targets = t.values
+    }
+    let y = gradient.includesTarget ? targets.map { -2 * scale * $0 } : nil
+    return LossAnswer(
+      outcome: outcome,
+      gradient: .gradient(LossGradient(yhat: request.yhat.values.map { 2 * scale * $0 }, y: y)))
+  }
+}
+
+/// The gradient extension of `losscheck/1` on the server side.
+@Suite("serve: gradients")
+struct ProtocolServerGradientTests {
+  let table = ProtocolServer(implementation: TableImplementation(answers: ["a": .value(.scalar(0.41))]))
+  let differentiating = ProtocolServer(implementation: DifferentiatingImplementation())
+
+  @Test("a gradient request to an implementation without gradients: the value and gradUnsupported")
+  func unsupported() async {
+    #expect(
+      await table.respond(to: #"{"id":"a","loss":"mse","yhat":[1],"y":[0],"grad":["yhat"]}"#)
+        == #"{"id":"a","value":0.41,"gradUnsupported":"table does not compute gradients"}"#)
+  }
+
+  @Test("a gradient request whose value is not a value gets no gradient part")
+  func noGradientForErrors() async {
+    #expect(
+      await table.respond(to: #"{"id":"missing","loss":"mse","yhat":[1],"y":[0],"grad":["yhat"]}"#)
+        == #"{"id":"missing","unsupported":"no answer for 'missing'"}"#)
+  }
+
+  @Test("a value-only request gets the plain losscheck/1 line, whoever answers")
+  func valueOnly() async {
+    #expect(await table.respond(to: #"{"id":"a","loss":"mse","yhat":[1],"y":[0]}"#) == #"{"id":"a","value":0.41}"#)
+    #expect(
+      await differentiating.respond(to: #"{"id":"v","loss":"mse","dtype":"float32","yhat":[1],"y":[0]}"#)
+        == #"{"id":"v","value":0.5}"#)
+  }
+
+  @Test("the gradient follows the value, flat, in the request's dtype")
+  func gradient() async {
+    #expect(
+      await differentiating.respond(
+        to: #"{"id":"g","loss":"mse","dtype":"float32","yhat":[0.05,-1],"y":[0.25,1],"grad":["yhat"]}"#)
+        == #"{"id":"g","value":0.5,"grad":{"yhat":[0.1,-2.0]}}"#)
+    #expect(
+      await differentiating.respond(
+        to: #"{"id":"g","loss":"mse","yhat":[0.5],"y":0.25,"grad":["yhat","y"],"cotangent":["Infinity"]}"#)
+        == #"{"id":"g","value":0.5,"grad":{"yhat":["Infinity"],"y":["-Infinity"]}}"#)
+    #expect(
+      await differentiating.respond(to: #"{"id":"h","loss":"hinge","yhat":[0.5],"y":1,"grad":["yhat"]}"#)
+        == #"{"id":"h","value":0.5,"gradUnsupported":"no hinge"}"#)
+  }
+
+  @Test("a malformed grad or cotangent is an ArgumentError response naming it")
+  func malformed() async throws {
+    for (line, field) in [
+      (#"{"id":"m","loss":"mse","yhat":[1],"y":[0],"grad":["y"]}"#, "grad"),
+      (#"{"id":"m","loss":"mse","yhat":[1],"y":[0],"cotangent":[1]}"#, "cotangent"),
+    ] {
+      let response = try #require(await differentiating.respond(to: line))
+      let json = try JSONValue(parsing: response)
+      #expect(json["id"] == .string("m"))
+      #expect(json["error"]?["kind"] == .string("ArgumentError"))
+      guard case .string(let message)? = json["error"]?["message"] else {
+        Issue.record("no message in \(response)")
+        continue
+      }
+      #expect(message.contains(field), "\(message)")
+    }
+  }
+}
+
 @Suite("serve: salvaging the id of a malformed line")
 struct SalvageIDTests {
   @Test(

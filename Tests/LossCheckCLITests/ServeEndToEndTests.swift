@@ -110,6 +110,38 @@ struct ServeEndToEndTests {
     }
   }
 
+  /// The gradient extension through the executable: LossFast has no gradients yet, so a gradient
+  /// request gets its value and `gradUnsupported`, and a value-only request the plain line.
+  @Test("serve --impl fast: a grad request gets the value and gradUnsupported; a value request the plain line")
+  func gradients() async throws {
+    let value = #"{"id":"v","loss":"mse","dtype":"float64","shape":[2],"yhat":[1,2],"y":[0,0]}"#
+    let grad = #"{"id":"g","loss":"mse","dtype":"float64","shape":[2],"yhat":[1,2],"y":[0,0],"grad":["yhat","y"]}"#
+    let none =
+      #"{"id":"n","loss":"mae","dtype":"float32","yhat":[1,2],"y":[0,0],"params":{"agg":"none"},"#
+      + #""grad":["yhat"],"cotangent":[1,0.5]}"#
+    let finished = try await Self.run(
+      ["serve", "--impl", "fast", "--threads", "1"], input: [value, grad, none, value].joined(separator: "\n") + "\n")
+    #expect(!finished.timedOut, "losscheck serve did not finish within 30 s")
+    #expect(finished.status == 0, "stderr: \(finished.error)")
+    let lines = finished.output.split(separator: "\n").map(String.init)
+    try #require(lines.count == 5, "expected a hello and 4 responses, got:\n\(finished.output)")
+    // No gradients advertised: today's hello line.
+    #expect(!lines[0].contains("gradients"))
+    #expect(lines[1] == #"{"id":"v","value":2.5}"#)
+    #expect(lines[4] == lines[1])
+    let g = try ProtocolCodec.decodeResponse(JSONValue(parsing: lines[2]), dtype: .float64)
+    #expect(g.outcome == .value(.scalar(2.5)))
+    guard case .unsupported(let reason)? = g.gradient else {
+      Issue.record("expected gradUnsupported, got \(lines[2])")
+      return
+    }
+    #expect(reason.contains("LossFast"), "\(reason)")
+    #expect(lines[2] == #"{"id":"g","value":2.5,"gradUnsupported":"\#(reason)"}"#)
+    let n = try ProtocolCodec.decodeResponse(JSONValue(parsing: lines[3]), dtype: .float32)
+    #expect(n.outcome == .value(.array(Tensor([1, 2]))))
+    #expect(n.gradient == .unsupported(reason))
+  }
+
   @Test("no input: the hello line alone, exit 0")
   func emptyInput() async throws {
     let finished = try await Self.run(["serve"], input: "")

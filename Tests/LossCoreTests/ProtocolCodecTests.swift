@@ -519,3 +519,311 @@ struct ProtocolBudgetTests {
     #expect(error.message.contains(fragment))
   }
 }
+
+/// The gradient extension of `losscheck/1` (PROTOCOL.md, "Gradients"): a request's `grad` and
+/// `cotangent`, a response's `grad` and `gradUnsupported`, the hello's `gradients`.
+@Suite("ProtocolCodec gradients")
+struct ProtocolGradientTests {
+  static let base = #""loss":"mae","dtype":"float32","shape":[2],"yhat":[0.5,2],"y":[1,1]"#
+
+  /// A request line with `extra` members appended to ``base``.
+  static func line(_ extra: String) -> String { "{" + base + extra + "}" }
+
+  @Test("grad [\"yhat\"] asks for ∂L/∂ŷ; [\"yhat\",\"y\"] (in either order) for ∂L/∂y too")
+  func gradForms() throws {
+    let yhatOnly = try decodeRequest(Self.line(#","grad":["yhat"]"#))
+    #expect(yhatOnly.gradient == GradientRequest())
+    #expect(yhatOnly.gradient?.arguments == [.yhat])
+    #expect(yhatOnly.gradient?.includesTarget == false)
+    for form in [#"["yhat","y"]"#, #"["y","yhat"]"#] {
+      let both = try decodeRequest(Self.line(#","grad":"# + form))
+      #expect(both.gradient == GradientRequest(withTarget: true))
+      #expect(both.gradient?.arguments == [.yhat, .y])
+    }
+  }
+
+  @Test("without grad a request asks for no gradient")
+  func noGrad() throws {
+    #expect(try decodeRequest(Self.line("")).gradient == nil)
+  }
+
+  /// (the `grad` member, words the message must contain).
+  @Test(
+    "any other grad is an ArgumentError naming the field and what is allowed",
+    arguments: [
+      (#""yhat""#, "grad must be"),
+      (#"{"yhat":true}"#, "grad must be"),
+      ("true", "grad must be"),
+      ("null", "grad must be"),
+      ("[]", "must include \"yhat\""),
+      (#"["y"]"#, "must include \"yhat\""),
+      (#"["yhat","z"]"#, "\"z\" is not an argument"),
+      (#"["ŷ"]"#, "\"ŷ\" is not an argument"),
+      (#"["YHAT"]"#, "\"YHAT\" is not an argument"),
+      (#"[1]"#, "1 is not an argument"),
+      (#"[["yhat"]]"#, "is not an argument"),
+      (#"["yhat","yhat"]"#, "\"yhat\" appears more than once"),
+      (#"["yhat","y","y"]"#, "\"y\" appears more than once"),
+    ])
+  func malformedGrad(grad: String, fragment: String) throws {
+    let error = try requestError(Self.line(#","grad":"# + grad))
+    #expect(error.kind == .argumentError)
+    #expect(error.message.contains("grad"), "message: \(error.message)")
+    #expect(error.message.contains(#"["yhat"] or ["yhat", "y"]"#), "message: \(error.message)")
+    #expect(error.message.contains(fragment), "message: \(error.message)")
+  }
+
+  @Test("a cotangent is read like ŷ: once, in the dtype, with the non-finite strings")
+  func cotangent() throws {
+    let text = "1.000000059604644775390625000001"  // just above a Float32 midpoint (see above)
+    let request = try decodeRequest(
+      #"{"loss":"mae","dtype":"float32","yhat":[1,2,3],"y":[0,0,0],"params":{"agg":"none"},"#
+        + #""grad":["yhat"],"cotangent":[0.1,\#(text),"-Infinity"]}"#)
+    let cotangent = try #require(request.gradient?.cotangent)
+    #expect(cotangent == [Float32Facts.pointOne, Float32Facts.successorOfOne, -.infinity])
+    let nan = try decodeRequest(Self.line(#","grad":["yhat"],"cotangent":["NaN",1]"#))
+    #expect(nan.gradient?.cotangent?.first?.isNaN == true)
+  }
+
+  /// A cotangent's count is not the codec's business (it depends on the loss's reduction):
+  /// the implementation checks it.
+  @Test("a cotangent of any count decodes")
+  func cotangentCount() throws {
+    let request = try decodeRequest(Self.line(#","grad":["yhat"],"cotangent":[1,2,3,4,5]"#))
+    #expect(request.gradient?.cotangent == [1, 2, 3, 4, 5])
+    let empty = try decodeRequest(Self.line(#","grad":["yhat"],"cotangent":[]"#))
+    #expect(empty.gradient?.cotangent == [])
+  }
+
+  /// (the members after ``base``, words the message must contain).
+  @Test(
+    "a cotangent without grad, or a malformed one, is an ArgumentError naming cotangent",
+    arguments: [
+      (#","cotangent":[1,1]"#, "only meaningful with 'grad'"),
+      (#","grad":["yhat"],"cotangent":1"#, "cotangent must be an array of numbers"),
+      (#","grad":["yhat"],"cotangent":{"data":[1]}"#, "cotangent must be an array of numbers"),
+      (#","grad":["yhat"],"cotangent":[1,"one"]"#, "cotangent[2]"),
+      (#","grad":["yhat"],"cotangent":[1,"inf"]"#, "cotangent[2]"),
+      (#","grad":["yhat"],"cotangent":[1e39,1]"#, "cotangent[1]: 1e39 is outside the range of float32"),
+    ])
+  func malformedCotangent(extra: String, fragment: String) throws {
+    let error = try requestError(Self.line(extra))
+    #expect(error.kind == .argumentError)
+    #expect(error.message.contains("cotangent"), "message: \(error.message)")
+    #expect(error.message.contains(fragment), "message: \(error.message)")
+  }
+
+  static let gradientRequests: [GradientRequest] = [
+    GradientRequest(),
+    GradientRequest(withTarget: true),
+    GradientRequest(cotangent: [1, -0.0, Float32Facts.pointOne, .infinity, -.infinity, Float32Facts.leastSubnormal]),
+    GradientRequest(withTarget: true, cotangent: [Float32Facts.greatest, 0.25]),
+  ]
+
+  @Test(
+    "a request's grad and cotangent survive encode, serialize, parse, decode", arguments: gradientRequests,
+    DType.allCases)
+  func requestRoundTrip(gradient: GradientRequest, dtype: DType) throws {
+    var request = try ProtocolRequestTests.fullRequest(dtype: dtype)
+    request.gradient = gradient
+    let line = encodeLine(request)
+    #expect(line.contains(gradient.includesTarget ? #""grad":["yhat","y"]"# : #""grad":["yhat"]"#))
+    #expect(line.contains(#""cotangent":"#) == (gradient.cotangent != nil))
+    #expect(try decodeRequest(line) == request)
+  }
+
+  @Test("the grad members follow params and precede budget; a request without grad has neither")
+  func requestLine() throws {
+    let request = LossRequest(
+      id: "g", loss: .mse, dtype: .float32, yhat: Tensor([Float32Facts.pointOne, 2]), y: .scalar(0),
+      params: LossParameters(agg: Aggregation.none), budget: 2,
+      gradient: GradientRequest(withTarget: true, cotangent: [1, .nan]))
+    #expect(
+      encodeLine(request)
+        == #"{"id":"g","loss":"mse","dtype":"float32","shape":[2],"yhat":[0.1,2.0],"y":0.0,"params":{"agg":"none"},"#
+        + #""grad":["yhat","y"],"cotangent":[1.0,"NaN"],"budget":2.0}"#)
+    var plain = request
+    plain.gradient = nil
+    #expect(
+      encodeLine(plain)
+        == #"{"id":"g","loss":"mse","dtype":"float32","shape":[2],"yhat":[0.1,2.0],"y":0.0,"params":{"agg":"none"},"budget":2.0}"#
+    )
+  }
+
+  // MARK: Responses
+
+  @Test("a response's grad is written after the value, flat, numbers spelled in the dtype")
+  func responseText() {
+    let response = LossResponse(
+      id: "mae-1", outcome: .value(.scalar(0.75)),
+      gradient: .gradient(LossGradient(yhat: [-0.5, Float32Facts.pointOne], y: [0.5, -Float32Facts.pointOne])))
+    #expect(
+      ProtocolCodec.encode(response, dtype: .float32).serialized()
+        == #"{"id":"mae-1","value":0.75,"grad":{"yhat":[-0.5,0.1],"y":[0.5,-0.1]}}"#)
+    #expect(
+      ProtocolCodec.encode(response, dtype: .float64).serialized()
+        == #"{"id":"mae-1","value":0.75,"grad":{"yhat":[-0.5,0.10000000149011612],"y":[0.5,-0.10000000149011612]}}"#)
+  }
+
+  @Test("without ∂L/∂y the grad object has only yhat; gradUnsupported carries the reason")
+  func responseForms() {
+    let yhatOnly = LossResponse(
+      id: "a", outcome: .value(.array(Tensor([1, 2]))), gradient: .gradient(LossGradient(yhat: [1, -1])))
+    #expect(
+      ProtocolCodec.encode(yhatOnly, dtype: .float64).serialized()
+        == #"{"id":"a","value":[1.0,2.0],"shape":[2],"grad":{"yhat":[1.0,-1.0]}}"#)
+    let unsupported = LossResponse(
+      id: "b", outcome: .value(.scalar(1)), gradient: .unsupported("LossFast 1 does not compute gradients"))
+    #expect(
+      ProtocolCodec.encode(unsupported, dtype: .float64).serialized()
+        == #"{"id":"b","value":1.0,"gradUnsupported":"LossFast 1 does not compute gradients"}"#)
+  }
+
+  @Test("non-finite gradient elements are the strings NaN, Infinity, -Infinity")
+  func nonFiniteGradient() throws {
+    let response = LossResponse(
+      id: "n", outcome: .value(.scalar(.infinity)),
+      gradient: .gradient(LossGradient(yhat: [.nan, .infinity, -.infinity, -0.0], y: [.nan])))
+    let line = ProtocolCodec.encode(response, dtype: .float32).serialized()
+    #expect(
+      line == #"{"id":"n","value":"Infinity","grad":{"yhat":["NaN","Infinity","-Infinity",-0.0],"y":["NaN"]}}"#)
+    let decoded = try ProtocolCodec.decodeResponse(JSONValue(parsing: line), dtype: .float32)
+    guard case .gradient(let g)? = decoded.gradient else {
+      Issue.record("expected a gradient, got \(String(describing: decoded.gradient))")
+      return
+    }
+    #expect(g.yhat.count == 4)
+    #expect(g.yhat[0].isNaN)
+    #expect(g.yhat[1] == .infinity)
+    #expect(g.yhat[2] == -.infinity)
+    #expect(g.yhat[3] == 0 && g.yhat[3].sign == .minus)
+    #expect(g.y?.count == 1)
+    #expect(g.y?.first?.isNaN == true)
+  }
+
+  static let gradientResponses: [LossResponse] = [
+    LossResponse(id: "a", outcome: .value(.scalar(0.375)), gradient: .gradient(LossGradient(yhat: [0.25, -0.5]))),
+    LossResponse(
+      id: "b", outcome: .value(.scalar(2)), gradient: .gradient(LossGradient(yhat: [1, 2, 3], y: [-1]))),
+    LossResponse(
+      id: "c", outcome: .value(.array(Tensor([0.5, 1]))),
+      gradient: .gradient(LossGradient(yhat: [0.5, -1], y: [-0.5, 1]))),
+    LossResponse(id: "d", outcome: .value(.scalar(1)), gradient: .gradient(LossGradient(yhat: [], y: []))),
+    LossResponse(id: "e", outcome: .value(.scalar(1)), gradient: .unsupported("no autodiff for \"hinge\"\n")),
+    // Decoded whatever the outcome: grading judges an error with a gradient.
+    LossResponse(
+      id: "f", outcome: .error(.domainError("msle")), gradient: .gradient(LossGradient(yhat: [1]))),
+    LossResponse(id: "g", outcome: .unsupported("float16"), gradient: .unsupported("float16")),
+  ]
+
+  @Test("grad and gradUnsupported survive the round trip", arguments: gradientResponses, DType.allCases)
+  func responseRoundTrip(response: LossResponse, dtype: DType) throws {
+    let line = ProtocolCodec.encode(response, dtype: dtype).serialized()
+    #expect(try ProtocolCodec.decodeResponse(JSONValue(parsing: line), dtype: dtype) == response)
+  }
+
+  /// Float32 gradient decimals are rounded once in Float32, like values: the shortest spelling of
+  /// a Float32 comes back bit for bit, and a decimal just off a midpoint goes to the nearer value.
+  @Test("Float32 gradient decimals are exact and read once in Float32", arguments: ProtocolNumberTests.doubleRounding)
+  func float32Exactness(text: String, midpoint: Double, direct: Double) throws {
+    let line = #"{"id":"r","value":1,"grad":{"yhat":[\#(text),0.1],"y":[\#(text)]}}"#
+    let decoded = try ProtocolCodec.decodeResponse(JSONValue(parsing: line), dtype: .float32)
+    #expect(decoded.gradient == .gradient(LossGradient(yhat: [direct, Float32Facts.pointOne], y: [direct])))
+    // And the shortest Float32 spellings of those values are what the encoder writes.
+    let response = LossResponse(
+      id: "r", outcome: .value(.scalar(1)),
+      gradient: .gradient(LossGradient(yhat: [direct, Float32Facts.pointOne], y: [direct])))
+    let written = ProtocolCodec.encode(response, dtype: .float32).serialized()
+    #expect(written == #"{"id":"r","value":1.0,"grad":{"yhat":[1.0000001,0.1],"y":[1.0000001]}}"#)
+    #expect(try ProtocolCodec.decodeResponse(JSONValue(parsing: written), dtype: .float32) == response)
+  }
+
+  /// The wrong count is not the codec's business: grading checks it.
+  @Test("a gradient of any count decodes")
+  func anyCount() throws {
+    let decoded = try ProtocolCodec.decodeResponse(
+      JSONValue(parsing: #"{"id":"x","value":1,"grad":{"yhat":[1,2,3,4,5],"y":[1,2]}}"#), dtype: .float64)
+    #expect(decoded.gradient == .gradient(LossGradient(yhat: [1, 2, 3, 4, 5], y: [1, 2])))
+  }
+
+  @Test("unknown members of grad are ignored (additive extensions)")
+  func unknownMembers() throws {
+    let decoded = try ProtocolCodec.decodeResponse(
+      JSONValue(parsing: #"{"id":"x","value":1,"grad":{"yhat":[1],"weight":[2]},"note":"n"}"#), dtype: .float64)
+    #expect(decoded.gradient == .gradient(LossGradient(yhat: [1])))
+  }
+
+  /// (the gradient members of a response, words the message must contain).
+  @Test(
+    "a malformed gradient part is an ArgumentError saying what is wrong",
+    arguments: [
+      (#""grad":[1,2]"#, "grad must be an object"),
+      (#""grad":null"#, "grad must be an object"),
+      (#""grad":"none""#, "grad must be an object"),
+      (#""grad":{}"#, "grad is missing the array field 'yhat'"),
+      (#""grad":{"y":[1]}"#, "grad is missing the array field 'yhat'"),
+      (#""grad":{"yhat":1}"#, "grad.yhat must be an array of numbers"),
+      (#""grad":{"yhat":null}"#, "grad.yhat must be an array of numbers"),
+      (#""grad":{"yhat":[1,"x"]}"#, "grad.yhat[2]"),
+      (#""grad":{"yhat":[1,null]}"#, "grad.yhat[2] must be a number"),
+      (#""grad":{"yhat":[1],"y":2}"#, "grad.y must be an array of numbers"),
+      (#""grad":{"yhat":[1],"y":[true]}"#, "grad.y[1] must be a number"),
+      (#""grad":{"yhat":[1],"y":["nan"]}"#, "grad.y[1]"),
+      (#""gradUnsupported":true"#, "gradUnsupported must be a string"),
+      (#""gradUnsupported":null"#, "gradUnsupported must be a string"),
+      (#""grad":{"yhat":[1]},"gradUnsupported":"no""#, "both 'grad' and 'gradUnsupported'"),
+    ])
+  func malformedGradient(members: String, fragment: String) throws {
+    let json = try JSONValue(parsing: #"{"id":"x","value":1,\#(members)}"#)
+    let error = try #require(throws: LossError.self) { try ProtocolCodec.decodeResponse(json, dtype: .float64) }
+    #expect(error.kind == .argumentError)
+    #expect(error.message.contains("'x'"), "message: \(error.message)")
+    #expect(error.message.contains(fragment), "message: \(error.message)")
+  }
+
+  @Test("a Float32 gradient decimal that overflows is an ArgumentError naming the element")
+  func gradientOverflow() throws {
+    let json = try JSONValue(parsing: #"{"id":"x","value":1,"grad":{"yhat":[1,1e39]}}"#)
+    let error = try #require(throws: LossError.self) { try ProtocolCodec.decodeResponse(json, dtype: .float32) }
+    #expect(error.message.contains("grad.yhat[2]"))
+    #expect(error.message.contains("float32"))
+  }
+
+  @Test("a response without a gradient part is the plain line and decodes without one")
+  func plainResponse() throws {
+    let response = LossResponse(id: "p", outcome: .value(.scalar(0.41)))
+    let line = ProtocolCodec.encode(response, dtype: .float64).serialized()
+    #expect(line == #"{"id":"p","value":0.41}"#)
+    #expect(try ProtocolCodec.decodeResponse(JSONValue(parsing: line), dtype: .float64).gradient == nil)
+  }
+
+  // MARK: Hello
+
+  @Test("a hello advertises gradients with \"gradients\":true, and is the plain line otherwise")
+  func helloGradients() throws {
+    let plain = Hello(implementation: "x 1", losses: ["mse"], dtypes: ["float64"])
+    #expect(plain.gradients == false)
+    #expect(
+      ProtocolCodec.encode(plain).serialized()
+        == #"{"protocol":"losscheck/1","implementation":"x 1","losses":["mse"],"dtypes":["float64"]}"#)
+    var advertising = plain
+    advertising.gradients = true
+    let line = ProtocolCodec.encode(advertising).serialized()
+    #expect(
+      line
+        == #"{"protocol":"losscheck/1","implementation":"x 1","losses":["mse"],"dtypes":["float64"],"gradients":true}"#
+    )
+    #expect(try ProtocolCodec.decodeHello(JSONValue(parsing: line)) == advertising)
+    let explicitFalse =
+      #"{"protocol":"losscheck/1","implementation":"x 1","losses":["mse"],"dtypes":["float64"],"gradients":false}"#
+    #expect(try ProtocolCodec.decodeHello(JSONValue(parsing: explicitFalse)) == plain)
+  }
+
+  @Test("a hello whose gradients is not a boolean is rejected, naming it")
+  func helloGradientsType() throws {
+    let json = try JSONValue(
+      parsing: #"{"protocol":"losscheck/1","implementation":"x","losses":[],"dtypes":[],"gradients":"yes"}"#)
+    let error = try #require(throws: LossError.self) { try ProtocolCodec.decodeHello(json) }
+    #expect(error.message.contains("gradients"))
+  }
+}
