@@ -399,20 +399,12 @@ def cotv(n):
 
 
 def prob(C, B):
-    out = []
-    for _ in range(B):
-        w = [R.expovariate(1.0) + 1e-3 for _ in range(C)]
-        s = sum(w)
-        out.extend(x / s for x in w)
-    return out
+    """Probability columns from this script's stream (the value oracle's generator, given R)."""
+    return mo.prob_columns(C, B, rng=R)
 
 
 def onehot(C, B):
-    out = []
-    for _ in range(B):
-        k = R.randrange(C)
-        out.extend(1.0 if i == k else 0.0 for i in range(C))
-    return out
+    return mo.onehot_columns(C, B, rng=R)
 
 
 def gens(loss):

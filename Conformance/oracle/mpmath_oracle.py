@@ -817,20 +817,24 @@ def vec(n, a, b):
     return [unif(a, b) for _ in range(n)]
 
 
-def prob_columns(C, B, alpha=1.0):
-    """C x B column-major matrix whose columns are probability vectors (before rounding)."""
+def prob_columns(C, B, alpha=1.0, rng=None):
+    """C x B column-major matrix whose columns are probability vectors (before rounding);
+    drawn from `rng` (default: this script's generator R)."""
+    rng = rng or R
     out = []
     for _ in range(B):
-        w = [R.expovariate(1.0) ** alpha + 1e-3 for _ in range(C)]
+        w = [rng.expovariate(1.0) ** alpha + 1e-3 for _ in range(C)]
         s = sum(w)
         out.extend(x / s for x in w)
     return out
 
 
-def onehot_columns(C, B):
+def onehot_columns(C, B, rng=None):
+    """C x B column-major one-hot columns, drawn from `rng` (default: R)."""
+    rng = rng or R
     out = []
     for _ in range(B):
-        k = R.randrange(C)
+        k = rng.randrange(C)
         out.extend(1.0 if i == k else 0.0 for i in range(C))
     return out
 
