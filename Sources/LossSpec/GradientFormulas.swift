@@ -96,6 +96,9 @@ struct GradientFormulas {
     }
     let factors: [(ExtendedReal, Double)] = (0..<groups).map { k in
       if let cotangent { return (real(cotangent[k]), cotangent[k]) }
+      // dice and tversky have no aggregation: each term is summed once into the scalar.
+      if case .diceCoeffLoss = params.loss { return (one, 1) }
+      if case .tverskyLoss = params.loss { return (one, 1) }
       switch params.agg {
       case .mean: return (try! one / .exact(groups, precision: precision), 1)
       case .sum, .none: return (one, 1)
