@@ -119,7 +119,8 @@ private func values(_ elements: [GradientElement]) -> [Double?] {
     #expect(lbce.yhat.first == .value(-0.5))
     #expect(lbce.y == [.value(0), .value(-2)])
     // logitcrossentropy sum: softmax([0, 0])·Σy − y = [0.5 − 1, 0.5] = [−0.5, 0.5].
-    let lce = try LossSpec.gradient(gradientRequest(.logitcrossentropy, [0, 0], arr([1, 0]), params: .init(agg: .sum)))
+    let lce = try LossSpec.gradient(
+      gradientRequest(.logitcrossentropy, [0, 0], arr([1, 0]), params: .init(agg: .sum)))
     #expect(lce.yhat == [.value(-0.5), .value(0.5)])
     // poisson sum: 1 − y/ŷ = [1/2, 1].
     let p = try LossSpec.gradient(gradientRequest(.poissonLoss, [2, 4], arr([1, 0]), params: .init(agg: .sum)))
@@ -168,5 +169,243 @@ private func values(_ elements: [GradientElement]) -> [Double?] {
     let bad = await ReferenceImplementation().answer(
       try gradientRequest(.mse, [1, 2], arr([0, 0]), params: .init(agg: Aggregation.none), cotangent: [1]))
     if case .error(let e) = bad.outcome { #expect(e.kind == .argumentError) } else { Issue.record("error expected") }
+  }
+}
+
+/// A random case generator for one loss: ŷ and y ranges chosen inside the loss's domain and away
+/// from its kinks, so the gradient is smooth there.
+private struct GradientCase {
+  var loss: LossID
+  var yhat: ClosedRange<Double>
+  var y: ClosedRange<Double>
+  var params: LossParameters = LossParameters()
+  /// The class-reducing losses get a matrix, dims and a weight.
+  var classes = false
+  /// y is ±1 (hinge).
+  var signTarget = false
+
+  static let all: [GradientCase] = [
+    .init(loss: .mae, yhat: -2...2, y: -2...2),
+    .init(loss: .mse, yhat: -2...2, y: -2...2),
+    .init(loss: .msle, yhat: 0.1...3, y: 0.1...3),
+    .init(loss: .huberLoss, yhat: -1...1, y: 0...1, params: .init(delta: 0.5)),
+    .init(loss: .crossentropy, yhat: 0.05...1, y: 0.05...1, classes: true),
+    .init(loss: .logitcrossentropy, yhat: -3...3, y: 0.05...1, classes: true),
+    .init(loss: .binarycrossentropy, yhat: 0.05...0.95, y: 0...1),
+    .init(loss: .logitbinarycrossentropy, yhat: -4...4, y: 0...1),
+    .init(loss: .kldivergence, yhat: 0.05...1, y: 0.05...1, classes: true),
+    .init(loss: .poissonLoss, yhat: 0.1...3, y: 0...3),
+    .init(loss: .hinge, yhat: -3...3, y: -1...1, signTarget: true),
+    .init(loss: .squaredHinge, yhat: -3...3, y: -1...1, signTarget: true),
+    .init(loss: .diceCoeffLoss, yhat: 0...1, y: 0...1),
+    .init(loss: .tverskyLoss, yhat: 0...1, y: 0...1, params: .init(beta: 0.75)),
+  ]
+
+  var hasAgg: Bool { loss != .diceCoeffLoss && loss != .tverskyLoss }
+
+  /// A random request: shape [4, 2] (class losses: dims 1, a weight of shape [4], 2 groups) or
+  /// [8]; the given agg (`none` with a random cotangent).
+  func request(_ rng: inout SplitMix64, agg: Aggregation) throws -> LossRequest {
+    func uniform(_ r: ClosedRange<Double>) -> Double {
+      r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.next() >> 11) * 0x1p-53
+    }
+    let shape = classes ? [4, 2] : [8]
+    let n = 8
+    let yhat = (0..<n).map { _ in uniform(self.yhat) }
+    let y = (0..<n).map { _ in signTarget ? (rng.next() & 1 == 0 ? -1.0 : 1.0) : uniform(self.y) }
+    var params = self.params
+    var cotangent: [Double]?
+    if hasAgg {
+      params.agg = agg
+      if agg == .none { cotangent = (0..<(classes ? 2 : n)).map { _ in uniform(-2...2) } }
+    }
+    if classes && loss != .kldivergence {
+      params.weight = .array(try Tensor(shape: Shape([4]), values: (0..<4).map { _ in uniform(0.5...2) }))
+    }
+    let s = Shape(shape)
+    return LossRequest(
+      loss: loss, dtype: .float64, yhat: try Tensor(shape: s, values: yhat), y: .array(try Tensor(shape: s, values: y)),
+      params: params, gradient: GradientRequest(withTarget: true, cotangent: cotangent))
+  }
+
+  /// Whether element `i` is too near a kink or a branch point for a central difference.
+  func nearKink(_ request: LossRequest, _ i: Int) -> Bool {
+    guard case .array(let t) = request.y else { return false }
+    let (x, y) = (request.yhat.values[i], t.values[i])
+    switch loss {
+    case .mae: return abs(x - y) < 1e-3
+    case .huberLoss: return abs(abs(x - y) - 0.5) < 1e-3
+    case .hinge, .squaredHinge: return abs(1 - x * y) < 1e-3
+    default: return false
+    }
+  }
+}
+
+private func plain(_ e: GradientElement) -> Double {
+  switch e {
+  case .value(let v): v
+  case .subgradient(let lower, _): lower
+  }
+}
+
+/// (b) Identities and a numerical first-order check, on random Float64 cases of every loss.
+@Suite struct GradientLawTests {
+  /// ∇mean = ∇sum / n, exactly (n = 8 terms, or 2 groups for the class losses: powers of two).
+  @Test func meanIsSumOverCount() throws {
+    var rng = SplitMix64(seed: 14)
+    var checked = 0
+    for c in GradientCase.all where c.hasAgg {
+      for _ in 0..<10 {
+        var mean = try c.request(&rng, agg: .mean)
+        var sum = mean
+        sum.params.agg = .sum
+        mean.params.agg = .mean
+        let gm = try LossSpec.gradient(mean)
+        let gs = try LossSpec.gradient(sum)
+        let count = Double(c.classes ? 2 : 8)
+        #expect(gm.yhat.map(plain) == gs.yhat.map { plain($0) / count }, "\(c.loss)")
+        #expect(gm.y!.map(plain) == gs.y!.map { plain($0) / count }, "\(c.loss)")
+        checked += 1
+      }
+    }
+    #expect(checked == 120)
+  }
+
+  /// logitcrossentropy: `∂/∂ŷ = f·(softmax(ŷ)·Σ(w y) − w y)` per column, computed here in Double
+  /// (so compared to 1e-13 of the summands' magnitude).
+  @Test func logitcrossentropyIsSoftmaxMinusTarget() throws {
+    var rng = SplitMix64(seed: 1402)
+    let c = GradientCase.all.first { $0.loss == .logitcrossentropy }!
+    for agg in [Aggregation.mean, .sum] {
+      for _ in 0..<20 {
+        let request = try c.request(&rng, agg: agg)
+        let g = try LossSpec.gradient(request)
+        guard case .array(let yt) = request.y, case .array(let wt)? = request.params.weight else { return }
+        let x = request.yhat.values
+        let factor = agg == .mean ? 0.5 : 1
+        for col in 0..<2 {
+          let idx = (0..<4).map { col * 4 + $0 }
+          let m = idx.map { x[$0] }.max()!
+          let z = idx.map { Foundation.exp(x[$0] - m) }.reduce(0, +)
+          let wy = idx.map { wt.values[$0 - col * 4] * yt.values[$0] }
+          let total = wy.reduce(0, +)
+          for (k, i) in idx.enumerated() {
+            let softmax = Foundation.exp(x[i] - m) / z
+            let expected = factor * (softmax * total - wy[k])
+            let tol = 1e-13 * factor * (softmax * total + wy[k])
+            #expect(abs(plain(g.yhat[i]) - expected) <= tol, "element \(i)")
+          }
+        }
+      }
+    }
+  }
+
+  /// crossentropy: `∂/∂ŷ = −f·w·y/(ŷ + ϵ)` (Double, a few roundings: 4 ulps); kldivergence's
+  /// ŷ-gradient equals crossentropy's exactly.
+  @Test func crossentropyAndKL() throws {
+    var rng = SplitMix64(seed: 1403)
+    let c = GradientCase.all.first { $0.loss == .crossentropy }!
+    for agg in [Aggregation.mean, .sum] {
+      for _ in 0..<20 {
+        let request = try c.request(&rng, agg: agg)
+        let g = try LossSpec.gradient(request)
+        var kl = request
+        kl.loss = .kldivergence
+        kl.params.weight = nil
+        var unweighted = request
+        unweighted.params.weight = nil
+        #expect(try LossSpec.gradient(kl).yhat == LossSpec.gradient(unweighted).yhat)
+        guard case .array(let yt) = request.y, case .array(let wt)? = request.params.weight else { return }
+        let eps = 0x1p-52
+        for i in 0..<8 {
+          let expected = -(agg == .mean ? 0.5 : 1) * wt.values[i % 4] * yt.values[i] / (request.yhat.values[i] + eps)
+          #expect(abs(plain(g.yhat[i]) - expected) <= 4 * expected.ulp, "element \(i)")
+        }
+      }
+    }
+  }
+
+  /// hinge: every ŷ-element is 0 or −y/n exactly (n = 8), or the kink between them.
+  @Test func hingeIsZeroOrMinusTargetOverN() throws {
+    var rng = SplitMix64(seed: 1404)
+    let c = GradientCase(loss: .hinge, yhat: -2...2, y: -2...2)
+    for _ in 0..<50 {
+      let request = try c.request(&rng, agg: .mean)
+      guard case .array(let yt) = request.y else { return }
+      for (i, e) in try LossSpec.gradient(request).yhat.enumerated() {
+        let v = -yt.values[i] / 8
+        switch e {
+        case .value(let g): #expect(g == 0 || g == v)
+        case .subgradient(let lower, let upper): #expect([lower, upper].sorted() == [0, v].sorted())
+        }
+      }
+    }
+  }
+
+  /// A loose first-order sanity check (not exact): `(L(x + h) − L(x − h)) / 2h` with
+  /// `h = 2^(⌊log₂|xᵢ|⌋ − 20)` (so `x ± h` are Float64 values), both values by `LossSpec.evaluate`,
+  /// agrees with the gradient to 1e-6 of `|g| + S + |L|/|xᵢ|` (the last term: the values'
+  /// rounding over the step). For ŷ and y, every loss, every agg (`none` with its cotangent).
+  @Test func centralDifferences() throws {
+    var rng = SplitMix64(seed: 1405)
+    var perLoss: [LossID: Int] = [:]
+    var at96 = 0
+    var total = 0
+    for c in GradientCase.all {
+      for agg in (c.hasAgg ? [Aggregation.mean, .sum, .none] : [.mean]) {
+        for _ in 0..<4 {
+          let request = try c.request(&rng, agg: agg)
+          let g = try LossSpec.gradient(request)
+          total += 1
+          if g.precision == 96 { at96 += 1 }
+          let cot = request.gradient?.cotangent
+          func value(_ r: LossRequest) throws -> Double {
+            let v = try LossSpec.evaluate(r).rounded
+            guard let cot else { return v[0] }
+            return zip(cot, v).map { $0 * $1 }.reduce(0, +)
+          }
+          let l0 = abs(try value(request))
+          for i in 0..<8 where !c.nearKink(request, i) {
+            for argument in [GradientRequest.Argument.yhat, .y] {
+              var plus = request
+              var minus = request
+              let x: Double
+              let derivative: Double
+              let scale: Double
+              if argument == .yhat {
+                x = request.yhat.values[i]
+                derivative = plain(g.yhat[i])
+                scale = g.yhatErrorScale[i]
+              } else {
+                guard case .array(let t) = request.y else { continue }
+                x = t.values[i]
+                derivative = plain(g.y![i])
+                scale = g.yErrorScale![i]
+              }
+              guard x != 0 else { continue }
+              let h = Double(sign: .plus, exponent: x.exponent - 20, significand: 1)
+              if argument == .yhat {
+                plus.yhat.values[i] = x + h
+                minus.yhat.values[i] = x - h
+              } else if case .array(var t) = request.y {
+                t.values[i] = x + h
+                plus.y = .array(t)
+                t.values[i] = x - h
+                minus.y = .array(t)
+              }
+              let fd = (try value(plus) - value(minus)) / (2 * h)
+              let tol = 1e-6 * (abs(derivative) + scale + l0 / abs(x))
+              #expect(abs(fd - derivative) <= tol, "\(c.loss) \(agg) \(argument) element \(i): \(fd) vs \(derivative)")
+              perLoss[c.loss, default: 0] += 1
+            }
+          }
+        }
+      }
+    }
+    #expect(perLoss.count == 14)
+    print(
+      "gradient central differences: \(total) cases, \(at96) decided at 96 bits; elements per loss:",
+      perLoss.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(
+        separator: " "))
   }
 }
