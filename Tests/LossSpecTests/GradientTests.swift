@@ -205,9 +205,10 @@ private struct GradientCase {
 
   /// A random request: shape [4, 2] (class losses: dims 1, a weight of shape [4], 2 groups) or
   /// [8]; the given agg (`none` with a random cotangent).
-  func request(_ rng: inout SplitMix64, agg: Aggregation) throws -> LossRequest {
+  func request(_ rng: inout SplitMix64, agg: Aggregation, dtype: DType = .float64) throws -> LossRequest {
     func uniform(_ r: ClosedRange<Double>) -> Double {
-      r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.next() >> 11) * 0x1p-53
+      let v = r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.next() >> 11) * 0x1p-53
+      return dtype == .float32 ? Double(Float(v)) : v
     }
     let shape = classes ? [4, 2] : [8]
     let n = 8
@@ -224,7 +225,7 @@ private struct GradientCase {
     }
     let s = Shape(shape)
     return LossRequest(
-      loss: loss, dtype: .float64, yhat: try Tensor(shape: s, values: yhat), y: .array(try Tensor(shape: s, values: y)),
+      loss: loss, dtype: dtype, yhat: try Tensor(shape: s, values: yhat), y: .array(try Tensor(shape: s, values: y)),
       params: params, gradient: GradientRequest(withTarget: true, cotangent: cotangent))
   }
 
@@ -407,5 +408,65 @@ private func plain(_ e: GradientElement) -> Double {
       "gradient central differences: \(total) cases, \(at96) decided at 96 bits; elements per loss:",
       perLoss.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(
         separator: " "))
+  }
+}
+
+/// Float32, budgets, and edge values.
+@Suite struct GradientDTypeAndEdgeTests {
+  /// The Float32 gradient of Float32 inputs is the exact gradient rounded to Float32, so it is
+  /// within one Float32 ulp of the Float64 gradient of the same inputs (same ϵ, given explicitly).
+  @Test func float32AgreesWithFloat64() throws {
+    var rng = SplitMix64(seed: 1406)
+    var checked = 0
+    for c in GradientCase.all {
+      for agg in (c.hasAgg ? [Aggregation.mean, .sum, .none] : [.mean]) {
+        var r32 = try c.request(&rng, agg: agg, dtype: .float32)
+        if [.msle, .crossentropy, .binarycrossentropy, .kldivergence].contains(c.loss) { r32.params.eps = 0x1p-23 }
+        var r64 = r32
+        r64.dtype = .float64
+        let g32 = try LossSpec.gradient(r32)
+        let g64 = try LossSpec.gradient(r64)
+        for (a, b) in zip(g32.yhat + g32.y!, g64.yhat + g64.y!) {
+          let x = Float(plain(a))
+          #expect(Double(x) == plain(a), "\(c.loss): not a Float32 value")
+          #expect(abs(Double(x) - plain(b)) <= Double(Float(plain(b)).ulp), "\(c.loss) \(agg)")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked > 500)
+  }
+
+  @Test func budgetIsHonoured() throws {
+    let n = 20_000
+    let request = LossRequest(
+      loss: .logitcrossentropy, dtype: .float64, yhat: Tensor((0..<n).map { Double($0) / 7 }),
+      y: .array(Tensor([Double](repeating: 0.5, count: n))), budget: 1e-4, gradient: GradientRequest())
+    do {
+      _ = try LossSpec.gradient(request)
+      Issue.record("the budget was not honoured")
+    } catch {
+      #expect(error.kind == .other && error.message.hasPrefix("budget exceeded"))
+    }
+  }
+
+  @Test func edgeValues() throws {
+    // logitcrossentropy with a +∞ logit (NNlib's rule): softmax = [1, 0], Σy = 1: [1 − 0, 0 − 1].
+    let lce = try LossSpec.gradient(
+      gradientRequest(.logitcrossentropy, [.infinity, 0], arr([0, 1]), params: .init(agg: .sum)))
+    #expect(lce.yhat == [.value(1), .value(-1)])
+    // kldivergence at a zero target: ∂/∂y = log(0) + 1 − log(ŷ + ϵ) = −∞ (SEMANTICS: xlogx′ = log x + 1).
+    let kl = try LossSpec.gradient(gradientRequest(.kldivergence, [0.5, 0.5], arr([0, 1]), params: .init(agg: .sum)))
+    #expect(kl.y?.first == .value(-.infinity))
+    #expect(kl.yhat.first == .value(0))
+    // logitbinarycrossentropy saturated: ŷ = 800: (1 − y) − σ(−800), σ(−800) ≈ 3.7e-348 < the
+    // smallest subnormal: rounds to 1 − y exactly for y = 0; ŷ = −800, y = 1: 0 − (1 − tiny) → −1.
+    let lbce = try LossSpec.gradient(
+      gradientRequest(.logitbinarycrossentropy, [800, -800], arr([0, 1]), params: .init(agg: .sum)))
+    #expect(lbce.yhat == [.value(1), .value(-1)])
+    // binarycrossentropy (Flux #914 / pytorch #103316 territory): ŷ = 2⁻³⁰, y = 0, ϵ = 0 → 1/(1 − ŷ).
+    let bce = try LossSpec.gradient(
+      gradientRequest(.binarycrossentropy, [0x1p-30], arr([0]), params: .init(agg: .sum, eps: 0)))
+    #expect(bce.yhat == [.value(1 / (1 - 0x1p-30))])
   }
 }
