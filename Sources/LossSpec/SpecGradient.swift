@@ -4,7 +4,9 @@ import LossCore
 /// ŷ (and of y when asked), correctly rounded to the dtype element by element (SEMANTICS.md,
 /// "Gradients"; the derivations are next to each loss in `GradientFormulas.swift`).
 public struct SpecGradient: Sendable {
+  /// The loss differentiated.
   public var loss: LossID
+  /// The dtype every element is rounded to (the request's).
   public var dtype: DType
   /// `∂L/∂ŷ`, one element per element of ŷ, column-major; a kink is a `.subgradient` whose ends
   /// are the one-sided derivatives, each correctly rounded.

@@ -470,3 +470,26 @@ private func plain(_ e: GradientElement) -> Double {
     #expect(bce.yhat == [.value(1 / (1 - 0x1p-30))])
   }
 }
+
+/// Timing of `LossSpec.gradient` (ŷ and y, agg = mean) on n random Float64 elements per loss;
+/// opt-in (`LOSSSPEC_GRADIENT_TIMING=1`), as it takes longer than the suite's budget in debug.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["LOSSSPEC_GRADIENT_TIMING"] != nil))
+struct GradientTimingTests {
+  @Test(arguments: [1_000, 10_000]) func timing(n: Int) throws {
+    var rng = SplitMix64(seed: 1407)
+    for c in GradientCase.all {
+      func uniform(_ r: ClosedRange<Double>) -> Double {
+        r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.next() >> 11) * 0x1p-53
+      }
+      let yhat = (0..<n).map { _ in uniform(c.yhat) }
+      let y = (0..<n).map { _ in c.signTarget ? (rng.next() & 1 == 0 ? -1.0 : 1.0) : uniform(c.y) }
+      let request = LossRequest(
+        loss: c.loss, dtype: .float64, yhat: Tensor(yhat), y: .array(Tensor(y)), params: c.params,
+        gradient: GradientRequest(withTarget: true))
+      let clock = ContinuousClock()
+      var precision = 0
+      let elapsed = try clock.measure { precision = try LossSpec.gradient(request).precision }
+      print("gradient timing n=\(n) \(c.loss.rawValue): \(elapsed) at \(precision) bits")
+    }
+  }
+}
