@@ -205,7 +205,9 @@ private struct GradientCase {
 
   /// A random request: shape [4, 2] (class losses: dims 1, a weight of shape [4], 2 groups) or
   /// [8]; the given agg (`none` with a random cotangent).
-  func request(_ rng: inout SplitMix64, agg: Aggregation, dtype: DType = .float64) throws -> LossRequest {
+  func request(_ rng: inout SplitMix64, agg: Aggregation, dtype: DType = .float64, variety: Bool = false) throws
+    -> LossRequest
+  {
     func uniform(_ r: ClosedRange<Double>) -> Double {
       let v = r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.next() >> 11) * 0x1p-53
       return dtype == .float32 ? Double(Float(v)) : v
@@ -216,12 +218,30 @@ private struct GradientCase {
     let y = (0..<n).map { _ in signTarget ? (rng.next() & 1 == 0 ? -1.0 : 1.0) : uniform(self.y) }
     var params = self.params
     var cotangent: [Double]?
+    // With `variety`, the class losses also reduce over dims 2 (4 groups) or both dims (1 group),
+    // with a scalar weight half of the time.
+    var groups = classes ? 2 : n
+    if classes && variety {
+      switch rng.next() % 3 {
+      case 0: params.dims = [1]
+      case 1:
+        params.dims = [2]
+        groups = 4
+      default:
+        params.dims = [1, 2]
+        groups = 1
+      }
+    }
     if hasAgg {
       params.agg = agg
-      if agg == .none { cotangent = (0..<(classes ? 2 : n)).map { _ in uniform(-2...2) } }
+      if agg == .none { cotangent = (0..<groups).map { _ in uniform(-2...2) } }
     }
     if classes && loss != .kldivergence {
-      params.weight = .array(try Tensor(shape: Shape([4]), values: (0..<4).map { _ in uniform(0.5...2) }))
+      if variety && rng.next() & 1 == 0 {
+        params.weight = .scalar(uniform(0.5...2))
+      } else {
+        params.weight = .array(try Tensor(shape: Shape([4]), values: (0..<4).map { _ in uniform(0.5...2) }))
+      }
     }
     let s = Shape(shape)
     return LossRequest(
@@ -257,13 +277,12 @@ private func plain(_ e: GradientElement) -> Double {
     var checked = 0
     for c in GradientCase.all where c.hasAgg {
       for _ in 0..<10 {
-        var mean = try c.request(&rng, agg: .mean)
+        let mean = try c.request(&rng, agg: .mean, variety: true)
         var sum = mean
         sum.params.agg = .sum
-        mean.params.agg = .mean
         let gm = try LossSpec.gradient(mean)
         let gs = try LossSpec.gradient(sum)
-        let count = Double(c.classes ? 2 : 8)
+        let count = Double(mean.unreducedCount(dims: Set(mean.params.dims ?? [1])))
         #expect(gm.yhat.map(plain) == gs.yhat.map { plain($0) / count }, "\(c.loss)")
         #expect(gm.y!.map(plain) == gs.y!.map { plain($0) / count }, "\(c.loss)")
         checked += 1
@@ -355,7 +374,7 @@ private func plain(_ e: GradientElement) -> Double {
     for c in GradientCase.all {
       for agg in (c.hasAgg ? [Aggregation.mean, .sum, .none] : [.mean]) {
         for _ in 0..<(c.hasAgg ? 4 : 12) {
-          let request = try c.request(&rng, agg: agg)
+          let request = try c.request(&rng, agg: agg, variety: true)
           let g = try LossSpec.gradient(request)
           total += 1
           if g.precision == 96 { at96 += 1 }
@@ -448,6 +467,14 @@ private func plain(_ e: GradientElement) -> Double {
     } catch {
       #expect(error.kind == .other && error.message.hasPrefix("budget exceeded"))
     }
+  }
+
+  @Test func scalarTargetOfAClassLoss() throws {
+    // logitcrossentropy sum, ŷ = [0, 0], y = 0.5 broadcast: softmax·Σy − y = 0.5·1 − 0.5 = 0;
+    // ∂/∂y (scalar) = Σ_j −logsoftmax_j = −2·log(1/2) = 2·ln 2 (a doubling, exact in Double).
+    let g = try LossSpec.gradient(gradientRequest(.logitcrossentropy, [0, 0], .scalar(0.5), params: .init(agg: .sum)))
+    #expect(g.yhat == [.value(0), .value(0)])
+    #expect(g.y == [.value(2 * M_LN2)])
   }
 
   @Test func edgeValues() throws {
