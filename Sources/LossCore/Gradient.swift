@@ -68,3 +68,38 @@ public struct LossAnswer: Sendable, Hashable {
     self.gradient = gradient
   }
 }
+
+extension LossRequest {
+  /// The number of elements of the unreduced result (`agg = none`): the terms' shape for the
+  /// elementwise losses, its reduction over `dims` for crossentropy, logitcrossentropy and
+  /// kldivergence, and 1 for dice and tversky (which have no `agg`).
+  public func unreducedCount(dims: Set<Int>) -> Int {
+    switch loss {
+    case .crossentropy, .logitcrossentropy, .kldivergence:
+      return Reduction(termShape, dims: dims).output.count
+    case .diceCoeffLoss, .tverskyLoss:
+      return 1
+    default:
+      return termShape.count
+    }
+  }
+
+  /// The cotangent of the vector–Jacobian product, one value per element of the unreduced
+  /// result (SEMANTICS.md, "Gradients"): the request's, or all ones when it has none; `nil` for
+  /// a scalar result (`agg = mean`/`sum`, dice, tversky), where a cotangent is ignored.
+  ///
+  /// Every implementation validates the cotangent with this, after ``validated()``.
+  ///
+  /// - Throws: an `ArgumentError` naming both counts when the cotangent's element count differs
+  ///   from the unreduced result's.
+  public func validatedCotangent(_ params: ResolvedParameters) throws(LossError) -> [Double]? {
+    guard params.agg == .none, loss != .diceCoeffLoss, loss != .tverskyLoss else { return nil }
+    let count = unreducedCount(dims: params.dims)
+    guard let cotangent = gradient?.cotangent else { return [Double](repeating: 1, count: count) }
+    guard cotangent.count == count else {
+      throw .argumentError(
+        "\(loss.rawValue): the cotangent has \(cotangent.count) elements, the unreduced result has \(count)")
+    }
+    return cotangent
+  }
+}

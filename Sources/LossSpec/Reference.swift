@@ -255,6 +255,35 @@ public struct ReferenceImplementation: LossImplementation {
       }
     }
   }
+
+  /// The value (as ``evaluate(_:)``) and, when the request asks for one and the value is not an
+  /// error, the exact gradient (``LossSpec/gradient(_:)``) rounded to the dtype; at a kink the
+  /// **lower** one-sided derivative is reported (``SpecGradient/lossGradient``). The request's
+  /// `budget` covers both: a gradient that runs out of it is `unsupported` ("budget exceeded:
+  /// …"). A cotangent of the wrong length makes the whole request an `ArgumentError`.
+  public func answer(_ request: LossRequest) async -> LossAnswer {
+    let deadline = request.budget.map(Deadline.init(seconds:))
+    let outcome: LossOutcome
+    do {
+      outcome = .value(try LossSpec.evaluate(request, deadline: deadline).value)
+    } catch {
+      switch error {
+      case .loss(let error): return LossAnswer(outcome: .error(error))
+      case .budgetExceeded(let exceeded): return LossAnswer(outcome: .unsupported(exceeded.description))
+      }
+    }
+    guard request.gradient != nil else { return LossAnswer(outcome: outcome) }
+    do {
+      let gradient = try LossSpec.gradient(request, deadline: deadline)
+      return LossAnswer(outcome: outcome, gradient: .gradient(gradient.lossGradient))
+    } catch {
+      switch error {
+      case .loss(let error): return LossAnswer(outcome: .error(error))
+      case .budgetExceeded(let exceeded):
+        return LossAnswer(outcome: outcome, gradient: .unsupported(exceeded.description))
+      }
+    }
+  }
 }
 
 extension ExtendedReal {
