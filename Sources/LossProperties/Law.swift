@@ -76,6 +76,7 @@ public struct Law: Sendable, Identifiable {
     case bound = "Bounds"
     case outcome = "Outcomes: NaN, errors"
     case agreement = "Implementations agree"
+    case gradient = "Gradients"
   }
 }
 
@@ -278,6 +279,52 @@ public struct Probe: Sendable {
   /// claimed error.
   public func boundSlack(_ result: Result, _ index: Int, bound x: Double) -> Double {
     subject.accuracy == .correctlyRounded ? FloatFacts.halfUlp(x, result.dtype) : result.errors[index]
+  }
+
+  /// A gradient the subject answered, with the error bound its accuracy claim gives each element
+  /// (the claim is taken to cover gradients as it covers values).
+  public struct Gradient: Sendable {
+    public var yhat: [Double]
+    public var yhatErrors: [Double]
+    /// ∇y, when it was asked for.
+    public var y: [Double]?
+    public var yErrors: [Double]?
+    public var dtype: DType
+  }
+
+  /// The gradient of `request` (∇ŷ, and ∇y with `withTarget`; `cotangent` for `agg = none`),
+  /// through `LossImplementation.answer(_:)`. A value that is not a value, or an answer without a
+  /// gradient, is unexpected: the laws that call this are about cases that have gradients.
+  public mutating func gradient(_ request: LossRequest, withTarget: Bool = false, cotangent: [Double]? = nil)
+    async throws(LawError) -> Gradient
+  {
+    let errorOf: (Double, DType) -> Double
+    switch subject.accuracy {
+    case .correctlyRounded: errorOf = { FloatFacts.halfUlp($0, $1) }
+    case .withinUlps(let k): errorOf = { k * FloatFacts.ulp($0, $1) }
+    case .stable:
+      throw .discard("the gradient laws need a correctly rounded or within-ulps claim (no gradient error scale)")
+    }
+    var labelled = request
+    if labelled.id.isEmpty { labelled.id = "\(request.loss.rawValue)-\(log.count + 1)" }
+    labelled.gradient = GradientRequest(withTarget: withTarget, cotangent: cotangent)
+    let answer = await subject.implementation.answer(labelled)
+    log.append(Evaluation(request: labelled, outcome: answer.outcome, implementation: subject.implementation.name))
+    guard case .value = answer.outcome else {
+      throw .unexpected("\(request.loss.rawValue) gave \(Probe.describe(answer.outcome)) where a value was due")
+    }
+    switch answer.gradient {
+    case .gradient(let g)?:
+      let dtype = request.dtype
+      if withTarget && g.y == nil { throw .unexpected("\(request.loss.rawValue): ∇y was asked for and not given") }
+      return Gradient(
+        yhat: g.yhat, yhatErrors: g.yhat.map { errorOf($0, dtype) }, y: g.y,
+        yErrors: g.y.map { $0.map { errorOf($0, dtype) } }, dtype: dtype)
+    case .unsupported(let reason)?:
+      throw .unexpected("\(subject.implementation.name) gave no gradient: \(reason)")
+    case nil:
+      throw .unexpected("\(subject.implementation.name) answered no gradient part")
+    }
   }
 
   /// A short description of an outcome.

@@ -160,6 +160,51 @@ struct AgreementLaws {
   }
 }
 
+@Suite("Gradients", .shrinking, .timeLimit(.minutes(10)))
+struct GradientLaws {
+  @Test("gradient-of-mean-is-gradient-of-sum-over-count") func gradientOfMeanIsGradientOfSumOverCount() async throws {
+    try await checkLaw("gradient-of-mean-is-gradient-of-sum-over-count")
+  }
+  @Test("logitcrossentropy-gradient-is-softmax-times-mass-minus-target")
+  func logitcrossentropyGradientIsSoftmaxTimesMassMinusTarget() async throws {
+    try await checkLaw("logitcrossentropy-gradient-is-softmax-times-mass-minus-target")
+  }
+  @Test("crossentropy-gradient-is-minus-weighted-target-over-prediction")
+  func crossentropyGradientIsMinusWeightedTargetOverPrediction() async throws {
+    try await checkLaw("crossentropy-gradient-is-minus-weighted-target-over-prediction")
+  }
+  @Test("kldivergence-gradient-is-crossentropys") func kldivergenceGradientIsCrossentropys() async throws {
+    try await checkLaw("kldivergence-gradient-is-crossentropys")
+  }
+  @Test("hinge-gradient-is-zero-or-minus-target") func hingeGradientIsZeroOrMinusTarget() async throws {
+    try await checkLaw("hinge-gradient-is-zero-or-minus-target")
+  }
+  @Test("squared-hinge-gradient-is-twice-the-margin") func squaredHingeGradientIsTwiceTheMargin() async throws {
+    try await checkLaw("squared-hinge-gradient-is-twice-the-margin")
+  }
+  @Test("mse-gradient-is-twice-the-residual") func mseGradientIsTwiceTheResidual() async throws {
+    try await checkLaw("mse-gradient-is-twice-the-residual")
+  }
+  @Test("mae-gradient-is-the-sign-of-the-residual") func maeGradientIsTheSignOfTheResidual() async throws {
+    try await checkLaw("mae-gradient-is-the-sign-of-the-residual")
+  }
+  @Test("target-gradient-is-negated-prediction-gradient") func targetGradientIsNegatedPredictionGradient() async throws
+  { try await checkLaw("target-gradient-is-negated-prediction-gradient") }
+  @Test("logitbinarycrossentropy-gradient-is-sigmoid-minus-target")
+  func logitbinarycrossentropyGradientIsSigmoidMinusTarget() async throws {
+    try await checkLaw("logitbinarycrossentropy-gradient-is-sigmoid-minus-target")
+  }
+  @Test("scalar-target-gradient-is-the-sum-over-the-broadcast") func scalarTargetGradientIsTheSumOverTheBroadcast()
+    async throws
+  { try await checkLaw("scalar-target-gradient-is-the-sum-over-the-broadcast") }
+  @Test("agg-none-gradient-is-linear-in-the-cotangent") func aggNoneGradientIsLinearInTheCotangent() async throws {
+    try await checkLaw("agg-none-gradient-is-linear-in-the-cotangent")
+  }
+  @Test("zero-targets-have-finite-gradients") func zeroTargetsHaveFiniteGradients() async throws {
+    try await checkLaw("zero-targets-have-finite-gradients")
+  }
+}
+
 /// The laws with a @Test above, in catalogue order.
 let testedLaws: [String] = [
   "logitcrossentropy-is-crossentropy-of-softmax",
@@ -218,6 +263,19 @@ let testedLaws: [String] = [
   "empty-inputs",
   "implementation-agrees-with-reference",
   "bits-independent-of-thread-count",
+  "gradient-of-mean-is-gradient-of-sum-over-count",
+  "logitcrossentropy-gradient-is-softmax-times-mass-minus-target",
+  "crossentropy-gradient-is-minus-weighted-target-over-prediction",
+  "kldivergence-gradient-is-crossentropys",
+  "hinge-gradient-is-zero-or-minus-target",
+  "squared-hinge-gradient-is-twice-the-margin",
+  "mse-gradient-is-twice-the-residual",
+  "mae-gradient-is-the-sign-of-the-residual",
+  "target-gradient-is-negated-prediction-gradient",
+  "logitbinarycrossentropy-gradient-is-sigmoid-minus-target",
+  "scalar-target-gradient-is-the-sum-over-the-broadcast",
+  "agg-none-gradient-is-linear-in-the-cotangent",
+  "zero-targets-have-finite-gradients",
 ]
 
 @Test("every law of the catalogue has its own @Test, and there are at least 30")
