@@ -189,8 +189,15 @@ extension Catalogue {
       var expected: [Double] = []
       var errors: [Double] = []
       for i in 0..<yhat.count {
-        let margin = Swift.max(0, GradientKit.margin(yhat[i], y[i]))
-        let value = -2 * y[i] * margin / n
+        // Where 1 − ŷy or 2·y·margin overflows and the gradient may not, the margin is taken as
+        // −ŷ·y·2⁻⁶⁰⁰ (the 1 is below 2⁻¹⁰²³ of it there) and the result scaled back.
+        var margin = Swift.max(0, GradientKit.margin(yhat[i], y[i]))
+        var scale = 1.0
+        if !(2 * y[i] * margin).isFinite {
+          margin = Swift.max(0, -(yhat[i] * 0x1p-600) * y[i])
+          scale = 0x1p600
+        }
+        let value = -2 * (y[i] * (margin / n)) * scale
         expected.append(value)
         errors.append(value.isFinite ? value.magnitude * 0x1p-50 + 2 * y[i].magnitude * 0x1p-1070 / n : 0)
       }
@@ -216,10 +223,17 @@ extension Catalogue {
       var expected: [Double] = []
       var errors: [Double] = []
       for i in 0..<yhat.count {
-        let (d, e) = FloatFacts.twoSum(yhat[i], -y[i])
-        let value = 2 * d / n
+        // Near the top of the range 2·(ŷ − y) overflows where the gradient does not (ŷ = −max,
+        // N = 2): the difference is then taken of ŷ·2⁻⁶⁰⁰ and y·2⁻⁶⁰⁰ (exact scalings there).
+        var (d, e) = FloatFacts.twoSum(yhat[i], -y[i])
+        var scale = 1.0
+        if !(2 * d).isFinite {
+          (d, e) = FloatFacts.twoSum(yhat[i] * 0x1p-600, -y[i] * 0x1p-600)
+          scale = 0x1p600
+        }
+        let value = 2 * (d / n) * scale
         expected.append(value)
-        errors.append(value.isFinite ? 2 * e.magnitude / n + value.magnitude * 0x1p-52 : 0)
+        errors.append(value.isFinite ? 2 * e.magnitude / n * scale + value.magnitude * 0x1p-52 : 0)
       }
       return GradientKit.compare(g, expected, errors, "∇mse vs 2(ŷ − y)/N")
     })
