@@ -156,11 +156,24 @@ def mag2(x):
     return e
 
 
+def step_magnitude(F, x0):
+    """The binary magnitude the steps are taken relative to: x0's, or at x0 = 0 the smallest
+    nonzero input's (a step of 2^-116 at ŷ = 0 would straddle the kink of |ŷ - y| at y = 5e-324,
+    which is not at ŷ = 0)."""
+    if x0 != 0:
+        return mag2(x0)
+    req = F.req
+    ys = req["y"] if isinstance(req["y"], list) else [req["y"]]
+    mags = [mag2(v) for v in (mo.parse_number(t, req["dtype"]) for t in list(req["yhat"]) + list(ys))
+            if isinstance(v, Fraction) and v != 0]
+    return min(mags + [0])
+
+
 def one_sided(F, x0, direction, P, S):
     """One-sided derivative of F at x0 by mpmath.diff at precision P with step 2^(mag(x0)-P-20).
     Returns (d, noise): d a Fraction (exact quotient if F is rational there), noise a bound on the
     part of the error caused by evaluating F at finite precision."""
-    k = mag2(x0) - P - 20
+    k = step_magnitude(F, x0) - P - 20
     h = mpmath.ldexp(1, k)
     exact_vals = {}
 
@@ -191,7 +204,7 @@ def one_sided(F, x0, direction, P, S):
 def exact_central(F, x0):
     """Exact-rational central difference at two step sizes; returns the common quotient if F is a
     rational function there and both agree (true exactly on a polynomial piece of degree <= 2)."""
-    e = mag2(x0)
+    e = step_magnitude(F, x0)
     qs = []
     for k in (e - 64, e - 128):
         h = Fraction(2) ** k

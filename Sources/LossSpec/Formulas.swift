@@ -34,7 +34,25 @@ struct Formulas {
     if i & (stride - 1) == 0, let deadline, deadline.isExpired { throw .budgetExceeded }
   }
 
+  /// One input moved off its value, for ``LossSpec/centralDifferences(_:)``: `x + offset` in
+  /// place of element `index` of `argument`, or of every element when `index` is `nil` (a
+  /// scalar `y`, broadcast).
+  struct Perturbation {
+    var argument: GradientRequest.Argument
+    var index: Int?
+    var offset: ExtendedReal
+  }
+  /// The input moved off its value; `nil` (the loss itself): none.
+  var perturbation: Perturbation? = nil
+
   private func real(_ x: Double) -> ExtendedReal { ExtendedReal(x, precision: precision) }
+
+  /// Element `i` of ŷ or of y (broadcast), exactly, moved by ``perturbation`` where it applies.
+  private func input(_ argument: GradientRequest.Argument, _ i: Int) -> ExtendedReal {
+    let x = real(argument == .yhat ? request.yhat.values[i] : y[i])
+    guard let p = perturbation, p.argument == argument, p.index == nil || p.index == i else { return x }
+    return x + p.offset
+  }
   private var zero: ExtendedReal { .exact(0, precision: precision) }
   private var one: ExtendedReal { .exact(1, precision: precision) }
 
@@ -44,16 +62,16 @@ struct Formulas {
     switch params.loss {
     case .mae:
       // agg(|ŷ − y|)
-      return try aggregate(elementwise { i in try (real(yhat[i]) - real(y[i])).magnitude() })
+      return try aggregate(elementwise { i in try (input(.yhat, i) - input(.y, i)).magnitude() })
     case .mse:
       // agg((ŷ − y)²)
-      return try aggregate(elementwise { i in try (real(yhat[i]) - real(y[i])).squared() })
+      return try aggregate(elementwise { i in try (input(.yhat, i) - input(.y, i)).squared() })
     case .msle(let eps):
       // agg(log((ŷ + ϵ) / (y + ϵ))²)
       let eps = real(eps)
       return try aggregate(
         elementwise { i in
-          try logRatio(real(yhat[i]) + eps, real(y[i]) + eps, index: i).squared()
+          try logRatio(input(.yhat, i) + eps, input(.y, i) + eps, index: i).squared()
         })
     case .huberLoss(let deltaValue):
       // e = |ŷ − y|: 0.5·e² if e < δ, else δ·(e − 0.5·δ)
@@ -61,7 +79,7 @@ struct Formulas {
       let half = ExtendedReal.finite(Ball(Dyadic(mantissa: 1, exponent: -1), precision: precision))
       return try aggregate(
         elementwise { i in
-          let e = try (real(yhat[i]) - real(y[i])).magnitude()
+          let e = try (input(.yhat, i) - input(.y, i)).magnitude()
           switch e {
           case .nan: return .nan
           case .finite(let b) where b.mid < Dyadic(deltaValue):
@@ -77,57 +95,57 @@ struct Formulas {
       // agg(−sum(weight · y · logsoftmax(ŷ; dims); dims))
       let logsoftmax = try logSoftmax(yhat)
       let weights = weightValues()
-      let terms = try elementwise { i in try weights(i) * (real(y[i]) * logsoftmax[i]) }
+      let terms = try elementwise { i in try weights(i) * (input(.y, i) * logsoftmax[i]) }
       return try aggregate(negated(sumOverDims(terms)))
     case .binarycrossentropy(let eps):
       // agg(−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ))
       let eps = real(eps)
       return try aggregate(
         elementwise { i in
-          let first = try xlogy(real(y[i]), real(yhat[i]) + eps, "xlogy(y, ŷ + ϵ)", i)
-          let second = try xlogy(one - real(y[i]), one - real(yhat[i]) + eps, "xlogy(1 − y, 1 − ŷ + ϵ)", i)
+          let first = try xlogy(input(.y, i), input(.yhat, i) + eps, "xlogy(y, ŷ + ϵ)", i)
+          let second = try xlogy(one - input(.y, i), one - input(.yhat, i) + eps, "xlogy(1 − y, 1 − ŷ + ϵ)", i)
           return -first - second
         })
     case .logitbinarycrossentropy:
       // agg((1 − y)·ŷ − logσ(ŷ)), with −logσ(ŷ) = softplus(−ŷ)
       return try aggregate(
         elementwise { i in
-          try (one - real(y[i])) * real(yhat[i]) + (-real(yhat[i])).softplus()
+          try (one - input(.y, i)) * input(.yhat, i) + (-input(.yhat, i)).softplus()
         })
     case .kldivergence:
       // agg(sum(xlogx(y); dims)) + crossentropy(ŷ, y; dims, agg, ϵ)
       let entropy = try aggregate(
-        sumOverDims(elementwise { i in try xlogy(real(y[i]), real(y[i]), "xlogx(y)", i) }))
+        sumOverDims(elementwise { i in try xlogy(input(.y, i), input(.y, i), "xlogx(y)", i) }))
       let cross = try aggregate(negated(crossentropySums()))
       return Result(values: zip(entropy.values, cross.values).map { $0 + $1 }, shape: entropy.shape)
     case .poissonLoss:
       // agg(ŷ − xlogy(y, ŷ))
       return try aggregate(
-        elementwise { i in try real(yhat[i]) - xlogy(real(y[i]), real(yhat[i]), "xlogy(y, ŷ)", i) })
+        elementwise { i in try input(.yhat, i) - xlogy(input(.y, i), input(.yhat, i), "xlogy(y, ŷ)", i) })
     case .hinge:
       // agg(max(0, 1 − ŷ·y))
       return try aggregate(
-        elementwise { i in try (one - real(yhat[i]) * real(y[i])).clampedBelowAtZero() })
+        elementwise { i in try (one - input(.yhat, i) * input(.y, i)).clampedBelowAtZero() })
     case .squaredHinge:
       // agg(max(0, 1 − ŷ·y)²)
       return try aggregate(
-        elementwise { i in try (one - real(yhat[i]) * real(y[i])).clampedBelowAtZero().squared() })
+        elementwise { i in try (one - input(.yhat, i) * input(.y, i)).clampedBelowAtZero().squared() })
     case .diceCoeffLoss(let smooth):
       // 1 − (2·Σ(y·ŷ) + smooth) / (Σy² + Σŷ² + smooth)
       let smooth = real(smooth)
       let two = ExtendedReal.exact(2, precision: precision)
-      let overlap = try sum(elementwise { i in try real(y[i]) * real(yhat[i]) })
-      let ySquares = try sum(elementwise { i in try real(y[i]).squared() })
-      let yhatSquares = try sum(elementwise { i in try real(yhat[i]).squared() })
+      let overlap = try sum(elementwise { i in try input(.y, i) * input(.yhat, i) })
+      let ySquares = try sum(elementwise { i in try input(.y, i).squared() })
+      let yhatSquares = try sum(elementwise { i in try input(.yhat, i).squared() })
       let value = try one - (two * overlap + smooth) / (ySquares + yhatSquares + smooth)
       return Result(values: [value], shape: nil)
     case .tverskyLoss(let beta):
       // 1 − (Σ(y·ŷ) + 1) / (Σ(y·ŷ + β(1 − y)ŷ + (1 − β)y(1 − ŷ)) + 1)
       let beta = real(beta)
-      let truePositive = try sum(elementwise { i in try real(y[i]) * real(yhat[i]) })
+      let truePositive = try sum(elementwise { i in try input(.y, i) * input(.yhat, i) })
       let denominatorTerms = try elementwise { i in
-        let y = real(y[i])
-        let yhat = real(yhat[i])
+        let y = input(.y, i)
+        let yhat = input(.yhat, i)
         return try y * yhat + beta * (one - y) * yhat + (one - beta) * y * (one - yhat)
       }
       let value = try one - (truePositive + one) / (sum(denominatorTerms) + one)
@@ -246,9 +264,8 @@ struct Formulas {
   private func crossentropySums() throws -> (values: [ExtendedReal], shape: Shape) {
     let eps = real(params.eps)
     let weights = weightValues()
-    let yhat = request.yhat.values
     return try sumOverDims(
-      elementwise { i in try weights(i) * xlogy(real(y[i]), real(yhat[i]) + eps, "xlogy(y, ŷ + ϵ)", i) })
+      elementwise { i in try weights(i) * xlogy(input(.y, i), input(.yhat, i) + eps, "xlogy(y, ŷ + ϵ)", i) })
   }
 
   /// `xlogy(x, y)`: DomainError for `y < 0` (even when `x == 0`); 0 when `x == 0`; else `x·log(y)`.
@@ -309,7 +326,7 @@ struct Formulas {
     let shifted = try elementwise { i in
       let m = maxima[groupOf[i]]
       if m == .infinity { return x[i] == .infinity ? zero : .infinity(sign: -1) }
-      return real(x[i]) - real(m)
+      return input(.yhat, i) - real(m)
     }
     var sums = [ExtendedReal](repeating: zero, count: reduction.output.count)
     for (i, g) in groupOf.enumerated() {

@@ -174,7 +174,7 @@ private func values(_ elements: [GradientElement]) -> [Double?] {
 
 /// A random case generator for one loss: ŷ and y ranges chosen inside the loss's domain and away
 /// from its kinks, so the gradient is smooth there.
-private struct GradientCase {
+struct GradientCase {
   var loss: LossID
   var yhat: ClosedRange<Double>
   var y: ClosedRange<Double>
@@ -262,7 +262,7 @@ private struct GradientCase {
   }
 }
 
-private func plain(_ e: GradientElement) -> Double {
+func plain(_ e: GradientElement) -> Double {
   switch e {
   case .value(let v): v
   case .subgradient(let lower, _): lower

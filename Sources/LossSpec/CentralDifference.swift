@@ -1,0 +1,172 @@
+import LossCore
+
+/// The central difference of one gradient element, computed by LossSpec's value formulas in ball
+/// arithmetic, against the gradient LossSpec derived by hand for it.
+///
+/// `D = (L(x + h) − L(x − h)) / 2h` with `h = 2^(e − 120)` (`e` the exponent of `|x|`, or of the
+/// request's largest input when `x = 0`), the perturbed input exact and everything else exact
+/// balls: no rounding noise, only the truncation `h²·L‴/6`: below `2⁻¹³⁰` of the gradient for the Double
+/// inputs of the losses, whose poles (a log's argument `ŷ + ϵ`, `1 − ŷ + ϵ`) are at least `|x|` or
+/// 2⁻⁵³ away, unless `ϵ` is set below 2⁻⁵³ by hand. The element
+/// conforms when `D`'s ball, widened by `2⁻⁹⁰·|D|` for the truncation, meets the set of reals that
+/// round to the reported value (at a kink: the interval between its two ends, where the central
+/// difference is the mean of the one-sided derivatives).
+public struct CentralDifference: Sendable, Hashable {
+  /// What became of one element.
+  public enum Verdict: String, Sendable, Hashable {
+    /// The central difference rounds to the reported gradient element.
+    case holds
+    /// It does not: the hand-derived formula is wrong at this input.
+    case fails
+    /// Not checkable: `x ± h` leaves the domain (a log of a negative number), or the element or
+    /// an input is not finite, or the ball stayed wider than the rounding interval.
+    case skipped
+  }
+
+  /// Which input was moved.
+  public var argument: GradientRequest.Argument
+  /// The element's index (0-based, column-major; 0 for a scalar `y`).
+  public var index: Int
+  public var verdict: Verdict
+  /// `D`, rounded to Double (`nan` when skipped).
+  public var difference: Double
+  /// The gradient element reported by ``LossSpec/gradient(_:)`` (at a kink, its lower end).
+  public var reported: Double
+  /// The working precision of the last evaluation, in bits.
+  public var precision: Int
+}
+
+extension LossSpec {
+  /// The central differences of every element of ŷ (and of y when `request.gradient` asks for
+  /// it) against `gradient`, LossSpec's own gradient of `request` (see ``CentralDifference``).
+  ///
+  /// The precision grows (256, 768, 2304 bits) until `D`'s ball is narrower than a thousandth of
+  /// the rounding interval of the reported element; an element that would need more (a gradient
+  /// of exactly 0 among inexact terms: its rounding interval is the smallest subnormal's) is
+  /// skipped.
+  ///
+  /// - Throws: the value's error when `request` itself is an error.
+  public static func centralDifferences(_ request: LossRequest, gradient: SpecGradient) throws(LossError)
+    -> [CentralDifference]
+  {
+    let (y, params) = try request.validated()
+    let cotangent = try request.validatedCotangent(params)
+    let scalarTarget: Bool
+    if case .scalar = request.y { scalarTarget = true } else { scalarTarget = false }
+    let inputs = request.yhat.values + y
+    let largest = inputs.filter(\.isFinite).map(\.magnitude).max() ?? 0
+    var out: [CentralDifference] = []
+    for argument in [GradientRequest.Argument.yhat, .y] {
+      guard let elements = argument == .yhat ? gradient.yhat : gradient.y else { continue }
+      for (index, element) in elements.enumerated() {
+        let x = argument == .yhat ? request.yhat.values[index] : y[scalarTarget ? 0 : index]
+        let (lower, upper): (Double, Double)
+        switch element {
+        case .value(let v): (lower, upper) = (v, v)
+        case .subgradient(let a, let b): (lower, upper) = (a, b)
+        }
+        var result = CentralDifference(
+          argument: argument, index: index, verdict: .skipped, difference: .nan, reported: lower, precision: 0)
+        guard inputs.allSatisfy(\.isFinite), lower.isFinite, upper.isFinite else {
+          out.append(result)
+          continue
+        }
+        let scale = x != 0 ? x.magnitude : (largest != 0 ? largest : 1)
+        let h = Dyadic(mantissa: 1, exponent: scale.exponent - 120)
+        let accept = (
+          low: roundingInterval(lower, request.dtype).low, high: roundingInterval(upper, request.dtype).high
+        )
+        // An elementwise loss's other terms do not depend on x: its central difference is the
+        // aggregation's factor (1/N, 1, or the cotangent's element) times that of the one term,
+        // the same loss of the single element with agg = sum.
+        let factor: Double?
+        var subject = (request: request, y: y, params: params, cotangent: cotangent, index: Optional(index))
+        if request.loss.takesAggregation && !request.loss.reducesOverDims && !(argument == .y && scalarTarget) {
+          switch params.agg {
+          case .mean: factor = nil
+          case .sum: factor = 1
+          case .none: factor = cotangent?[index] ?? 1
+          }
+          var single = LossRequest(
+            loss: request.loss, dtype: request.dtype,
+            yhat: try Tensor(shape: Shape([1]), values: [request.yhat.values[index]]),
+            y: .array(try Tensor(shape: Shape([1]), values: [y[index]])), params: request.params)
+          single.params.agg = .sum
+          let (singleY, singleParams) = try single.validated()
+          subject = (single, singleY, singleParams, nil, 0)
+        } else {
+          factor = 1
+          if argument == .y && scalarTarget { subject.index = nil }
+        }
+        for precision in [256, 768, 2304] {
+          result.precision = precision
+          func loss(_ offset: Dyadic) throws -> ExtendedReal {
+            var formulas = Formulas(
+              request: subject.request, y: subject.y, params: subject.params, precision: precision)
+            formulas.perturbation = .init(
+              argument: argument, index: subject.index, offset: .finite(Ball(offset, precision: precision)))
+            let values = try formulas.evaluate().values
+            guard let cotangent = subject.cotangent else { return values[0] }
+            var total = ExtendedReal.exact(0, precision: precision)
+            for (c, v) in zip(cotangent, values) {
+              let term = try ExtendedReal(c, precision: precision) * v
+              total = total + term
+            }
+            return total
+          }
+          let plus: ExtendedReal
+          let minus: ExtendedReal
+          do {
+            plus = try loss(h)
+            minus = try loss(-h)
+          } catch is ExtendedReal.Undecided {
+            continue  // a sign the IEEE reading needs: more precision
+          } catch {
+            break  // x ± h outside the domain
+          }
+          guard case .finite(var difference) = plus - minus else { break }
+          if let factor {
+            difference = Ball(difference.mid * Dyadic(factor), rad: difference.rad, precision: precision)
+            difference.rad = Bound(atLeast: difference.rad.dyadic * Dyadic(factor.magnitude))
+          } else {
+            // agg = mean: the one term's difference over N.
+            let count = ExtendedReal.exact(request.yhat.count, precision: precision)
+            guard case .finite(let quotient) = try? ExtendedReal.finite(difference) / count else { break }
+            difference = quotient
+          }
+          // D = (L(x + h) − L(x − h)) / 2h: a division by a power of two, exact.
+          let twoH = Dyadic(mantissa: 1, exponent: -(scale.exponent - 119))
+          let mid = difference.mid * twoH
+          let rad = difference.rad.dyadic * twoH
+          result.difference = mid.approximation
+          let width = accept.high - accept.low
+          guard Dyadic.compare(rad * Dyadic(1000), width) <= 0 else {
+            // The bits still missing; past the ladder's last precision: skipped at once.
+            let missing = (rad * Dyadic(1000)).topExponent - width.topExponent + 2
+            if precision + missing > 2304 { break }
+            continue
+          }
+          let slack = mid.magnitude * Dyadic(mantissa: 1, exponent: -90) + rad
+          let holds = Dyadic.compare(mid + slack, accept.low) >= 0 && Dyadic.compare(mid - slack, accept.high) <= 0
+          result.verdict = holds ? .holds : .fails
+          break
+        }
+        out.append(result)
+      }
+    }
+    return out
+  }
+
+  /// The reals that round to `r` in `dtype` (round to nearest): from the midpoint with the value
+  /// below to the midpoint with the value above.
+  static func roundingInterval(_ r: Double, _ dtype: DType) -> (low: Dyadic, high: Dyadic) {
+    // ±∞ past the largest finite value: the interval then extends by half the spacing below.
+    let (below, above) =
+      dtype == .float32 ? (Double(Float(r).nextDown), Double(Float(r).nextUp)) : (r.nextDown, r.nextUp)
+    let half = Dyadic(mantissa: 1, exponent: -1)
+    let x = Dyadic(r)
+    let low = below.isFinite ? (x + Dyadic(below)) * half : x - (Dyadic(above) - x) * half
+    let high = above.isFinite ? (x + Dyadic(above)) * half : x + (x - Dyadic(below)) * half
+    return (low, high)
+  }
+}
