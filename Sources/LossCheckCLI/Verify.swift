@@ -36,13 +36,26 @@ extension LossCheck {
         valueName: "file"))
     var published: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "The mpmath gradient oracle cases, JSON Lines (default: \(GradientChecks.defaultOraclePath), skipped if absent).",
+        valueName: "file"))
+    var gradientOracle: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Random cases per loss of the exact central-difference checks of LossSpec's gradients (default: \(GradientChecks.defaultCount); 0: none).",
+        valueName: "n"))
+    var gradientCount: Int?
+
     @Flag(help: "Print nothing on standard output (the exit status and the report tell the result).")
     var quiet = false
 
     @OptionGroup(title: "Properties") var properties: PropertyOptions
 
     func validate() throws {
-      for (flag, path) in [("--oracle", oracle), ("--published", published)] {
+      if let gradientCount { try OptionBounds.integer("--gradient-count", gradientCount, in: 0...1_000_000) }
+      for (flag, path) in [("--oracle", oracle), ("--published", published), ("--gradient-oracle", gradientOracle)] {
         if let path, !FileManager.default.fileExists(atPath: path) {
           throw ValidationError("\(flag): no such file: \(path)")
         }
@@ -54,11 +67,16 @@ extension LossCheck {
       let console = Console.current
       try checkReportPaths()
       try checkInputFiles()
+      let resolvedProperties = properties.resolved
       let context = VerificationContext(
         implementation: BuiltInImplementation.spec.implementation,
         oracleFile: .init(path: oracle ?? Self.defaultOraclePath, isExplicit: oracle != nil),
         publishedExamplesFile: .init(path: published ?? Self.defaultPublishedPath, isExplicit: published != nil),
-        reportsDirectory: reports, properties: properties.resolved,
+        reportsDirectory: reports, properties: resolvedProperties,
+        gradients: .init(
+          count: gradientCount ?? GradientChecks.defaultCount, seed: resolvedProperties.seed,
+          oracleFile: .init(
+            path: gradientOracle ?? GradientChecks.defaultOraclePath, isExplicit: gradientOracle != nil)),
         progress: { unit in
           let line = ProgressLine(console: console, unit: unit)
           return .init(update: line.update, finish: line.finish)
@@ -143,6 +161,8 @@ extension LossCheck {
       if reports != "Reports" { words += ["--reports", reports] }
       if let oracle { words += ["--oracle", oracle] }
       if let published { words += ["--published", published] }
+      if let gradientOracle { words += ["--gradient-oracle", gradientOracle] }
+      if let gradientCount { words += ["--gradient-count", String(gradientCount)] }
       words += properties.reproductionArguments
       return words.map(Self.shellQuoted).joined(separator: " ")
     }

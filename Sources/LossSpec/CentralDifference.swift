@@ -72,7 +72,6 @@ extension LossSpec {
           continue
         }
         let scale = x != 0 ? x.magnitude : (largest != 0 ? largest : 1)
-        let h = Dyadic(mantissa: 1, exponent: scale.exponent - 120)
         let accept = (
           low: roundingInterval(lower, request.dtype).low, high: roundingInterval(upper, request.dtype).high
         )
@@ -98,58 +97,87 @@ extension LossSpec {
           factor = 1
           if argument == .y && scalarTarget { subject.index = nil }
         }
-        for precision in [256, 768, 2304] {
-          result.precision = precision
-          func loss(_ offset: Dyadic) throws -> ExtendedReal {
-            var formulas = Formulas(
-              request: subject.request, y: subject.y, params: subject.params, precision: precision)
-            formulas.perturbation = .init(
-              argument: argument, index: subject.index, offset: .finite(Ball(offset, precision: precision)))
-            let values = try formulas.evaluate().values
-            guard let cotangent = subject.cotangent else { return values[0] }
-            var total = ExtendedReal.exact(0, precision: precision)
-            for (c, v) in zip(cotangent, values) {
-              let term = try ExtendedReal(c, precision: precision) * v
-              total = total + term
+        // D at the step h = 2^(e − bits); `previous` is D at the first step, for the second.
+        func attempt(bits: Int, precisions: [Int], previous: Dyadic?) throws -> Dyadic? {
+          let h = Dyadic(mantissa: 1, exponent: scale.exponent - bits)
+          for precision in precisions {
+            result.precision = precision
+            func loss(_ offset: Dyadic) throws -> ExtendedReal {
+              var formulas = Formulas(
+                request: subject.request, y: subject.y, params: subject.params, precision: precision)
+              formulas.perturbation = .init(
+                argument: argument, index: subject.index, offset: .finite(Ball(offset, precision: precision)))
+              let values = try formulas.evaluate().values
+              guard let cotangent = subject.cotangent else { return values[0] }
+              var total = ExtendedReal.exact(0, precision: precision)
+              for (c, v) in zip(cotangent, values) {
+                let term = try ExtendedReal(c, precision: precision) * v
+                total = total + term
+              }
+              return total
             }
-            return total
+            let plus: ExtendedReal
+            let minus: ExtendedReal
+            do {
+              plus = try loss(h)
+              minus = try loss(-h)
+            } catch is ExtendedReal.Undecided {
+              continue  // a sign the IEEE reading needs: more precision
+            } catch {
+              return nil  // x ± h outside the domain
+            }
+            guard case .finite(var difference) = plus - minus else { return nil }
+            if let factor {
+              difference = Ball(difference.mid * Dyadic(factor), rad: difference.rad, precision: precision)
+              difference.rad = Bound(atLeast: difference.rad.dyadic * Dyadic(factor.magnitude))
+            } else {
+              // agg = mean: the one term's difference over N.
+              let count = ExtendedReal.exact(request.yhat.count, precision: precision)
+              guard case .finite(let quotient) = try? ExtendedReal.finite(difference) / count else { return nil }
+              difference = quotient
+            }
+            // D = (L(x + h) − L(x − h)) / 2h: a division by a power of two, exact.
+            let twoH = Dyadic(mantissa: 1, exponent: -(scale.exponent - bits + 1))
+            let mid = difference.mid * twoH
+            var rad = difference.rad.dyadic * twoH
+            result.difference = mid.approximation
+            let width = accept.high - accept.low
+            // An underflowed exp leaves a radius like 2^(−2⁵⁰) (Elementary.exp): it is replaced by
+            // a larger power of two, still far below the rounding interval, so that no sum below
+            // aligns mantissas across that gap (a 2⁴⁷-byte shift otherwise).
+            if !rad.isZero, !width.isZero, rad.topExponent < width.topExponent - 400 {
+              rad = Dyadic(mantissa: 1, exponent: width.topExponent - 400)
+            }
+            guard Dyadic.compare(rad * Dyadic(1000), width) <= 0 else {
+              // The bits still missing; past the ladder's last precision: skipped at once.
+              let missing = (rad * Dyadic(1000)).topExponent - width.topExponent + 2
+              if precision + missing > precisions.last! { return nil }
+              continue
+            }
+            // The truncation h²·L‴/6: relative to D when the gradient is not small against
+            // the curvature; at the second step, Richardson's estimate from the first,
+            // |D₁ − D₂|·4⁻ᵏ (k = 400 the step ratio's bits), doubled.
+            var slack = mid.magnitude * Dyadic(mantissa: 1, exponent: -90) + rad
+            if let previous {
+              let change = (previous - mid).magnitude
+              if !change.isZero {
+                slack = slack + Dyadic(mantissa: 1, exponent: change.topExponent + 1 - 2 * (bits - 120))
+              }
+            }
+            let holds =
+              Dyadic.compare(mid + slack, accept.low) >= 0 && Dyadic.compare(mid - slack, accept.high) <= 0
+            result.verdict = holds ? .holds : .fails
+            return mid
           }
-          let plus: ExtendedReal
-          let minus: ExtendedReal
-          do {
-            plus = try loss(h)
-            minus = try loss(-h)
-          } catch is ExtendedReal.Undecided {
-            continue  // a sign the IEEE reading needs: more precision
-          } catch {
-            break  // x ± h outside the domain
-          }
-          guard case .finite(var difference) = plus - minus else { break }
-          if let factor {
-            difference = Ball(difference.mid * Dyadic(factor), rad: difference.rad, precision: precision)
-            difference.rad = Bound(atLeast: difference.rad.dyadic * Dyadic(factor.magnitude))
-          } else {
-            // agg = mean: the one term's difference over N.
-            let count = ExtendedReal.exact(request.yhat.count, precision: precision)
-            guard case .finite(let quotient) = try? ExtendedReal.finite(difference) / count else { break }
-            difference = quotient
-          }
-          // D = (L(x + h) − L(x − h)) / 2h: a division by a power of two, exact.
-          let twoH = Dyadic(mantissa: 1, exponent: -(scale.exponent - 119))
-          let mid = difference.mid * twoH
-          let rad = difference.rad.dyadic * twoH
-          result.difference = mid.approximation
-          let width = accept.high - accept.low
-          guard Dyadic.compare(rad * Dyadic(1000), width) <= 0 else {
-            // The bits still missing; past the ladder's last precision: skipped at once.
-            let missing = (rad * Dyadic(1000)).topExponent - width.topExponent + 2
-            if precision + missing > 2304 { break }
-            continue
-          }
-          let slack = mid.magnitude * Dyadic(mantissa: 1, exponent: -90) + rad
-          let holds = Dyadic.compare(mid + slack, accept.low) >= 0 && Dyadic.compare(mid - slack, accept.high) <= 0
-          result.verdict = holds ? .holds : .fails
-          break
+          return nil
+        }
+        // A gradient that is small against the curvature (0 at a minimum: D = h²·L‴/6 alone)
+        // fails at the first step; the second, 2⁻⁴⁰⁰ of it, decides it.
+        if let first = try? attempt(bits: 120, precisions: [256, 768, 2304], previous: nil),
+          result.verdict == .fails
+        {
+          result.verdict = .skipped
+          _ = try? attempt(bits: 520, precisions: [1536, 3072], previous: first)
         }
         out.append(result)
       }

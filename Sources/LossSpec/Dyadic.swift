@@ -71,7 +71,16 @@ struct Dyadic: Sendable, CustomStringConvertible {
   }
 
   /// −1, 0, 1 as `a` is below, equal to, above `b`.
-  static func compare(_ a: Dyadic, _ b: Dyadic) -> Int { (a - b).signum }
+  /// Decided from the signs and top exponents when they differ, so that numbers far apart in
+  /// magnitude are compared without aligning their mantissas.
+  static func compare(_ a: Dyadic, _ b: Dyadic) -> Int {
+    let (sa, sb) = (a.signum, b.signum)
+    if sa != sb { return sa < sb ? -1 : 1 }
+    if sa == 0 { return 0 }
+    let (ta, tb) = (a.topExponent, b.topExponent)
+    if ta != tb { return ta > tb ? sa : -sa }
+    return (a - b).signum
+  }
 
   static func < (a: Dyadic, b: Dyadic) -> Bool { compare(a, b) < 0 }
 

@@ -77,6 +77,8 @@ public struct VerificationContext: Sendable {
   public var reportsDirectory: String
   /// `--count`, `--seed`, `--law` of the properties family.
   public var properties: PropertyChecks.Options
+  /// `--gradient-count`, `--gradient-oracle` of the gradients family (its seed is `--seed`'s).
+  public var gradients: GradientChecks.Options
   /// The golden vectors of the conformance family, read on first use and shared by its checks.
   public var vectors: GoldenVectors
   /// What each conformance check found, for the matrix of `index.html`.
@@ -87,6 +89,7 @@ public struct VerificationContext: Sendable {
   public init(
     implementation: any LossImplementation, oracleFile: InputFile, publishedExamplesFile: InputFile,
     reportsDirectory: String = "Reports", properties: PropertyChecks.Options = .init(),
+    gradients: GradientChecks.Options? = nil,
     vectors: GoldenVectors = GoldenVectors(directory: ConformanceChecks.defaultVectors),
     progress: @escaping @Sendable (_ unit: String) -> Progress = { _ in .silent }
   ) {
@@ -95,6 +98,7 @@ public struct VerificationContext: Sendable {
     self.publishedExamplesFile = publishedExamplesFile
     self.reportsDirectory = reportsDirectory
     self.properties = properties
+    self.gradients = gradients ?? GradientChecks.Options(seed: properties.seed)
     self.vectors = vectors
     self.conformanceSummaries = ConformanceChecks.SummaryStore()
     self.progress = progress
@@ -167,6 +171,7 @@ public enum CheckRegistry {
   /// The families of checks, in report order.
   public static let providers: [(family: String, make: Provider)] = [
     ("oracle", OracleChecks.checks(for:)),
+    ("gradients", GradientChecks.checks(for:)),
     ("published", PublishedExampleChecks.checks(for:)),
     ("properties", PropertyChecks.checks(for:)),
     ("conformance", ConformanceChecks.checks(for:)),

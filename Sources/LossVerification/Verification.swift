@@ -116,6 +116,7 @@ public enum Verification {
     .init("stability", "Numerical stability"),
     .init("errata", "Errata of the Flux page"),
     .init("oracle", "LossSpec against the arbitrary-precision oracle"),
+    .init("gradients", "LossSpec's exact gradients against the mpmath oracle and exact central differences"),
     .init("published", "LossSpec against Flux's published examples"),
   ]
 
@@ -137,6 +138,8 @@ public enum Verification {
       ),
       .init("The golden vectors and their drift check", "losscheck vectors --check"),
       .init("The oracle cases", "python3 Conformance/oracle/mpmath_oracle.py"),
+      .init("The gradient oracle cases", "python3 Conformance/oracle/mpmath_gradient_oracle.py"),
+      .init("The central differences, 10 000 cases per loss", "losscheck verify --gradient-count 10000 --seed <seed>"),
       .init(
         "Speed and memory (LossFast and its peers)",
         "losscheck bench --peers scripts/bench-peers.py; cd Benchmarks && swift package benchmark"),

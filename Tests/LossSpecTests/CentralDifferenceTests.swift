@@ -69,4 +69,30 @@ import Testing
     let (l64, h64) = LossSpec.roundingInterval(.greatestFiniteMagnitude, .float64)
     #expect(l64 < Dyadic(Double.greatestFiniteMagnitude) && Dyadic(Double.greatestFiniteMagnitude) < h64)
   }
+
+  /// Logits 10²⁹ apart: exp of their difference underflows to a ball of radius 2^(−2⁵⁰), which
+  /// the acceptance test once aligned against the rounding interval (a 2⁴⁷-byte allocation, a
+  /// trap); found by `losscheck verify`'s random natural cases.
+  @Test func underflowedExponentialsAreChecked() throws {
+    let line =
+      #"{"id":"b","loss":"logitcrossentropy","dtype":"float64","shape":[3],"#
+      + #""yhat":[-3.2805411041062577e+28,1.070818133981854e+29,4.327201898358591e+29],"y":[1.0,0.0,1.0],"#
+      + #""params":{"agg":"none","dims":[1,2]},"grad":["yhat"],"cotangent":[0.75]}"#
+    let request = try ProtocolCodec.decodeRequest(try JSONValue(parsing: line))
+    let differences = try LossSpec.centralDifferences(request, gradient: try LossSpec.gradient(request))
+    #expect(differences.map(\.verdict) == [.holds, .holds, .holds])
+  }
+
+  /// A gradient of exactly 0 (poisson at ŷ = y, a minimum): the central difference is the
+  /// truncation h²·L‴/6 alone, about 10⁻⁷³ at the first step, and the second step (2⁻⁴⁰⁰ of it,
+  /// with Richardson's estimate of its truncation) decides it; found by `losscheck verify`.
+  @Test func zeroGradientsAtAMinimumHold() throws {
+    let request = LossRequest(
+      loss: .poissonLoss, dtype: .float64, yhat: try Tensor(shape: Shape([2]), values: [0.7, 1.3]),
+      y: .array(try Tensor(shape: Shape([2]), values: [0.7, 1.3])), gradient: GradientRequest())
+    let gradient = try LossSpec.gradient(request)
+    #expect(gradient.yhat == [.value(0), .value(0)])
+    let differences = try LossSpec.centralDifferences(request, gradient: gradient)
+    #expect(differences.map(\.verdict) == [.holds, .holds])
+  }
 }
