@@ -240,7 +240,8 @@ public enum GradientChecks {
           FloatComparison.agreement(myLower, lower, dtype: dtype) == .identical,
           FloatComparison.agreement(myUpper, upper, dtype: dtype) == .identical
         else {
-          result.problems.append("\(at): LossSpec \(element), the oracle's subgradient [\(show(lower)), \(show(upper))]")
+          result.problems.append(
+            "\(at): LossSpec \(element), the oracle's subgradient [\(show(lower)), \(show(upper))]")
           continue
         }
         continue
