@@ -4,13 +4,20 @@ import LossCore
 /// arithmetic, against the gradient LossSpec derived by hand for it.
 ///
 /// `D = (L(x + h) − L(x − h)) / 2h` with `h = 2^(e − 120)` (`e` the exponent of `|x|`, or of the
-/// request's largest input when `x = 0`), the perturbed input exact and everything else exact
-/// balls: no rounding noise, only the truncation `h²·L‴/6`: below `2⁻¹³⁰` of the gradient for the Double
-/// inputs of the losses, whose poles (a log's argument `ŷ + ϵ`, `1 − ŷ + ϵ`) are at least `|x|` or
-/// 2⁻⁵³ away, unless `ϵ` is set below 2⁻⁵³ by hand. The element
-/// conforms when `D`'s ball, widened by `2⁻⁹⁰·|D|` for the truncation, meets the set of reals that
-/// round to the reported value (at a kink: the interval between its two ends, where the central
-/// difference is the mean of the one-sided derivatives).
+/// request's smallest nonzero input when `x = 0`), the perturbed input exact and everything else
+/// exact balls: no rounding noise, only the truncation `h²·L‴/6`, below `2⁻¹³⁰` of the gradient
+/// for the Double inputs of the losses, whose poles (a log's argument `ŷ + ϵ`, `1 − ŷ + ϵ`) are at
+/// least `|x|` or 2⁻⁵³ away, unless `ϵ` is set below 2⁻⁵³ by hand. The element conforms when
+/// `D`'s ball, widened by `2⁻⁹⁰·|D|` for the truncation, meets the set of reals that round to the
+/// reported value (at a kink: the interval between its two ends, where the central difference is
+/// the mean of the one-sided derivatives).
+///
+/// A gradient small against the curvature (0 at a minimum, where `D` is the truncation alone; 0
+/// where a one-sided square starts, `squared_hinge` at a zero margin, where `D = h/2`) fails that
+/// test; it is then decided by a second step `h·2⁻⁴⁰⁰`, whose truncation is bounded by 4·2⁻⁴⁰⁰ of
+/// the change between the two steps (an error linear or quadratic in `h`). That bound is an
+/// estimate (it assumes the truncation is a power of `h`), as the issue's "exact central
+/// difference" is everywhere except at such points.
 public struct CentralDifference: Sendable, Hashable {
   /// What became of one element.
   public enum Verdict: String, Sendable, Hashable {
@@ -54,7 +61,9 @@ extension LossSpec {
     let scalarTarget: Bool
     if case .scalar = request.y { scalarTarget = true } else { scalarTarget = false }
     let inputs = request.yhat.values + y
-    let largest = inputs.filter(\.isFinite).map(\.magnitude).max() ?? 0
+    // The step at x = 0: from the smallest nonzero input, so that it does not reach past a kink
+    // or a boundary a small input puts near 0 (mae at y = 1e−323, hinge's margin at ŷ = −0).
+    let smallest = inputs.filter { $0.isFinite && $0 != 0 }.map(\.magnitude).min() ?? 0
     var out: [CentralDifference] = []
     for argument in [GradientRequest.Argument.yhat, .y] {
       guard let elements = argument == .yhat ? gradient.yhat : gradient.y else { continue }
@@ -71,7 +80,7 @@ extension LossSpec {
           out.append(result)
           continue
         }
-        let scale = x != 0 ? x.magnitude : (largest != 0 ? largest : 1)
+        let scale = x != 0 ? x.magnitude : (smallest != 0 ? smallest : 1)
         let accept = (
           low: roundingInterval(lower, request.dtype).low, high: roundingInterval(upper, request.dtype).high
         )
@@ -155,13 +164,14 @@ extension LossSpec {
               continue
             }
             // The truncation h²·L‴/6: relative to D when the gradient is not small against
-            // the curvature; at the second step, Richardson's estimate from the first,
-            // |D₁ − D₂|·4⁻ᵏ (k = 400 the step ratio's bits), doubled.
+            // the curvature; at the second step, the first step's change scaled down by the step
+            // ratio 2⁻⁴⁰⁰, times 4: an error linear in h (a one-sided curvature, squared_hinge at
+            // a zero margin) or quadratic (then 2⁻⁴⁰⁰ more than needed).
             var slack = mid.magnitude * Dyadic(mantissa: 1, exponent: -90) + rad
             if let previous {
               let change = (previous - mid).magnitude
               if !change.isZero {
-                slack = slack + Dyadic(mantissa: 1, exponent: change.topExponent + 1 - 2 * (bits - 120))
+                slack = slack + Dyadic(mantissa: 1, exponent: change.topExponent + 3 - (bits - 120))
               }
             }
             let holds =
@@ -171,8 +181,9 @@ extension LossSpec {
           }
           return nil
         }
-        // A gradient that is small against the curvature (0 at a minimum: D = h²·L‴/6 alone)
-        // fails at the first step; the second, 2⁻⁴⁰⁰ of it, decides it.
+        // A gradient that is small against the curvature (0 at a minimum: D = h²·L‴/6 alone; 0
+        // where a one-sided square starts: D = h/2) fails at the first step; the second, 2⁻⁴⁰⁰
+        // of it, decides it.
         if let first = try? attempt(bits: 120, precisions: [256, 768, 2304], previous: nil),
           result.verdict == .fails
         {

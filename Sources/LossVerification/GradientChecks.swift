@@ -264,6 +264,24 @@ public enum GradientChecks {
 
   // MARK: Central differences
 
+  /// The random natural case of `loss` with seed `caseSeed` (a finding's seed replays it): the
+  /// natural input (``LossCases/draw(_:seed:loss:dtype:shape:aggs:dims:weights:dimsChoices:weightChoices:maxCount:)``)
+  /// with a gradient request, the y-gradient half of the time, a random cotangent for `agg = none`.
+  package static func centralDifferenceRequest(_ loss: LossID, caseSeed: UInt64, number: Int) -> LossRequest {
+    var r = SplitMix64(seed: caseSeed)
+    let input = LossCases.draw(&r, seed: caseSeed, loss: loss, maxCount: 12)
+    var request = LossCases.request(input, loss)
+    request.id = "\(loss.rawValue)-cd-\(number)"
+    var cotangent: [Double]?
+    if loss.takesAggregation, LossCases.aggregation(input) == .none,
+      let validated = try? request.validated(), let ones = try? request.validatedCotangent(validated.params)
+    {
+      cotangent = ones.map { _ in request.dtype.round(Double(Int64(r.next() % 9) - 4) * 0.5 + 0.25) }
+    }
+    request.gradient = GradientRequest(withTarget: r.next() & 1 == 0, cotangent: cotangent)
+    return request
+  }
+
   /// `count` random natural cases of `loss` (seeded by `seed` and the loss): every element of
   /// LossSpec's gradient against the exact central difference of its value formulas.
   package static func centralDifferences(_ loss: LossID, count: Int, seed: UInt64) -> CheckResult {
@@ -276,17 +294,7 @@ public enum GradientChecks {
     var perDType: [DType: Int] = [:]
     for k in 0..<count {
       let caseSeed = rng.next()
-      var r = SplitMix64(seed: caseSeed)
-      let input = LossCases.draw(&r, seed: caseSeed, loss: loss, maxCount: 12)
-      var request = LossCases.request(input, loss)
-      request.id = "\(loss.rawValue)-cd-\(k + 1)"
-      var cotangent: [Double]?
-      if loss.takesAggregation, LossCases.aggregation(input) == .none,
-        let validated = try? request.validated(), let ones = try? request.validatedCotangent(validated.params)
-      {
-        cotangent = ones.map { _ in request.dtype.round(Double(Int64(r.next() % 9) - 4) * 0.5 + 0.25) }
-      }
-      request.gradient = GradientRequest(withTarget: r.next() & 1 == 0, cotangent: cotangent)
+      let request = centralDifferenceRequest(loss, caseSeed: caseSeed, number: k + 1)
       perDType[request.dtype, default: 0] += 1
       let differences: [CentralDifference]
       do {
