@@ -237,8 +237,8 @@ def g_binarycrossentropy(req):
 
 def g_logitbinarycrossentropy(req):
     y, x, one = req.target(), req.yhat, req.dtype(1)
-    sigma_neg = one / (one + np.exp(x))  # σ(−x); exp overflowing to ∞ gives the right 0
-    return agg_grad((one - y) - sigma_neg, req), agg_grad(-x, req)
+    sigma = one / (one + np.exp(-x))  # the textbook σ(ŷ) − y; exp overflowing to ∞ gives 0
+    return agg_grad(sigma - y, req), agg_grad(-x, req)
 
 
 def g_kldivergence(req):
