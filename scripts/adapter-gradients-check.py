@@ -319,6 +319,9 @@ def bug_cases():
               "y": [0.0, 1.0, 1.0, 0.0], "grad": ["yhat", "y"]}),
             ("flux#914", f"binarycrossentropy(σ(50), 0) ({dt}: σ(50) rounds to 1)",
              {"loss": "binarycrossentropy", "dtype": dt, "yhat": [num(sigma(50.0, dt), dt)], "y": [0.0], "grad": ["yhat", "y"]}),
+            ("flux#914", f"binarycrossentropy(σ(50), 0) with ϵ = 0 ({dt}: the exact ∂/∂ŷ is +∞)",
+             {"loss": "binarycrossentropy", "dtype": dt, "yhat": [num(sigma(50.0, dt), dt)], "y": [0.0],
+              "params": {"eps": 0.0}, "grad": ["yhat"]}),
             ("keras#9664", f"logitbinarycrossentropy at logits ±100 ({dt})",
              {"loss": "logitbinarycrossentropy", "dtype": dt, "yhat": [100.0, -100.0], "y": [0.0, 1.0], "grad": ["yhat", "y"]}),
             ("keras#9664", f"binarycrossentropy(σ(100), 0) ({dt})",
@@ -376,9 +379,11 @@ def factors(req):
     return [Fraction(number(c)) for c in req.get("cotangent", [1.0] * n)]
 
 
-def kink_widths(req):
-    """(widths for ∂/∂ŷ per element, total or per-element widths for ∂/∂y) of the subgradient
-    intervals at kinks; LossSpec answers the lower end, the upper is lower + width."""
+def kink_intervals(req):
+    """The exact subgradient intervals at kinks (mae's ŷ = y, hinge's ŷ·y = 1), computed here in
+    rationals: (for ∂/∂ŷ per element, for ∂/∂y per element or one for a scalar y), each entry
+    None where there is no kink, else (lower, upper) as Fractions; None when the case has no kink.
+    LossSpec answers the lower end only (its SpecGradient reports `lower` for a subgradient)."""
     loss = req["loss"]
     n = len(req["yhat"])
     if loss not in ("mae", "hinge") or n == 0:
@@ -387,20 +392,50 @@ def kink_widths(req):
     ys = req["y"]
     y = [number(ys)] * n if not isinstance(ys, list) else [number(v) for v in ys]
     f = factors(req)
-    wx, wy = [Fraction(0)] * n, [Fraction(0)] * n
-    for i in range(n):
-        if not (math.isfinite(x[i]) and math.isfinite(y[i]) and math.isfinite(float(f[i]))):
-            continue
-        if loss == "mae" and x[i] == y[i]:
-            wx[i] = wy[i] = 2 * abs(f[i])
-        if loss == "hinge" and Fraction(x[i]) * Fraction(y[i]) == 1:
-            wx[i] = abs(Fraction(y[i]) * f[i])
-            wy[i] = abs(Fraction(x[i]) * f[i])
-    if not isinstance(ys, list):
-        wy = [sum(wy, Fraction(0))]
-    if not any(wx) and not any(wy):
+    if not all(math.isfinite(v) for v in x + y) or not all(math.isfinite(float(c)) for c in f):
         return None
-    return wx, wy
+    gx, gy, kink = [], [], False
+    for i in range(n):
+        X, Y, F = Fraction(x[i]), Fraction(y[i]), f[i]
+        if loss == "mae":
+            if X == Y:
+                kink = True
+                gx.append((-abs(F), abs(F)))
+                gy.append((-abs(F), abs(F)))
+            else:
+                s = 1 if X > Y else -1
+                gx.append((s * F, s * F))
+                gy.append((-s * F, -s * F))
+        else:
+            m = 1 - X * Y
+            if m > 0:
+                gx.append((-Y * F, -Y * F))
+                gy.append((-X * F, -X * F))
+            elif m < 0:
+                gx.append((Fraction(0), Fraction(0)))
+                gy.append((Fraction(0), Fraction(0)))
+            else:
+                kink = True
+                a, b = -Y * F, -X * F
+                gx.append((min(a, 0), max(a, 0)))
+                gy.append((min(b, 0), max(b, 0)))
+    if not kink:
+        return None
+    if not isinstance(ys, list):
+        gy = [(sum((g[0] for g in gy), Fraction(0)), sum((g[1] for g in gy), Fraction(0)))]
+    strip = lambda gs: [g if g[0] != g[1] else None for g in gs]  # noqa: E731
+    return strip(gx), strip(gy)
+
+
+def round_out(q, dt, up):
+    """q rounded to the dtype outwards (down for a lower end, up for an upper one)."""
+    t = DT[dt]
+    r = t(float(q))
+    if up and Fraction(float(r)) < q:
+        r = np.nextafter(r, t(np.inf))
+    if not up and Fraction(float(r)) > q:
+        r = np.nextafter(r, t(-np.inf))
+    return float(r)
 
 
 class Stats:
@@ -414,6 +449,7 @@ class Stats:
         self.kinks_inside = 0
         self.grad_unsupported = 0
         self.outcome_mismatch = []
+        self.reference_outside = []  # LossSpec's kink answer outside the interval computed here
 
     def to_json(self):
         return {
@@ -424,11 +460,15 @@ class Stats:
             "classMismatches": self.class_mismatch[:20], "classMismatchCount": len(self.class_mismatch),
             "kinkElements": self.kinks, "kinkElementsInside": self.kinks_inside,
             "gradUnsupported": self.grad_unsupported, "outcomeMismatches": self.outcome_mismatch[:20],
+            "referenceOutsideKinkInterval": self.reference_outside[:20],
         }
 
 
-def compare(stats, which, rid, got, ref, widths, dt):
+def compare(stats, which, rid, got, ref, intervals, dt):
     """Accumulates one gradient vector's element errors into stats."""
+    t = DT[dt]
+    got = [float(t(r)) for r in got]  # a float32 decimal read as the float32 it spells
+    ref = [float(t(v)) for v in ref]
     finite_ref = [abs(v) for v in ref if math.isfinite(v)]
     scale = max(finite_ref) if finite_ref else 0.0
     for i, (r, v) in enumerate(zip(got, ref)):
@@ -439,11 +479,12 @@ def compare(stats, which, rid, got, ref, widths, dt):
             continue
         if cr != "finite":
             continue
-        w = widths[i] if widths is not None else Fraction(0)
-        if w:
+        interval = intervals[i] if intervals is not None else None
+        if interval is not None:
             stats.kinks += 1
-            lo = v
-            hi = float(DT[dt](float(Fraction(v) + w)))
+            lo, hi = round_out(interval[0], dt, up=False), round_out(interval[1], dt, up=True)
+            if not (lo <= v <= hi):
+                stats.reference_outside.append(f"{rid} {which}[{i}]: LossSpec {v!r} outside [{lo!r}, {hi!r}]")
             err = 0.0 if lo <= r <= hi else min(abs(r - lo), abs(r - hi))
             if err == 0:
                 stats.kinks_inside += 1
@@ -587,10 +628,10 @@ def main():
                     continue
                 if grad is None or not isinstance(ref_grad, tuple):
                     continue
-                widths = kink_widths(req)
-                compare(s, "yhat", req["id"], grad[0], ref_grad[0], widths[0] if widths else None, req["dtype"])
+                kinks = kink_intervals(req)
+                compare(s, "yhat", req["id"], grad[0], ref_grad[0], kinks[0] if kinks else None, req["dtype"])
                 if grad[1] is not None and ref_grad[1] is not None:
-                    compare(s, "y", req["id"], grad[1], ref_grad[1], widths[1] if widths else None, req["dtype"])
+                    compare(s, "y", req["id"], grad[1], ref_grad[1], kinks[1] if kinks else None, req["dtype"])
             for tag, what_bug, req in bugs:
                 try:
                     outcome, grad = check_answer(proc.ask(req), req)
@@ -645,6 +686,8 @@ def main():
             emit(f"- class mismatch: {m}")
         if len(mism) > 8:
             emit(f"- … {len(mism) - 8} more class mismatches")
+        for m in [m for s in stats.values() for m in s.reference_outside][:5]:
+            emit(f"- note (the check itself, not the adapter): {m}")
         outm = [m for s in stats.values() for m in s.outcome_mismatch]
         for m in outm[:5]:
             emit(f"- outcome mismatch: {m}")
@@ -655,6 +698,15 @@ def main():
         emit("|---|---|---|---|")
         for row in bug_results:
             emit(f"| {row['bug']} | {row['input']} | {row['result']} | {row['detail']} |")
+        emit()
+        tags = sorted({row["bug"] for row in bug_results})
+        summary = []
+        for tag in tags:
+            rows = [r for r in bug_results if r["bug"] == tag]
+            k = sum(r["result"] == "REPRODUCES" for r in rows)
+            summary.append(f"{tag} {'REPRODUCES' if k else 'no'} ({k}/{len(rows)} inputs)")
+        results[name]["bugSummary"] = summary
+        emit(f"{name} bugs: " + "; ".join(summary))
         emit()
     if protocol_errors:
         emit(f"PROTOCOL ERRORS: {len(protocol_errors)}")
