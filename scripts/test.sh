@@ -25,6 +25,15 @@ fi
 # 2 minutes on 2 cores; prints SKIPPED without python3.
 scripts/python-grader-test.sh
 
+# The adapters' gradient extension (Conformance/adapters/testing/test_adapter_gradients.py): the
+# shared protocol code, numpy's gradients against central differences, the broken gradient
+# adapter; torch and JAX when python imports them. Needs python3 with numpy, else SKIPPED.
+if command -v python3 >/dev/null 2>&1 && python3 -c "import numpy" 2>/dev/null; then
+  timeout 900 python3 -m unittest discover -s Conformance/adapters/testing -p 'test_*.py'
+else
+  echo "test.sh: adapter gradient tests SKIPPED: python3 with numpy is not installed"
+fi
+
 swift format lint --strict --recursive Sources Tests Package.swift
 
 # The DocC catalogs and doc comments of every library module, warnings as errors (broken

@@ -13,8 +13,16 @@
 # except where SEMANTICS.md says Flux's own floating-point code is graded divergent (the extreme
 # regime: the Float32 mean of two 3e38, Inf·0 in Huber's untaken branch, …), and where the
 # installed Flux no longer has a keyword (`weight`: answered `unsupported`).
+#
+# Gradients (PROTOCOL.md, "Gradients"; also never run here): a request with "grad" is answered with
+# Zygote's gradient of the same Flux call, with the same keywords — `Zygote.gradient` for a scalar
+# result, `Zygote.pullback` with the request's cotangent (default ones) for agg = none — so the
+# answer is what Flux users get from ChainRules' rules and Zygote's broadcast. A scalar y is a
+# Julia number, so Zygote returns its gradient as a number: the sum over the broadcast, written as
+# a one-element array. `nothing` (no dependence) is written as zeros. A Zygote failure is answered
+# with "gradUnsupported". Needs the package Zygote as well (`] add Zygote`).
 
-using Flux, JSON, Statistics
+using Flux, JSON, Statistics, Zygote
 
 const LOSSES = Dict(
     "mae" => Flux.Losses.mae, "mse" => Flux.Losses.mse, "msle" => Flux.Losses.msle,
@@ -59,31 +67,73 @@ function keywords(params, T, names)
     kw
 end
 
-function evaluate(request)
+struct Unsupported
+    reason::String
+end
+
+# The request's inputs in Julia's layout, the loss and the element type.
+function inputs(request)
     T = get(request, "dtype", "float64") == "float32" ? Float32 : Float64
     n = length(request["yhat"])
     shape = get(request, "shape", [n])
     yhat = array(request["yhat"], shape, T)
     y = request["y"] isa AbstractVector ? array(request["y"], get(request, "yshape", shape), T) :
         number(request["y"], T)
-    loss = LOSSES[request["loss"]]
+    LOSSES[request["loss"]], yhat, y, T
+end
+
+# The value and the keywords that worked (the installed Flux's spelling, else the seed page's),
+# or an Unsupported.
+function evaluate(request)
+    loss, yhat, y, T = inputs(request)
     params = get(request, "params", Dict())
     try
-        return loss(yhat, y; keywords(params, T, MODERN)...)
+        kw = keywords(params, T, MODERN)
+        return loss(yhat, y; kw...), kw
     catch e
         e isa MethodError || rethrow()
         try
-            return loss(yhat, y; keywords(params, T, SEED)...)
+            kw = keywords(params, T, SEED)
+            return loss(yhat, y; kw...), kw
         catch e2
             e2 isa MethodError || rethrow()
             return Unsupported("this Flux version does not take these keywords: " *
-                               join(keys(params), ", "))
+                               join(keys(params), ", ")), nothing
         end
     end
 end
 
-struct Unsupported
-    reason::String
+# The request's "grad" as a Bool (also ∂/∂y?), or nothing without one; ArgumentError otherwise.
+function wants_gradient(request)
+    if !haskey(request, "grad")
+        haskey(request, "cotangent") && throw(ArgumentError("cotangent is given without grad"))
+        return nothing
+    end
+    g = request["grad"]
+    ok = g isa AbstractVector && !isempty(g) && all(v -> v in ("yhat", "y"), g) &&
+         allunique(g) && "yhat" in g
+    ok || throw(ArgumentError("grad must be [\"yhat\"] or [\"yhat\", \"y\"], got $(JSON.json(g))"))
+    "y" in g
+end
+
+# Zygote's gradient of the same call: (∂/∂ŷ, ∂/∂y) as flat vectors; ArgumentError for a cotangent
+# that does not fit the result.
+function differentiate(request, value, kw)
+    loss, yhat, y, T = inputs(request)
+    f(a, b) = loss(a, b; kw...)
+    if value isa AbstractArray && ndims(value) > 0
+        c = haskey(request, "cotangent") ? T[number(v, T) for v in request["cotangent"]] :
+            ones(T, length(value))
+        length(c) == length(value) || throw(ArgumentError(
+            "cotangent has $(length(c)) elements but the result has size $(size(value))"))
+        _, back = Zygote.pullback(f, yhat, y)
+        gyhat, gy = back(reshape(c, size(value)))
+    else
+        gyhat, gy = Zygote.gradient(f, yhat, y)
+    end
+    gyhat = gyhat === nothing ? zeros(T, length(yhat)) : vec(collect(gyhat))
+    gy = gy === nothing ? zeros(T, length(y)) : gy isa Number ? [gy] : vec(collect(gy))
+    gyhat, gy
 end
 
 kind(e) = e isa DimensionMismatch ? "DimensionMismatch" : e isa DomainError ? "DomainError" :
@@ -94,20 +144,37 @@ function answer(request)
     if !haskey(LOSSES, get(request, "loss", ""))
         return Dict("id" => id, "unsupported" => "unknown loss")
     end
-    value = try
-        evaluate(request)
+    value, kw, want_y = try
+        want_y = wants_gradient(request)
+        (evaluate(request)..., want_y)
     catch e
         return Dict("id" => id, "error" => Dict("kind" => kind(e), "message" => sprint(showerror, e)))
     end
     value isa Unsupported && return Dict("id" => id, "unsupported" => value.reason)
-    value isa AbstractArray && ndims(value) > 0 &&
-        return Dict("id" => id, "value" => out.(vec(value)), "shape" => collect(size(value)))
-    Dict("id" => id, "value" => out(value isa AbstractArray ? value[] : value))
+    response = if value isa AbstractArray && ndims(value) > 0
+        Dict{String,Any}("id" => id, "value" => out.(vec(value)), "shape" => collect(size(value)))
+    else
+        Dict{String,Any}("id" => id, "value" => out(value isa AbstractArray ? value[] : value))
+    end
+    want_y === nothing && return response
+    try
+        gyhat, gy = differentiate(request, value, kw)
+        grad = Dict{String,Any}("yhat" => out.(gyhat))
+        want_y && (grad["y"] = out.(gy))
+        response["grad"] = grad
+    catch e
+        e isa ArgumentError && return Dict("id" => id, "error" => Dict("kind" => "ArgumentError",
+                                                                        "message" => sprint(showerror, e)))
+        response["gradUnsupported"] = "Zygote: " * first(split(sprint(showerror, e), '\n'))
+    end
+    response
 end
 
 function main()
-    hello = Dict("protocol" => "losscheck/1", "implementation" => "Flux $(pkgversion(Flux))",
-                 "losses" => sort(collect(keys(LOSSES))), "dtypes" => ["float32", "float64"])
+    hello = Dict("protocol" => "losscheck/1",
+                 "implementation" => "Flux $(pkgversion(Flux)), Zygote $(pkgversion(Zygote))",
+                 "losses" => sort(collect(keys(LOSSES))), "dtypes" => ["float32", "float64"],
+                 "gradients" => true)
     println(JSON.json(hello)); flush(stdout)
     for line in eachline(stdin)
         isempty(strip(line)) && continue

@@ -52,7 +52,12 @@ def sum_dims(x, req):
     return jnp.sum(x, axis=req.axes(), keepdims=True)
 
 
+_TRACING = False  # True while jax.vjp traces a loss: the value pass already checked the domain
+
+
 def check_domain(y, what):
+    if _TRACING:
+        return
     if np.any(np.asarray(y) < 0):
         raise LossError("DomainError", f"log of a negative number in {what}")
 
@@ -64,6 +69,10 @@ def xlogy(x, y, what="xlogy"):
 
 
 def arrays(req):
+    """ŷ and y (y broadcast to ŷ's shape) in Julia's layout; while `gradient` traces, its inputs."""
+    leaves = getattr(req, "leaves", None)
+    if leaves is not None:
+        return leaves
     return jnp.asarray(req.yhat), jnp.asarray(req.target())
 
 
@@ -175,6 +184,9 @@ FORMULAS = {
 
 
 def native_arrays(req):
+    leaves = getattr(req, "leaves", None)
+    if leaves is not None:
+        return leaves[0].T, leaves[1].T
     return jnp.asarray(req.yhat.T), jnp.asarray(req.target().T)
 
 
@@ -276,9 +288,39 @@ NATIVE.update(
     poisson_loss=native_poisson, hinge=native_hinge,
 )
 
+# ---------------------------------------------------------------- gradients
+# jax.vjp of the same function that computed the value (formula or native mode), ŷ and y its
+# primal inputs in Julia's layout, float64 kept by jax_enable_x64: the gradient is what JAX's
+# autodiff gives for that code. A scalar y is a 0-d input broadcast to ŷ's shape (its cotangent is
+# the sum over the broadcast). The pullback gets the request's cotangent for agg = none, else 1.
+# The value pass (before) raised Flux's DomainErrors; the traced pass skips those concrete checks.
+
+
+def gradient(req, f):
+    global _TRACING
+    want_y = "y" in req.grad
+    y0 = jnp.asarray(np.asarray(req.y))
+
+    def loss(yhat, y):
+        req.leaves = (yhat, jnp.broadcast_to(y, yhat.shape) if req.y_is_scalar else y)
+        return jnp.asarray(f(req))
+
+    _TRACING = True
+    try:
+        out, pullback = jax.vjp(loss, jnp.asarray(req.yhat), y0)
+    except LossError as e:
+        raise Unsupported(f"jax.vjp: {e}")
+    finally:
+        _TRACING = False
+        req.leaves = None
+    cotangent = jnp.ones_like(out) if req.cotangent is None else jnp.asarray(req.cotangent).astype(out.dtype)
+    gyhat, gy = pullback(cotangent)
+    return np.asarray(gyhat), np.asarray(gy) if want_y else None
+
+
 if __name__ == "__main__":
     native = "--native" in sys.argv[1:]
     table = NATIVE if native else FORMULAS
     optax_note = f", optax {optax.__version__}" if optax else ", without optax"
     mode = "native (optax/jnp as users call them; msle, squared_hinge, dice, tversky as formulas)" if native else "formulas"
-    serve(f"jax {jax.__version__}{optax_note} — {mode}", table)
+    serve(f"jax {jax.__version__}{optax_note} — {mode}", table, gradient=gradient)

@@ -5,6 +5,16 @@ An adapter module defines one function per loss, ``f(req) -> value``, where ``re
 the dtype as Flux's ``ofeltype`` does) and the value is a number or, for ``agg = "none"``, an
 array. It raises :class:`LossError` for Flux's errors and :class:`Unsupported` for what it cannot
 do, and calls :func:`serve`. See Conformance/PROTOCOL.md.
+
+Gradients (PROTOCOL.md, "Gradients"): an adapter that differentiates passes
+``serve(..., gradient=g)`` with ``g(req, f) -> (dyhat, dy)``, called after the value of a request
+that carries ``"grad"``. ``req.grad`` is the tuple of what was asked (``("yhat",)`` or
+``("yhat", "y")``), ``req.cotangent`` the cotangent as an array of the unreduced result's shape
+(``None`` when the result is a scalar; all ones when the request gave none). ``dyhat`` has ŷ's
+shape, ``dy`` y's shape (a scalar y: the sum over the broadcast, any 0-d or one-element array), or
+``None`` when ``"y"`` was not asked for. ``g`` raises :class:`Unsupported` for a case it cannot
+differentiate (answered ``"gradUnsupported"``, the value still answered). A request without
+``"grad"`` is answered exactly as without this extension.
 """
 
 import json
@@ -86,6 +96,14 @@ class Request:
             self.weight = _array(w["data"], w["shape"], t)
         else:
             self.weight = t(_number(w))
+        self.grad = _grad_request(obj)
+        # The cotangent as read (flat, in the dtype); `cotangent` becomes its array of the
+        # result's shape once the value is known (serve), None for a scalar result.
+        c = obj.get("cotangent")
+        if c is not None and not isinstance(c, list):
+            raise LossError("ArgumentError", "cotangent must be an array of numbers")
+        self.cotangent_flat = None if c is None else _array(c, [len(c)], t)
+        self.cotangent = None
 
     def target(self):
         """y with ŷ's shape (a scalar label broadcast); DimensionMismatch if the shapes differ.
@@ -119,6 +137,24 @@ class Request:
         return w.reshape(w.shape + (1,) * (nd - w.ndim), order="F")
 
 
+def _grad_request(obj):
+    """The request's `grad` as a tuple ("yhat",) or ("yhat", "y"), or None; ArgumentError for
+    anything else, and for a `cotangent` without `grad` (PROTOCOL.md, "Gradients")."""
+    g = obj.get("grad")
+    if g is None:
+        if "cotangent" in obj:
+            raise LossError("ArgumentError", "cotangent is given without grad; add \"grad\": [\"yhat\"]")
+        return None
+    allowed = 'grad must be ["yhat"] or ["yhat", "y"]'
+    if not isinstance(g, list) or not g:
+        raise LossError("ArgumentError", f"{allowed}, got {json.dumps(g)}")
+    if any(not isinstance(v, str) or v not in ("yhat", "y") for v in g) or len(set(g)) != len(g):
+        raise LossError("ArgumentError", f"{allowed}, got {json.dumps(g)}")
+    if "yhat" not in g:
+        raise LossError("ArgumentError", f"{allowed} (the gradient with respect to ŷ is always computed), got {json.dumps(g)}")
+    return ("yhat", "y") if "y" in g else ("yhat",)
+
+
 def sizes_agree(a, b):
     """Flux's `_check_sizes` (src/losses/utils.jl): size(ŷ, d) == size(y, d) for every d up to
     the larger rank, a missing trailing dimension counting as 1. (3,) agrees with (3, 1); (1,)
@@ -147,34 +183,110 @@ def _answer(req_id, value, dtype):
     return {"id": req_id, "value": encode(value, dtype)}
 
 
-def serve(name, losses, dtypes=("float32", "float64")):
+def encode_flat(x, dtype):
+    """An array's elements, flat and column-major, spelled like values."""
+    x = np.asarray(x)
+    return [encode(v, dtype) for v in x.reshape(-1, order="F")]
+
+
+def prepare_cotangent(req, value):
+    """Sets `req.cotangent` for the value just computed: the request's cotangent (all ones without
+    one) as an array of the unreduced result's shape, column-major; None for a scalar result
+    (mean, sum, dice, tversky: a cotangent is then ignored). A count that does not fit the result
+    is an ArgumentError."""
+    value = np.asarray(value)
+    if value.ndim == 0:
+        req.cotangent = None
+        return
+    if req.cotangent_flat is None:
+        req.cotangent = np.ones(value.shape, dtype=req.dtype)
+        return
+    if req.cotangent_flat.size != value.size:
+        raise LossError(
+            "ArgumentError",
+            f"cotangent has {req.cotangent_flat.size} elements but the result has shape {list(value.shape)} "
+            f"({value.size} elements)",
+        )
+    req.cotangent = req.cotangent_flat.reshape(value.shape, order="F")
+
+
+def _gradient_part(req, dyhat, dy):
+    """The response's `grad` object: ŷ's gradient in ŷ's shape, y's in y's (a scalar y: one
+    element, the sum over the broadcast)."""
+    dyhat = np.asarray(dyhat)
+    if dyhat.size != req.yhat.size:
+        raise RuntimeError(f"the gradient has {dyhat.size} elements, ŷ has {req.yhat.size}")
+    part = {"yhat": encode_flat(dyhat.reshape(req.yhat.shape, order="F") if dyhat.ndim else dyhat, req.dtype)}
+    if "y" in req.grad:
+        dy = np.asarray(dy)
+        if req.y_is_scalar:
+            dy = np.sum(dy) if dy.size != 1 else dy.reshape(())
+        elif dy.size != np.size(req.y):
+            raise RuntimeError(f"the y gradient has {dy.size} elements, y has {np.size(req.y)}")
+        part["y"] = encode_flat(dy, req.dtype)
+    return part
+
+
+def hello(name, losses, dtypes=("float32", "float64"), gradients=False):
+    """The hello line's object; `"gradients": true` only when the adapter differentiates."""
+    h = {"protocol": PROTOCOL, "implementation": name, "losses": sorted(losses), "dtypes": list(dtypes)}
+    if gradients:
+        h["gradients"] = True
+    return h
+
+
+def answer(obj, losses, dtypes=("float32", "float64"), gradient=None):
+    """The response object for one decoded request line (`obj`): the value, an error or
+    unsupported, and for a request with `grad` the gradient part (`grad` or `gradUnsupported`)."""
+    req_id = ""
+    try:
+        req_id = obj.get("id", "")
+        req = Request(obj)
+        if req.loss not in losses:
+            raise Unsupported(f"the loss {req.loss} is not implemented")
+        if req.dtype_name not in dtypes:
+            raise Unsupported(f"dtype {req.dtype_name} is not implemented")
+        f = losses[req.loss]
+        with np.errstate(all="ignore"):
+            value = f(req)
+            result = _answer(req_id, value, req.dtype)
+            if req.grad is not None:
+                if gradient is None:
+                    result["gradUnsupported"] = "this adapter does not compute gradients"
+                else:
+                    prepare_cotangent(req, value)
+                    try:
+                        dyhat, dy = gradient(req, f)
+                        result["grad"] = _gradient_part(req, dyhat, dy)
+                    except Unsupported as e:
+                        result["gradUnsupported"] = str(e)
+        return result
+    except LossError as e:
+        return {"id": req_id, "error": {"kind": e.kind, "message": str(e)}}
+    except Unsupported as e:
+        return {"id": req_id, "unsupported": str(e)}
+    except Exception as e:  # a bug in the adapter: report it, keep serving
+        traceback.print_exc(file=sys.stderr)
+        return {"id": req_id, "error": {"kind": "Other", "message": f"{type(e).__name__}: {e}"}}
+
+
+def serve(name, losses, dtypes=("float32", "float64"), gradient=None):
     """Speak losscheck/1 on stdin/stdout: a hello line, then one answer line per request line.
 
-    `losses` maps loss ids to functions of a :class:`Request`.
+    `losses` maps loss ids to functions of a :class:`Request`; `gradient`, when given, is
+    `g(req, f) -> (dyhat, dy)` (module docstring) and the hello says `"gradients": true`.
     """
     write = sys.stdout.write
-    write(json.dumps({"protocol": PROTOCOL, "implementation": name, "losses": sorted(losses), "dtypes": list(dtypes)}) + "\n")
+    write(json.dumps(hello(name, losses, dtypes, gradient is not None)) + "\n")
     sys.stdout.flush()
     for line in sys.stdin:
         if not line.strip():
             continue
-        req_id = ""
         try:
             obj = json.loads(line)
-            req_id = obj.get("id", "")
-            req = Request(obj)
-            if req.loss not in losses:
-                raise Unsupported(f"the loss {req.loss} is not implemented")
-            if req.dtype_name not in dtypes:
-                raise Unsupported(f"dtype {req.dtype_name} is not implemented")
-            with np.errstate(all="ignore"):
-                answer = _answer(req_id, losses[req.loss](req), req.dtype)
-        except LossError as e:
-            answer = {"id": req_id, "error": {"kind": e.kind, "message": str(e)}}
-        except Unsupported as e:
-            answer = {"id": req_id, "unsupported": str(e)}
-        except Exception as e:  # a bug in the adapter: report it, keep serving
-            traceback.print_exc(file=sys.stderr)
-            answer = {"id": req_id, "error": {"kind": "Other", "message": f"{type(e).__name__}: {e}"}}
-        write(json.dumps(answer) + "\n")
+        except Exception as e:  # not JSON: an error answer, as before the gradient extension
+            response = {"id": "", "error": {"kind": "Other", "message": f"{type(e).__name__}: {e}"}}
+        else:
+            response = answer(obj, losses, dtypes, gradient)
+        write(json.dumps(response) + "\n")
         sys.stdout.flush()

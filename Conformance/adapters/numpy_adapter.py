@@ -149,6 +149,160 @@ def tversky_loss(req):
     return 1 - (tp + 1) / (denominator + 1)
 
 
+# ---------------------------------------------------------------- gradients
+# Hand-derived, the way a numpy user writes them: the derivative of each formula above
+# (SEMANTICS.md, "Gradients"), evaluated straightforwardly in the dtype. ϵ, δ, β, smooth and the
+# weight are constants. The aggregation's factor is applied last: `/ n` for mean (n unreduced
+# elements), nothing for sum, `* cotangent` for none. At a kink the gradient is the one numpy's
+# sign and where give (mae: sign(0) = 0; hinge: 0 at ŷ·y = 1), both inside the subgradient
+# interval.
+
+
+def agg_grad(g, req, count=None):
+    """The aggregation's factor applied to the derivative of the unreduced terms."""
+    if req.agg == "mean":
+        n = g.size if count is None else count
+        return g / req.dtype(n)
+    if req.agg == "sum":
+        return g
+    return g * req.cotangent
+
+
+def groups(req):
+    """The number of unreduced elements of a class-reducing loss (the groups over dims)."""
+    axes = req.axes()
+    shape = req.yhat.shape
+    return int(np.prod([1 if i in axes else d for i, d in enumerate(shape)]))
+
+
+def quotient(x, y):
+    """x / y, exactly 0 where x == 0 (the derivative of xlogy(x, y) with respect to y)."""
+    t = x.dtype.type
+    return np.where(x == 0, t(0), x / np.where(x == 0, t(1), y))
+
+
+def weight_or_one(req):
+    w = req.weights()
+    return req.dtype(1) if w is None else w
+
+
+def g_mae(req):
+    s = np.sign(req.yhat - req.target())
+    g = agg_grad(s, req)
+    return g, -g
+
+
+def g_mse(req):
+    d = req.yhat - req.target()
+    g = agg_grad(2 * d, req)
+    return g, -g
+
+
+def g_msle(req):
+    a, b = req.yhat + req.eps, req.target() + req.eps
+    two_l = 2 * np.log(a / b)
+    return agg_grad(two_l / a, req), agg_grad(-two_l / b, req)
+
+
+def g_huber_loss(req):
+    e = req.yhat - req.target()
+    g = agg_grad(np.where(np.abs(e) < req.delta, e, req.delta * np.sign(e)), req)
+    return g, -g
+
+
+def g_crossentropy(req):
+    y, w = req.target(), weight_or_one(req)
+    a = req.yhat + req.eps
+    n = groups(req)
+    return agg_grad(-(w * quotient(y, a)), req, n), agg_grad(-(w * np.log(a)), req, n)
+
+
+def g_logitcrossentropy(req):
+    y, w = req.target(), weight_or_one(req)
+    if req.yhat.size == 0:
+        return req.yhat.copy(), y.copy()
+    ls = logsoftmax(req.yhat, req)
+    wy = w * y
+    g = np.exp(ls) * sum_dims(wy, req) - wy
+    n = groups(req)
+    return agg_grad(g, req, n), agg_grad(-(w * ls), req, n)
+
+
+def g_binarycrossentropy(req):
+    y, one = req.target(), req.dtype(1)
+    a, b = req.yhat + req.eps, one - req.yhat + req.eps
+    g = -quotient(y, a) + quotient(one - y, b)
+    return agg_grad(g, req), agg_grad(np.log(b) - np.log(a), req)
+
+
+def g_logitbinarycrossentropy(req):
+    y, x, one = req.target(), req.yhat, req.dtype(1)
+    sigma = one / (one + np.exp(-x))  # the textbook σ(ŷ) − y; exp overflowing to ∞ gives 0
+    return agg_grad(sigma - y, req), agg_grad(-x, req)
+
+
+def g_kldivergence(req):
+    y = req.target()
+    a = req.yhat + req.eps
+    n = groups(req)
+    return agg_grad(-quotient(y, a), req, n), agg_grad(np.log(y) + 1 - np.log(a), req, n)
+
+
+def g_poisson_loss(req):
+    y, x = req.target(), req.yhat
+    return agg_grad(1 - quotient(y, x), req), agg_grad(-np.log(x), req)
+
+
+def hinge_margin(req):
+    return 1 - req.yhat * req.target()
+
+
+def g_hinge(req):
+    y, x = req.target(), req.yhat
+    m = hinge_margin(req)
+    t = req.dtype
+    active = m > 0
+    nan = np.isnan(m)
+    gx = np.where(nan, t(np.nan), np.where(active, -y, t(0)))
+    gy = np.where(nan, t(np.nan), np.where(active, -x, t(0)))
+    return agg_grad(gx, req), agg_grad(gy, req)
+
+
+def g_squared_hinge(req):
+    y, x = req.target(), req.yhat
+    m = hinge_margin(req)
+    t = req.dtype
+    h2 = 2 * np.where(np.isnan(m), m, np.maximum(m, t(0)))  # 2·max(0, m), NaN kept
+    return agg_grad(-h2 * y, req), agg_grad(-h2 * x, req)
+
+
+def g_dice_coeff_loss(req):
+    y, x, s = req.target(), req.yhat, req.smooth
+    num = 2 * np.sum(y * x) + s
+    den = np.sum(y * y) + np.sum(x * x) + s
+    d2 = den * den
+    return 2 * (num * x - den * y) / d2, 2 * (num * y - den * x) / d2
+
+
+def g_tversky_loss(req):
+    y, x, b = req.target(), req.yhat, req.beta
+    one = req.dtype(1)
+    a = np.sum(y * x) + 1
+    big_b = np.sum(y * x + b * (one - y) * x + (one - b) * y * (one - x)) + 1
+    b2 = big_b * big_b
+    db_dx = y + b * (one - y) - (one - b) * y
+    db_dy = x - b * x + (one - b) * (one - x)
+    return (a * db_dx - big_b * y) / b2, (a * db_dy - big_b * x) / b2
+
+
+GRADIENTS = {name[2:]: f for name, f in list(globals().items()) if name.startswith("g_")}
+
+
+def gradient(req, f):
+    """The losscheck_adapter gradient hook: the hand-derived gradient of the request's loss."""
+    return GRADIENTS[req.loss](req)
+
+
 LOSSES = {
     f.__name__: f
     for f in [
@@ -159,4 +313,4 @@ LOSSES = {
 }
 
 if __name__ == "__main__":
-    serve(f"numpy-flux (numpy {np.__version__})", LOSSES)
+    serve(f"numpy-flux (numpy {np.__version__})", LOSSES, gradient=gradient)

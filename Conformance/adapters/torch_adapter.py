@@ -40,6 +40,11 @@ def tensor(x):
 
 
 def tensors(req):
+    """ŷ and y (y broadcast to ŷ's shape) as tensors in Julia's layout; during a gradient pass the
+    differentiable leaves that `gradient` set."""
+    leaves = getattr(req, "leaves", None)
+    if leaves is not None:
+        return leaves
     return tensor(req.yhat), tensor(req.target())
 
 
@@ -179,7 +184,15 @@ FORMULAS = {
 REDUCTION = {"mean": "mean", "sum": "sum", "none": "none"}
 
 
+def reverse_axes(t):
+    """numpy's `.T` for a tensor: all axes reversed (a view, so autograd flows through it)."""
+    return t.permute(*reversed(range(t.ndim))) if t.ndim > 1 else t
+
+
 def native_tensors(req):
+    leaves = getattr(req, "leaves", None)
+    if leaves is not None:
+        return reverse_axes(leaves[0]), reverse_axes(leaves[1])
     return (
         tensor(req.yhat.T),
         tensor(req.target().T),
@@ -256,7 +269,37 @@ NATIVE.update(
     poisson_loss=lambda req: elementwise(F.poisson_nll_loss, req, log_input=False, full=False),
 )
 
+# ---------------------------------------------------------------- gradients
+# torch.autograd of the same function that computed the value (formula or native), with ŷ and y
+# as leaves in Julia's layout: the gradient is what PyTorch's autograd gives for that code — no
+# hand-written derivative anywhere. A scalar y is a 0-d leaf expanded to ŷ's shape, so its
+# gradient is autograd's sum over the broadcast. agg = none: autograd.grad with the cotangent as
+# grad_outputs (the vector–Jacobian product).
+
+
+def gradient(req, f):
+    want_y = "y" in req.grad
+    yhat = tensor(req.yhat).requires_grad_(True)
+    y_leaf = tensor(np.asarray(req.y)).requires_grad_(want_y)
+    target = y_leaf.expand(yhat.shape) if req.y_is_scalar else y_leaf
+    req.leaves = (yhat, target)
+    try:
+        out = f(req)
+        inputs = [yhat, y_leaf] if want_y else [yhat]
+        if not out.requires_grad:  # a constant (the NaN mean of nothing): zero gradients
+            grads = [torch.zeros_like(t) for t in inputs]
+        else:
+            cotangent = None if req.cotangent is None else tensor(req.cotangent)
+            grads = torch.autograd.grad(out, inputs, grad_outputs=cotangent, allow_unused=True)
+            grads = [torch.zeros_like(t) if g is None else g for t, g in zip(inputs, grads)]
+    except (RuntimeError, LossError) as e:  # e.g. "the derivative for 'target' is not implemented"
+        raise Unsupported(f"torch autograd: {str(e).splitlines()[0]}")
+    finally:
+        req.leaves = None
+    return grads[0].detach().numpy(), grads[1].detach().numpy() if want_y else None
+
+
 if __name__ == "__main__":
     native = "--native" in sys.argv[1:]
     mode = "native (torch.nn.functional as users call it)" if native else "formulas"
-    serve(f"torch {torch.__version__} — {mode}", NATIVE if native else FORMULAS)
+    serve(f"torch {torch.__version__} — {mode}", NATIVE if native else FORMULAS, gradient=gradient)
