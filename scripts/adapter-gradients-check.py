@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An independent measurement of the adapters' gradients against LossSpec's exact ones.
 
-    scripts/adapter-gradients-check.py [--losscheck /work/bin/losscheck] [--adapters numpy,torch,...]
+    scripts/adapter-gradients-check.py [--losscheck PATH] [--adapters numpy,torch,...]
                                        [--per-combination 3] [--seed 14] [--json FILE] [--markdown FILE]
 
 For every adapter that can run here (numpy always; torch and jax, formula and native modes, when
@@ -537,7 +537,10 @@ def fmt(u):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--losscheck", default=os.environ.get("LOSSCHECK_BIN", "/work/bin/losscheck"))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    built = [os.path.join(root, ".build", mode, "losscheck") for mode in ("release", "debug")]
+    default_bin = os.environ.get("LOSSCHECK_BIN") or next((b for b in built if os.path.isfile(b)), built[0])
+    ap.add_argument("--losscheck", default=default_bin, help="default: $LOSSCHECK_BIN, else .build/release or .build/debug")
     ap.add_argument("--adapters", default=",".join(ADAPTERS), help="comma-separated: " + ", ".join(ADAPTERS))
     ap.add_argument("--adapter", action="append", default=[], metavar="NAME=COMMAND",
                     help="an extra adapter command (e.g. a tests-only one), repeatable")
