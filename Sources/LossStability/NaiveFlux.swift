@@ -150,17 +150,7 @@ struct NaiveFlux<T: Real & BinaryFloatingPoint> {
       // ifelse(isequal(max_, Inf), ifelse(isequal(x, Inf), 0, -Inf), x - max_);
       // then out .-= log.(sum(exp, out; dims)).
       let reduction = Reduction(shape, dims: params.dims)
-      let group = reduction.outputIndices()
-      var maxima = [T](repeating: -.infinity, count: reduction.output.count)
-      for i in 0..<n where yhat[i] > maxima[group[i]] || yhat[i].isNaN { maxima[group[i]] = yhat[i] }
-      var out = (0..<n).map { i -> T in
-        let m = maxima[group[i]]
-        if m == .infinity { return yhat[i] == .infinity ? 0 : -.infinity }
-        return yhat[i] - m
-      }
-      var expSums = [T](repeating: 0, count: maxima.count)
-      for i in 0..<n { expSums[group[i]] += T.exp(out[i]) }
-      for i in 0..<n { out[i] -= T.log(expSums[group[i]]) }
+      let out = logsoftmax(group: reduction.outputIndices(), groups: reduction.output.count)
       let w = weights()
       for i in 0..<n { terms[i] = w[i] * y[i] * out[i] }
       let sums = sumOverDims(terms)
