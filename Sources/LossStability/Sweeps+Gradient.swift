@@ -97,6 +97,10 @@ extension SweepCatalogue {
       }
       // Growing n: the mean's 1/n, the class sum of ∇logsoftmax, dice's sums.
       let ns = [10, 100, 1000, 10_000, 100_000, 1_000_000].filter { $0 <= maxN }.map(Double.init)
+      add(.mae, "growing n, random data", "n", ns, "∂/∂ŷ = sign(ŷ − y)/n: the rounding of the mean's 1/n") { x, t in
+        let n = Int(x)
+        return request(.mae, t, yhat: uniform(n, seed: 1), y: uniform(n, seed: 2))
+      }
       add(.mse, "growing n, random data", "n", ns, "∂/∂ŷ = 2(ŷ − y)/n: the rounding of 1/n and of the product") {
         x, t in
         let n = Int(x)
