@@ -107,10 +107,10 @@ public struct StabilityReport: Sendable {
         let worst = run.results.filter { $0.sweep.dtype == dtype }.compactMap { $0.worst(k) }
         let nonFinite = worst.contains { $0.bits == nil }
         let bits = worst.compactMap(\.bits).max() ?? 0
-        cells.append(
-          .element(
-            "td", ["class": nonFinite || bits > 4 ? "bad num" : "num"],
-            text: nonFinite ? "non-finite" : String(format: "%.1f", bits)))
+        // Nothing graded in this dtype (not run everywhere): no figure, not a perfect 0.
+        let notRun = run.results.allSatisfy { $0.sweep.dtype != dtype || $0.skippedCount(k) == $0.points.count }
+        let text = notRun ? "not run" : nonFinite ? "non-finite" : String(format: "%.1f", bits)
+        cells.append(.element("td", ["class": nonFinite || bits > 4 ? "bad num" : "num"], text: text))
       }
       let count = run.results.reduce(0) { $0 + $1.nonFiniteCount(k) }
       cells.append(.element("td", ["class": count > 0 ? "bad num" : "num"], text: "\(count) points"))
@@ -277,7 +277,8 @@ public struct StabilityReport: Sendable {
           let nonFinite = valid.count - bits.count
           let maxBits = bits.max() ?? 0
           let mean = bits.isEmpty ? 0 : bits.reduce(0, +) / Double(bits.count)
-          var text = String(format: "%.1f / %.1f", maxBits, mean)
+          let notRun = points.allSatisfy { $0.accuracy[k].skipped }
+          var text = notRun ? "not run" : String(format: "%.1f / %.1f", maxBits, mean)
           if nonFinite > 0 { text += " · \(nonFinite) non-finite" }
           cells.append(.element("td", ["class": nonFinite > 0 || maxBits > 4 ? "bad num" : "num"], text: text))
         }
