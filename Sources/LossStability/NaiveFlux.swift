@@ -16,6 +16,9 @@ import RealModule
 /// bound (∝ n) is an upper envelope of Julia's (∝ log n). `log`, `exp`, `log1p` are the platform's
 /// (glibc) functions in `T`, like Julia's (both within about 1 ulp). A log of a negative number is a
 /// DomainError, as in Julia.
+///
+/// Gradients: ``answer(_:)`` adds ∂L/∂ŷ as `Zygote.gradient` computes it for the same source
+/// (`NaiveFlux+Gradient.swift`, each loss's rules documented there).
 public struct NaiveFluxImplementation: LossImplementation {
   public init() {}
   public var name: String { "Flux order (emulated in Swift)" }
