@@ -25,6 +25,11 @@ import RealModule
 /// - Julia's `false` is a strong zero (`false * ∞ == 0`), `1 - true` is the integer 0.
 ///
 /// A variable used twice accumulates its contributions in reverse order of use.
+///
+/// Emulation choices: Flux 0.13's source (`abs2` in mse, the masked Huber broadcast) with the
+/// current Zygote (0.7.12) rules; `exp`, `log` are glibc's in `T` (NNlib's `@fastmath exp` in
+/// `sigmoid_fast` may differ by an ulp or two); sums are sequential, as in the value emulation.
+/// Weights, which Flux 0.13 no longer has, enter as `w .* xlogy(…)` and `(w .* y) .* logsoftmax`.
 extension NaiveFluxImplementation {
   /// The value and, when the request asks for one, ∂L/∂ŷ as Zygote computes it for Flux's source
   /// (see the extension's documentation). ∂L/∂y is not emulated: a request that asks for it
