@@ -17,7 +17,10 @@ extension LossCheck {
         Every sweep point is evaluated by LossSpec (the exact, correctly rounded reference), by \
         the Flux evaluation order emulated in the dtype (what Flux users get), and by the \
         built-in implementations named with --impl (default: every built-in one except spec), and \
-        by every adapter named with --adapter (numpy, JAX, PyTorch: Conformance/adapters). Writes a self-contained HTML report (charts, ULP tables, errata).
+        by every adapter named with --adapter (numpy, JAX, PyTorch: Conformance/adapters). Writes a self-contained HTML report (charts, ULP tables, errata). \
+        Then the gradient sweeps: ∂L/∂ŷ of the same implementations (Flux order: Zygote's rules \
+        for Flux's source) graded by its worst element against LossSpec's exact gradient, written \
+        to --gradients-out; an implementation without gradients is shown as not run.
         """)
 
     @Option(name: .customLong("impl"), help: "A built-in implementation to include (repeatable).")
@@ -39,6 +42,14 @@ extension LossCheck {
     @Option(help: "Where to write the report.")
     var out: String = "Reports/stability.html"
 
+    @Option(
+      name: .customLong("gradients-out"),
+      help: "Where to write the gradient report (default: the report's name with -gradients, same directory).")
+    var gradientsOut: String?
+
+    @Flag(name: .customLong("no-gradients"), help: "Skip the gradient sweeps.")
+    var noGradients = false
+
     @Option(name: .customLong("max-n"), help: "The largest n of the growing-n sweeps.")
     var maxN: Int = 10_000_000
 
@@ -58,6 +69,7 @@ extension LossCheck {
       let console = Console.current
       do throws(ReportFile.Failure) {
         try ReportFile.check(out)
+        if !noGradients { try ReportFile.check(gradientPath) }
       } catch {
         throw CommandFailure(error.description)
       }
@@ -90,7 +102,11 @@ extension LossCheck {
         ("Machine", "\(Verification.machine), \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores"),
         ("Reproduce", reproduction),
       ]
-      let html = StabilityReport(run: run, environment: environment).html()
+      let gradientLink = Self.relativeAddress(of: gradientPath, from: out)
+      let html = StabilityReport(
+        run: run, environment: environment,
+        companion: noGradients ? nil : (gradientLink, "the gradient sweeps (∂L/∂ŷ)")
+      ).html()
       do throws(ReportFile.Failure) {
         try ReportFile.write(html, to: out)
       } catch {
@@ -100,6 +116,34 @@ extension LossCheck {
       for k in run.implementations.indices { console.write(run.summary(k).line + "\n") }
       console.write(
         "stability: \(run.results.count) sweeps in \(String(format: "%.1f", run.seconds)) s; report: \(out)\n")
+      if !noGradients {
+        var gradients = StabilityRun(implementations: run.implementations)
+        let gradientSweeps = SweepCatalogue.gradients(maxN: quick ? 1000 : Swift.min(maxN, 100_000)).filter {
+          losses.isEmpty || losses.contains($0.loss)
+        }
+        await gradients.runGradients(gradientSweeps) { done, total in
+          if console.errorIsTerminal { console.writeError("\rstability: \(done)/\(total) gradient sweeps") }
+        }
+        if console.errorIsTerminal { console.writeError("\n") }
+        var gradientEnvironment = environment
+        gradientEnvironment[1] = ("Duration", String(format: "%.1f s", gradients.seconds))
+        let page = StabilityReport(
+          run: gradients, environment: gradientEnvironment, measure: .gradients,
+          companion: (Self.relativeAddress(of: out, from: gradientPath), "the value sweeps")
+        ).html()
+        do throws(ReportFile.Failure) {
+          try ReportFile.write(page, to: gradientPath)
+        } catch {
+          throw CommandFailure(error.description)
+        }
+        for k in gradients.implementations.indices { console.write("gradients: " + gradients.summary(k).line + "\n") }
+        console.write(
+          "stability: \(gradients.results.count) gradient sweeps in \(String(format: "%.1f", gradients.seconds)) s; report: \(gradientPath)\n"
+        )
+        if gradients.undecidedCount > 0 {
+          console.write("stability: LossSpec left \(gradients.undecidedCount) gradient points undecided\n")
+        }
+      }
       // An adapter that failed (crashed, hung, answered garbage) or answered nothing is an adapter
       // error, not a clean sweep: its points are missing from the charts.
       var failed: [String] = []
@@ -117,6 +161,22 @@ extension LossCheck {
       }
     }
 
+    /// Where the gradient report goes: `--gradients-out`, else the report's path with
+    /// `-gradients` before its extension.
+    var gradientPath: String {
+      if let gradientsOut { return gradientsOut }
+      if out.hasSuffix(".html") { return String(out.dropLast(5)) + "-gradients.html" }
+      return out + "-gradients.html"
+    }
+
+    /// `target`'s address relative to the page at `page`: its file name when both are in the same
+    /// directory, else the path as given.
+    static func relativeAddress(of target: String, from page: String) -> String {
+      let a = URL(fileURLWithPath: target).standardizedFileURL
+      let b = URL(fileURLWithPath: page).standardizedFileURL
+      return a.deletingLastPathComponent() == b.deletingLastPathComponent() ? a.lastPathComponent : a.path
+    }
+
     /// The command line that reproduces this report.
     var reproduction: String {
       var words = ["losscheck stability"]
@@ -125,6 +185,8 @@ extension LossCheck {
       for command in adapters { words.append("--adapter " + Verify.shellQuoted(command)) }
       if adapterMaxElements != 200_000 { words.append("--adapter-max-elements \(adapterMaxElements)") }
       for loss in losses { words.append("--loss \(loss.rawValue)") }
+      if let gradientsOut { words.append("--gradients-out " + Verify.shellQuoted(gradientsOut)) }
+      if noGradients { words.append("--no-gradients") }
       return words.joined(separator: " ")
     }
 

@@ -16,6 +16,9 @@ import RealModule
 /// bound (∝ n) is an upper envelope of Julia's (∝ log n). `log`, `exp`, `log1p` are the platform's
 /// (glibc) functions in `T`, like Julia's (both within about 1 ulp). A log of a negative number is a
 /// DomainError, as in Julia.
+///
+/// Gradients: ``answer(_:)`` adds ∂L/∂ŷ as `Zygote.gradient` computes it for the same source
+/// (`NaiveFlux+Gradient.swift`, each loss's rules documented there).
 public struct NaiveFluxImplementation: LossImplementation {
   public init() {}
   public var name: String { "Flux order (emulated in Swift)" }
@@ -150,17 +153,7 @@ struct NaiveFlux<T: Real & BinaryFloatingPoint> {
       // ifelse(isequal(max_, Inf), ifelse(isequal(x, Inf), 0, -Inf), x - max_);
       // then out .-= log.(sum(exp, out; dims)).
       let reduction = Reduction(shape, dims: params.dims)
-      let group = reduction.outputIndices()
-      var maxima = [T](repeating: -.infinity, count: reduction.output.count)
-      for i in 0..<n where yhat[i] > maxima[group[i]] || yhat[i].isNaN { maxima[group[i]] = yhat[i] }
-      var out = (0..<n).map { i -> T in
-        let m = maxima[group[i]]
-        if m == .infinity { return yhat[i] == .infinity ? 0 : -.infinity }
-        return yhat[i] - m
-      }
-      var expSums = [T](repeating: 0, count: maxima.count)
-      for i in 0..<n { expSums[group[i]] += T.exp(out[i]) }
-      for i in 0..<n { out[i] -= T.log(expSums[group[i]]) }
+      let out = logsoftmax(group: reduction.outputIndices(), groups: reduction.output.count)
       let w = weights()
       for i in 0..<n { terms[i] = w[i] * y[i] * out[i] }
       let sums = sumOverDims(terms)

@@ -5,14 +5,33 @@ import LossSpec
 
 /// The numerical-stability report: sweeps, bits-of-error charts, ULP tables and the errata page,
 /// as one self-contained HTML document (inline CSS and SVG, no scripts, no network).
+///
+/// The same page renders a gradient run (``StabilityRun/runGradients(_:progress:)``, measure
+/// ``Measure/gradients``): the bits of error of the worst element of ∂L/∂ŷ per point, a summary
+/// table per loss and implementation instead of the ULP table, and no errata.
 public struct StabilityReport: Sendable {
+  /// What the run graded: loss values, or ∂L/∂ŷ.
+  public enum Measure: Sendable {
+    case values
+    case gradients
+  }
+
   public var run: StabilityRun
   /// Name–value pairs: date, toolchain, machine, the command that reproduces the page.
   public var environment: [(String, String)]
+  public var measure: Measure
+  /// A page to link from the summary (relative address and its title): the gradient page from
+  /// the value page, and back.
+  public var companion: (address: String, title: String)?
 
-  public init(run: StabilityRun, environment: [(String, String)]) {
+  public init(
+    run: StabilityRun, environment: [(String, String)], measure: Measure = .values,
+    companion: (address: String, title: String)? = nil
+  ) {
     self.run = run
     self.environment = environment
+    self.measure = measure
+    self.companion = companion
   }
 
   var names: [String] { run.implementations.map(\.name) }
@@ -29,32 +48,50 @@ public struct StabilityReport: Sendable {
   static func formatX(_ x: Double) -> String { String(format: "%g", x) }
 
   public func html() -> String {
-    var body: [HTML] = [summarySection(), ulpTable()]
+    var body: [HTML] = [summarySection(), measure == .values ? ulpTable() : gradientTable()]
     for loss in LossID.allCases {
       let sweeps = run.results.filter { $0.sweep.loss == loss }
       if !sweeps.isEmpty { body.append(lossSection(loss, sweeps)) }
     }
-    body.append(errataSection())
-    var page = ReportPage(
-      title: "Numerical stability of the fourteen losses", body: body, styles: [LineChart.css, Self.css])
-    page.documentTitle = "losscheck — numerical stability"
+    if measure == .values { body.append(errataSection()) }
+    let title =
+      measure == .values
+      ? "Numerical stability of the fourteen losses" : "Gradient stability of the fourteen losses (∂L/∂ŷ)"
+    var page = ReportPage(title: title, body: body, styles: [LineChart.css, Self.css])
+    page.documentTitle = measure == .values ? "losscheck — numerical stability" : "losscheck — gradient stability"
     page.environmentTitle = "Method and environment"
-    page.environmentNotes = Self.method
+    page.environmentNotes = measure == .values ? Self.method : Self.gradientMethod
     page.environment = environment.map { (name: $0.0, value: $0.1) }
     return page.html()
   }
 
   private func summarySection() -> HTML {
     let points = run.results.reduce(0) { $0 + $1.points.count }
+    let graded =
+      measure == .values
+      ? "Every point is graded against LossSpec's correctly rounded value: bits of error = log₂(1 + ulps) "
+        + "(0 is exact, 1 bit is about an ulp, 24 or 53 bits is everything wrong); shaded bands mark NaN, ±∞ or an error where the exact value is finite."
+      : "Every point asks for ∂L/∂ŷ and is graded by its worst element against LossSpec's exact gradient, correctly rounded per element: "
+        + "bits of error = log₂(1 + ulps) (0 is exact, 24 or 53 bits is everything wrong); at a kink any value between the one-sided derivatives is exact. "
+        + "Shaded bands mark NaN, ±∞ or an error where the exact element is finite; an implementation that does not differentiate is shown as not run."
     var items: [HTML] = [
       .element(
         "p",
         text:
           "\(run.results.count) sweeps, \(points) points, \(names.count) implementations, in \(String(format: "%.1f", run.seconds)) s. "
-          + "Every point is graded against LossSpec's correctly rounded value: bits of error = log₂(1 + ulps) "
-          + "(0 is exact, 1 bit is about an ulp, 24 or 53 bits is everything wrong); shaded bands mark NaN, ±∞ or an error where the exact value is finite."
-      )
+          + graded)
     ]
+    if measure == .gradients && run.undecidedCount > 0 {
+      items.append(
+        .element(
+          "p", ["class": "note"], text: "LossSpec left \(run.undecidedCount) points undecided (midpoint rounding)."))
+    }
+    if let companion {
+      items.append(
+        .element(
+          "p", [:],
+          [.text("See also: "), .element("a", ["href": companion.address], text: companion.title), .text(".")]))
+    }
     var rows: [HTML] = [
       .element(
         "tr", [:],
@@ -70,10 +107,10 @@ public struct StabilityReport: Sendable {
         let worst = run.results.filter { $0.sweep.dtype == dtype }.compactMap { $0.worst(k) }
         let nonFinite = worst.contains { $0.bits == nil }
         let bits = worst.compactMap(\.bits).max() ?? 0
-        cells.append(
-          .element(
-            "td", ["class": nonFinite || bits > 4 ? "bad num" : "num"],
-            text: nonFinite ? "non-finite" : String(format: "%.1f", bits)))
+        // Nothing graded in this dtype (not run everywhere): no figure, not a perfect 0.
+        let notRun = run.results.allSatisfy { $0.sweep.dtype != dtype || $0.skippedCount(k) == $0.points.count }
+        let text = notRun ? "not run" : nonFinite ? "non-finite" : String(format: "%.1f", bits)
+        cells.append(.element("td", ["class": nonFinite || bits > 4 ? "bad num" : "num"], text: text))
       }
       let count = run.results.reduce(0) { $0 + $1.nonFiniteCount(k) }
       cells.append(.element("td", ["class": count > 0 ? "bad num" : "num"], text: "\(count) points"))
@@ -136,6 +173,56 @@ public struct StabilityReport: Sendable {
       ])
   }
 
+  /// The gradient page's summary table: per loss and implementation, the worst bits of error of
+  /// ∂L/∂ŷ in each dtype and the input where, the non-finite results and the points not run.
+  private func gradientTable() -> HTML {
+    var rows: [HTML] = [
+      .element("tr", [:], [.element("th", text: "loss")] + names.map { .element("th", text: $0) })
+    ]
+    for loss in LossID.allCases {
+      let results = run.results.filter { $0.sweep.loss == loss }
+      guard !results.isEmpty else { continue }
+      var cells: [HTML] = [.element("th", ["scope": "row"], text: loss.rawValue)]
+      for k in names.indices {
+        var lines: [HTML] = []
+        var bad = false
+        for dtype in DType.allCases {
+          let mine = results.filter { $0.sweep.dtype == dtype }
+          let candidates = mine.compactMap { result in result.worst(k).map { (result, $0) } }
+          let nonFinite = mine.reduce(0) { $0 + $1.nonFiniteCount(k) }
+          let skipped = mine.reduce(0) { $0 + $1.skippedCount(k) }
+          var text = "\(dtype.rawValue): "
+          // The worst: a non-finite result first, else the most bits.
+          let worst = candidates.first { $0.1.bits == nil } ?? candidates.max { ($0.1.bits ?? 0) < ($1.1.bits ?? 0) }
+          if let (result, w) = worst {
+            let bits = w.bits.map { String(format: "%.1f bits", $0) } ?? "non-finite"
+            text += "\(bits) (\(result.sweep.name) at \(result.sweep.variable) = \(Self.formatX(w.point.x)))"
+            if nonFinite > 0 { text += "; \(nonFinite) non-finite" }
+            if w.bits == nil || w.bits! > 4 { bad = true }
+          } else {
+            text += "not run"
+          }
+          if skipped > 0 && worst != nil { text += "; \(skipped) not run" }
+          if !lines.isEmpty { lines.append(.element("br")) }
+          lines.append(.element("small", text: text))
+        }
+        cells.append(.element("td", ["class": bad ? "bad" : ""], lines))
+      }
+      rows.append(.element("tr", [:], cells))
+    }
+    return .element(
+      "section", [:],
+      [
+        .element("h2", text: "Summary per loss"),
+        .element(
+          "p",
+          text:
+            "The largest bits of error of ∂L/∂ŷ over every sweep of a loss, per implementation and dtype, and the input where; non-finite: NaN or ±∞ where the exact element is finite."
+        ),
+        .element("div", ["class": "scroll"], [.element("table", [:], rows)]),
+      ])
+  }
+
   private func lossSection(_ loss: LossID, _ results: [SweepResult]) -> HTML {
     var parts: [HTML] = [.element("h2", ["id": loss.rawValue], text: loss.rawValue)]
     // Pair the Float32 and Float64 versions of each sweep.
@@ -157,7 +244,8 @@ public struct StabilityReport: Sendable {
         }
         let chart = LineChart(
           title: "\(loss.rawValue), \(result.sweep.dtype.rawValue): \(sweepName)", xLabel: result.sweep.variable,
-          yLabel: "bits of error", logX: result.sweep.logX, yRange: 0...precision, series: series)
+          yLabel: measure == .values ? "bits of error" : "bits of error of ∂L/∂ŷ", logX: result.sweep.logX,
+          yRange: 0...precision, series: series)
         charts.append(.element("figure", [:], [chart.svg(id: "\(loss.rawValue)-\(s)-\(result.sweep.dtype.rawValue)")]))
       }
       parts.append(.element("div", ["class": "charts"], charts))
@@ -189,7 +277,8 @@ public struct StabilityReport: Sendable {
           let nonFinite = valid.count - bits.count
           let maxBits = bits.max() ?? 0
           let mean = bits.isEmpty ? 0 : bits.reduce(0, +) / Double(bits.count)
-          var text = String(format: "%.1f / %.1f", maxBits, mean)
+          let notRun = points.allSatisfy { $0.accuracy[k].skipped }
+          var text = notRun ? "not run" : String(format: "%.1f / %.1f", maxBits, mean)
           if nonFinite > 0 { text += " · \(nonFinite) non-finite" }
           cells.append(.element("td", ["class": nonFinite > 0 || maxBits > 4 ? "bad num" : "num"], text: text))
         }
@@ -198,6 +287,10 @@ public struct StabilityReport: Sendable {
       for k in names.indices {
         if let worst = result.worst(k), worst.bits ?? 1 > 0 {
           let p = worst.point
+          let returned =
+            measure == .values
+            ? "returned \(p.accuracy[k].summary), exact \(p.referenceSummary)"
+            : "\(p.accuracy[k].summary); exact \(p.referenceSummary)"
           rows.append(
             .element(
               "tr", ["class": "worst"],
@@ -206,7 +299,7 @@ public struct StabilityReport: Sendable {
                 .element(
                   "td", ["colspan": String(names.count + 1)],
                   text:
-                    "\(names[k]) worst at \(sweep.variable) = \(Self.formatX(p.x)): returned \(p.accuracy[k].summary), exact \(p.referenceSummary) (\(Self.formatUlps(p.accuracy[k].ulps)) ulps)"
+                    "\(names[k]) worst at \(sweep.variable) = \(Self.formatX(p.x)): \(returned) (\(Self.formatUlps(p.accuracy[k].ulps)) ulps)"
                 ),
               ]))
         }
@@ -263,6 +356,14 @@ public struct StabilityReport: Sendable {
     "Bits of error: log₂(1 + |r − v|/ulp(v)), v the correctly rounded reference in the dtype (ulp of the smallest subnormal when v = 0), capped at the precision (24 or 53).",
     "Flux order (emulated in Swift): each loss transcribed from Flux.Losses term by term in the dtype — both Huber branches evaluated and masked, msle's quotient before its log, NNlib's logσ and logsoftmax; sum is a sequential left-to-right sum (Julia's pairwise sum is within this envelope; for n ≤ 1024 they differ only by SIMD reassociation); log, exp and log1p are glibc's.",
     "Shaded bands under a chart: the implementation returned NaN, ±∞ or an error where the exact value is finite.",
+  ]
+
+  /// How the gradient page was made.
+  static let gradientMethod = [
+    "Reference: LossSpec's exact gradient (SEMANTICS.md, \"Gradients\"): the derivative of the literal formula in ball arithmetic, correctly rounded per element to the dtype; at a kink the interval between the one-sided derivatives, any point of which is exact.",
+    "Bits of error of a point: those of its worst element of ∂L/∂ŷ, log₂(1 + |r − v|/ulp(v)) capped at the precision; a NaN, ±∞ or error where the exact element is finite ranks worst.",
+    "Flux order (emulated in Swift): ∂L/∂ŷ as Zygote computes it for Flux 0.13's source, rule by rule in the dtype — Zygote's unfused broadcast adjoints (x .^ 2 through _pow_grad, abs through sign with sign(0) = 0, max by its dual derivative), Flux's xlogy adjoint Δ·x/y (NaN at x = y = 0), NNlib's logσ rule Δ·sigmoid_fast(−x) (clamped at 40 and −80) and ∇logsoftmax (softmax recomputed as exp of the rounded logsoftmax), ChainRules' mean pullback ȳ/n.",
+    "Not run: the implementation answered the value without a gradient (gradUnsupported), or did not evaluate the point.",
   ]
 
   static let css: StaticString = """

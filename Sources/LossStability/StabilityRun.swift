@@ -47,6 +47,9 @@ public struct SweepPoint: Sendable {
   public var referenceSummary: String
   /// Indexed like ``StabilityRun/implementations``.
   public var accuracy: [Accuracy]
+  /// Whether LossSpec decided every rounding of the reference (a gradient point can be left
+  /// undecided: ``LossSpec/SpecGradient/decided``); always `true` for a value point.
+  public var decided = true
 
   /// Whether implementation `k`'s result here counts: the reference is a value (not an error)
   /// and the implementation evaluated the point.

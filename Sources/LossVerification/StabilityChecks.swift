@@ -12,7 +12,15 @@ import LossStability
 ///   quick), written to `<reports>/stability.html`. The Flux evaluation order is reported, not
 ///   gated (it is what Flux users get); a built-in implementation fails if it returns NaN, ±∞ or
 ///   an error where the exact value is finite.
+/// - `stability`, `gradient sweeps`: the gradient sweeps (growing n up to 1e3) for LossFast and
+///   the Flux order, written to `<reports>/stability-gradients.html`. It passes when LossSpec
+///   decided every point and the page was written; the implementations' bits of error are
+///   findings, not gated (LossFast's gradients are gated on the golden vectors; an implementation
+///   that does not differentiate shows as not run).
 enum StabilityChecks {
+  /// The largest n of the gradient sweeps in `verify` (each point is an exact gradient).
+  static let gradientMaxN = 1000
+
   static func errata(for context: VerificationContext) async -> [Check] {
     Erratum.all.map { erratum in
       Check(group: "errata", name: "\(erratum.number). \(erratum.loss.rawValue): \(erratum.title)") {
@@ -36,6 +44,10 @@ enum StabilityChecks {
   }
 
   static func sweeps(for context: VerificationContext) async -> [Check] {
+    await valueSweeps(for: context) + gradientSweeps(for: context)
+  }
+
+  static func valueSweeps(for context: VerificationContext) async -> [Check] {
     let directory = context.reportsDirectory
     let builtIn = BuiltInImplementation.allCases.filter { $0 != .spec }.map(\.implementation)
     return [
@@ -46,7 +58,8 @@ enum StabilityChecks {
           run: run,
           environment: [
             ("Reproduce", "losscheck stability --max-n 10000"), ("Duration", String(format: "%.1f s", run.seconds)),
-          ]
+          ],
+          companion: ("stability-gradients.html", "the gradient sweeps (∂L/∂ŷ)")
         ).html()
         do throws(ReportFile.Failure) {
           try ReportFile.write(html, to: directory + "/stability.html")
@@ -66,6 +79,40 @@ enum StabilityChecks {
           passed: passed,
           detail:
             "\(run.results.count) sweeps, \(points) points in \(String(format: "%.1f", run.seconds)) s; see stability.html",
+          cases: points, findings: findings)
+      }
+    ]
+  }
+
+  static func gradientSweeps(for context: VerificationContext) async -> [Check] {
+    let directory = context.reportsDirectory
+    let builtIn = BuiltInImplementation.allCases.filter { $0 != .spec }.map(\.implementation)
+    return [
+      Check(group: "stability", name: "gradient sweeps against LossSpec (report: stability-gradients.html)") {
+        var run = StabilityRun(implementations: [NaiveFluxImplementation()] + builtIn)
+        await run.runGradients(SweepCatalogue.gradients(maxN: gradientMaxN))
+        let html = StabilityReport(
+          run: run,
+          environment: [
+            ("Reproduce", "losscheck stability --max-n 1000 (its gradient page)"),
+            ("Duration", String(format: "%.1f s", run.seconds)),
+          ],
+          measure: .gradients, companion: ("stability.html", "the value sweeps")
+        ).html()
+        do throws(ReportFile.Failure) {
+          try ReportFile.write(html, to: directory + "/stability-gradients.html")
+        } catch {
+          return CheckResult(passed: false, detail: error.description, cases: 0)
+        }
+        let findings = run.implementations.indices.map { run.summary($0).line + " (reported, not gated)" }
+        let points = run.results.reduce(0) { $0 + $1.points.count }
+        let undecided = run.undecidedCount
+        return CheckResult(
+          passed: undecided == 0,
+          detail:
+            "\(run.results.count) sweeps, \(points) points of ∂L/∂ŷ in \(String(format: "%.1f", run.seconds)) s"
+            + (undecided == 0 ? ", LossSpec decided every point" : ", LossSpec left \(undecided) points undecided")
+            + "; see stability-gradients.html",
           cases: points, findings: findings)
       }
     ]
