@@ -3,8 +3,9 @@ import LossCore
 /// The central difference of one gradient element, computed by LossSpec's value formulas in ball
 /// arithmetic, against the gradient LossSpec derived by hand for it.
 ///
-/// `D = (L(x + h) − L(x − h)) / 2h` with `h = 2^(e − 120)` (`e` the exponent of `|x|`, or of the
-/// request's smallest nonzero input when `x = 0`), the perturbed input exact and everything else
+/// `D = (L(x + h) − L(x − h)) / 2h` with `h = 2^(e − 120)` (`e` the exponent of `|x|`; at `x = 0`
+/// the least of the exponents of the request's smallest nonzero input and of the reciprocal of
+/// its largest), the perturbed input exact and everything else
 /// exact balls: no rounding noise, only the truncation `h²·L‴/6`, below `2⁻¹³⁰` of the gradient
 /// for the Double inputs of the losses, whose poles (a log's argument `ŷ + ϵ`, `1 − ŷ + ϵ`) are at
 /// least `|x|` or 2⁻⁵³ away, unless `ϵ` is set below 2⁻⁵³ by hand. The element conforms when
@@ -61,9 +62,13 @@ extension LossSpec {
     let scalarTarget: Bool
     if case .scalar = request.y { scalarTarget = true } else { scalarTarget = false }
     let inputs = request.yhat.values + y
-    // The step at x = 0: from the smallest nonzero input, so that it does not reach past a kink
-    // or a boundary a small input puts near 0 (mae at y = 1e−323, hinge's margin at ŷ = −0).
-    let smallest = inputs.filter { $0.isFinite && $0 != 0 }.map(\.magnitude).min() ?? 0
+    // The step at x = 0: below the smallest nonzero input and the reciprocal of the largest, so
+    // that it does not reach past a kink or a boundary near 0 (mae at y = 1e−323; hinge's margin
+    // 1 − ŷ·y, whose kink is at ŷ = 1/y, at ŷ = −0 beside y = 1e256).
+    let finite = inputs.filter { $0.isFinite && $0 != 0 }.map(\.magnitude)
+    let smallest = finite.min() ?? 1
+    let largest = finite.max() ?? 1
+    let exponentAtZero = Swift.min(smallest.exponent, largest >= 1 ? -largest.exponent - 1 : 0)
     var out: [CentralDifference] = []
     for argument in [GradientRequest.Argument.yhat, .y] {
       guard let elements = argument == .yhat ? gradient.yhat : gradient.y else { continue }
@@ -80,7 +85,7 @@ extension LossSpec {
           out.append(result)
           continue
         }
-        let scale = x != 0 ? x.magnitude : (smallest != 0 ? smallest : 1)
+        let scaleExponent = x != 0 ? Int(x.magnitude.exponent) : exponentAtZero
         let accept = (
           low: roundingInterval(lower, request.dtype).low, high: roundingInterval(upper, request.dtype).high
         )
@@ -108,7 +113,7 @@ extension LossSpec {
         }
         // D at the step h = 2^(e − bits); `previous` is D at the first step, for the second.
         func attempt(bits: Int, precisions: [Int], previous: Dyadic?) throws -> Dyadic? {
-          let h = Dyadic(mantissa: 1, exponent: scale.exponent - bits)
+          let h = Dyadic(mantissa: 1, exponent: scaleExponent - bits)
           for precision in precisions {
             result.precision = precision
             func loss(_ offset: Dyadic) throws -> ExtendedReal {
@@ -146,7 +151,7 @@ extension LossSpec {
               difference = quotient
             }
             // D = (L(x + h) − L(x − h)) / 2h: a division by a power of two, exact.
-            let twoH = Dyadic(mantissa: 1, exponent: -(scale.exponent - bits + 1))
+            let twoH = Dyadic(mantissa: 1, exponent: -(scaleExponent - bits + 1))
             let mid = difference.mid * twoH
             var rad = difference.rad.dyadic * twoH
             result.difference = mid.approximation

@@ -41,8 +41,12 @@ struct VerifyTests {
     #expect(run.status == 2)
 
     // Twice in this process: the second page must not carry the first run's conformance results.
-    _ = await runLossCheck(["verify", "--reports", reports.path, "--oracle", oracle.path, "--quiet", "--count", "2"])
-    let second = await runLossCheck(["verify", "--reports", reports.path, "--oracle", oracle.path, "--quiet"])
+    _ = await runLossCheck([
+      "verify", "--reports", reports.path, "--oracle", oracle.path, "--quiet", "--count", "2", "--gradient-count", "1",
+    ])
+    let second = await runLossCheck([
+      "verify", "--reports", reports.path, "--oracle", oracle.path, "--quiet", "--gradient-count", "2",
+    ])
     #expect(second.status == 0 || second.status == 1)
     #expect(second.output.isEmpty, "--quiet prints nothing")
     let html = try String(contentsOf: reports.appendingPathComponent("index.html"), encoding: .utf8)

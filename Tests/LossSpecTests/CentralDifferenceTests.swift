@@ -95,4 +95,18 @@ import Testing
     let differences = try LossSpec.centralDifferences(request, gradient: gradient)
     #expect(differences.map(\.verdict) == [.holds, .holds])
   }
+
+  /// At x = 0 the step comes from the smallest input and the reciprocal of the largest: hinge's
+  /// kink is at ŷ = 1/y, 8·10⁻²⁵⁷ here, which a step from the smallest input (10¹³⁵) reached past;
+  /// found by `losscheck verify --gradient-count 10000`.
+  @Test func stepsAtZeroStayShortOfAKinkAtTheReciprocal() throws {
+    let request = LossRequest(
+      loss: .hinge, dtype: .float64, yhat: try Tensor(shape: Shape([2]), values: [-1.7438548658360562e+135, -0.0]),
+      y: .array(try Tensor(shape: Shape([2]), values: [-1.0217635073317546e+256, 1.27716492658328e+256])),
+      params: .init(agg: .sum), gradient: GradientRequest())
+    let gradient = try LossSpec.gradient(request)
+    #expect(gradient.yhat == [.value(0), .value(-1.27716492658328e+256)])
+    let differences = try LossSpec.centralDifferences(request, gradient: gradient)
+    #expect(differences.map(\.verdict) == [.holds, .holds])
+  }
 }
