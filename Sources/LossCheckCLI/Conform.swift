@@ -35,6 +35,25 @@ extension LossCheck {
     @Option(help: ArgumentHelp("Golden vectors: a directory of .jsonl files or one file.", valueName: "path"))
     var vectors = Vectors.defaultDirectory
 
+    @Option(
+      help: ArgumentHelp(
+        "Golden gradient vectors: a directory of .jsonl files or one file (default: the gradients/ subdirectory of --vectors, when it has one).",
+        valueName: "path"))
+    var gradientVectors: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Whether the gradient vectors run: auto (when the adapter's hello says \"gradients\":true), on, off.",
+        valueName: "auto|on|off"))
+    var gradients: GradientSelection = .auto
+
+    @Flag(
+      inversion: .prefixedNo,
+      help:
+        "Gate gradient verdicts of benign and edge cases with --require (default: when the hello advertises gradients)."
+    )
+    var gateGradients: Bool?
+
     @Option(help: "The tier every gated case must meet.")
     var require: Tier = .acceptable
 
@@ -146,10 +165,32 @@ extension LossCheck {
       }
       var sources = golden.map(CaseSource.golden)
       var source = vectors
+      var gradientSource = ""
+      // Appended after every value case (large ones too), so that the shards of a value-only run
+      // are the same with or without gradient vectors.
+      var gradientSources: [CaseSource] = []
+      if gradients != .off, let path = gradientVectorsPath() {
+        let cases: [GoldenCase]
+        do {
+          cases = try LossConformance.VectorFiles.load(path)
+        } catch {
+          throw CommandFailure("cannot read the gradient vectors: \(error)")
+        }
+        if let plain = cases.first(where: { $0.expectation.gradient == nil }) {
+          throw CommandFailure("\(path): the case \(plain.id) has no expect.gradient: not a gradient vector")
+        }
+        let known = Set(golden.map(\.id))
+        if let twice = cases.first(where: { known.contains($0.id) }) {
+          throw CommandFailure("\(path): the case \(twice.id) is also a value vector")
+        }
+        gradientSources = cases.map(CaseSource.golden)
+        gradientSource = " + gradient vectors \(path)"
+      }
       if large {
         sources += VectorGenerator(seed: largeSeed).largeCases(size: largeSize, evaluate: Vectors.reference)
         source += " + large cases of \(largeSize) elements (seed \(largeSeed))"
       }
+      sources += gradientSources
       sources = sources.filter(selected)
       if let shard, let (k, n) = Self.parseShard(shard) {
         sources = sources.enumerated().filter { $0.offset % n == k - 1 }.map(\.element)
@@ -167,7 +208,7 @@ extension LossCheck {
         configuration: RunnerConfiguration(
           command: command, caseTimeout: OptionBounds.duration(timeout),
           startupTimeout: OptionBounds.duration(startupTimeout), maxRestarts: maxRestarts,
-          grading: options.grading))
+          grading: options.grading, gradients: gradients))
       let started = Date()
       let showProgress = console.errorIsTerminal && !quiet
       let total = sources.count
@@ -177,9 +218,14 @@ extension LossCheck {
             console.writeError("\r\(done)/\(total) cases" + (done == total ? "\n" : ""))
           }
         }
+        var options = options
+        let ranGradients = gradients.runs(hello: outcome.hello) && sources.contains(where: \.isGradient)
+        if ranGradients { options.gateGradients = gateGradients ?? outcome.hello.gradients }
+        let ran = ranGradients ? total : sources.filter { !$0.isGradient }.count
         return ConformanceReport(
           implementation: outcome.hello.implementation, adapter: adapter ?? "", helloLosses: outcome.hello.losses,
-          helloDTypes: outcome.hello.dtypes, options: options, source: source + " (\(total) cases)",
+          helloDTypes: outcome.hello.dtypes, options: options,
+          source: source + (ranGradients ? gradientSource : "") + " (\(ran) cases)",
           started: started.formatted(.iso8601), seconds: outcome.seconds, notes: outcome.notes, divergences: entries,
           cases: outcome.results)
       } catch {
@@ -188,6 +234,19 @@ extension LossCheck {
           source: source + " (\(total) cases)", started: started.formatted(.iso8601),
           seconds: Date().timeIntervalSince(started), runError: error.message, divergences: entries, cases: [])
       }
+    }
+
+    /// The gradient vectors: `--gradient-vectors`, else the `gradients/` subdirectory of a
+    /// `--vectors` directory when it exists.
+    private func gradientVectorsPath() -> String? {
+      if let gradientVectors { return gradientVectors }
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: vectors, isDirectory: &isDirectory), isDirectory.boolValue else {
+        return nil
+      }
+      let path = (vectors as NSString).appendingPathComponent(VectorSet.gradientDirectoryName)
+      return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        ? path : nil
     }
 
     private func selected(_ source: CaseSource) -> Bool {
@@ -277,4 +336,5 @@ extension LossCheck {
 }
 
 extension Tier: ExpressibleByArgument {}
+extension GradientSelection: ExpressibleByArgument {}
 extension Regime: ExpressibleByArgument {}

@@ -30,11 +30,15 @@ public struct CaseResult: Sendable, Hashable, Codable {
   public var answer: String
   /// Seconds from sending the request to the answer.
   public var seconds: Double
+  /// A gradient case's gradient grade (PROTOCOL.md, "Gradient grading"): set when the case
+  /// expects a gradient and the answer's value is a value; `nil` for value cases (so their JSON
+  /// record is unchanged).
+  public var gradient: GradientResult?
 
   public init(
     id: String, loss: String, dtype: String, regime: Regime, tags: [String], terms: Int, status: Status,
     verdict: Verdict? = nil, fault: FaultKind? = nil, detail: String = "", expected: String = "", answer: String = "",
-    seconds: Double = 0
+    seconds: Double = 0, gradient: GradientResult? = nil
   ) {
     self.id = id
     self.loss = loss
@@ -49,6 +53,7 @@ public struct CaseResult: Sendable, Hashable, Codable {
     self.expected = expected
     self.answer = answer
     self.seconds = seconds
+    self.gradient = gradient
   }
 
   /// The tier of a graded case.
@@ -98,6 +103,15 @@ extension CaseResult {
     } else {
       status = .graded
       verdict = Grader.grade(golden, outcome: outcome, options: options)
+    }
+  }
+
+  /// Records a whole answer: the value as ``record(_:for:options:)``, and for a gradient case
+  /// whose answered value is a value, the gradient grade (``Grader/gradeGradient(_:gradient:options:)``).
+  mutating func record(_ answer: LossAnswer, for golden: GoldenCase, options: GradingOptions) {
+    record(answer.outcome, for: golden, options: options)
+    if case .value = answer.outcome {
+      gradient = Grader.gradeGradient(golden, gradient: answer.gradient, options: options)
     }
   }
 

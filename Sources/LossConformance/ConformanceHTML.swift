@@ -20,6 +20,26 @@ extension ConformanceReport {
         casesSection(
           "Failures", "Gated cases below \(options.require.rawValue), not listed as known divergences.",
           evaluation.failures, maxRows: maxRows, css: "fail"))
+      if hasGradients {
+        body.append(
+          gradientCasesSection(
+            "Gradient failures",
+            "Gradient cases whose gated gradient verdict is below \(options.require.rawValue), not listed as known "
+              + "divergences.", evaluation.gradientFailures, maxRows: maxRows, css: "fail"))
+        body.append(
+          gradientCasesSection(
+            "Gradients below \(options.require.rawValue), not gated",
+            evaluation.gradientsGated
+              ? "Extreme-regime gradient cases (gated only with --gate-extreme)."
+              : "Gradient verdicts are not gated in this run (--no-gate-gradients, or the hello has no gradients).",
+            evaluation.gradientBelowUngated, maxRows: maxRows, css: "note"))
+        body.append(
+          gradientCasesSection(
+            "Known gradient divergences",
+            "Gradient verdicts below \(options.require.rawValue) that a part: gradient "
+              + "entry of a divergence manifest lists.", evaluation.gradientKnown.map(\.result), maxRows: maxRows,
+            css: "note"))
+      }
       body.append(faultsSection(evaluation, maxRows: maxRows))
       body.append(knownSection(evaluation))
       body.append(extremeSection(evaluation, maxRows: maxRows))
@@ -58,8 +78,10 @@ extension ConformanceReport {
   }
 
   private func matrixSection(_ evaluation: GateEvaluation) -> HTML {
+    let withGradients = hasGradients
     let headers =
-      ["Loss", "dtype"] + Tier.allCases.map(\.rawValue) + ["known", "unsupported", "faults", "Worst gated case"]
+      ["Loss", "dtype"] + Tier.allCases.map(\.rawValue) + ["known", "unsupported", "faults"]
+      + (withGradients ? ["Gradient"] : []) + ["Worst gated case"]
     let header = HTML.element("tr", [:], headers.map { .element("th", ["scope": "col"], text: $0) })
     var rows: [HTML] = []
     for row in tallies(evaluation) {
@@ -74,6 +96,12 @@ extension ConformanceReport {
       cells.append(
         .element("td", ["class": t.unsupported == 0 ? "num zero" : "num unsup"], text: String(t.unsupported)))
       cells.append(.element("td", ["class": t.faults == 0 ? "num zero" : "num t-divergent"], text: String(t.faults)))
+      if withGradients {
+        let worstGradient = t.gradientTiers.keys.max()
+        cells.append(
+          .element(
+            "td", ["class": worstGradient.map { "grad t-\($0.rawValue)" } ?? "grad zero"], text: t.gradientCell))
+      }
       var worst: [HTML] = []
       if let w = t.worst, let v = w.verdict {
         worst.append(.element("span", ["class": "t-\(v.tier.rawValue)"], text: v.tier.rawValue))
@@ -94,7 +122,11 @@ extension ConformanceReport {
         .element("h2", text: "Tiers per loss and dtype"),
         .element(
           "p",
-          text: "Counts over every regime. Worst gated case: the gated case with the worst tier that no divergence "
+          text: (withGradients
+            ? "Gradient: the worst gradient tier of the row's gradient cases with its count over the graded ones, "
+              + "then known gradient divergences, subgradient elements (inside a kink's interval) and unsupported "
+              + "gradients. " : "")
+            + "Counts over every regime. Worst gated case: the gated case with the worst tier that no divergence "
             + "entry lists, ties broken by the largest scaled error; ulps = |r − v|/ulp(v), u·S = |r − v|/(u·S)."),
         .element("table", [:], [.element("thead", [:], [header]), .element("tbody", [:], rows)]),
       ])
@@ -169,6 +201,46 @@ extension ConformanceReport {
             .element("td", ["class": "val"], text: result.expected),
             .element("td", ["class": "val"], text: result.answer),
             .element("td", ["class": "val"], text: result.verdict?.note ?? result.detail),
+          ]))
+    }
+    children.append(.element("table", [:], [.element("thead", [:], [header]), .element("tbody", [:], rows)]))
+    if results.count > maxRows {
+      children.append(
+        .element("p", ["class": "more"], text: "… and \(results.count - maxRows) more in the JSON report."))
+    }
+    return .element("section", [:], children)
+  }
+
+  private func gradientCasesSection(
+    _ title: String, _ intro: String, _ results: [CaseResult], maxRows: Int, css: String
+  ) -> HTML {
+    var children: [HTML] = [.element("h2", text: "\(title) (\(results.count))"), .element("p", text: intro)]
+    if results.isEmpty {
+      children.append(.element("p", ["class": "none"], text: "None."))
+      return .element("section", [:], children)
+    }
+    let header = HTML.element(
+      "tr", [:],
+      ["Case", "Regime", "Tier", "Expected", "Answer", "Finding"].map { .element("th", ["scope": "col"], text: $0) })
+    var rows: [HTML] = []
+    for result in results.prefix(maxRows) {
+      let gradient = result.gradient
+      let tier = gradient?.verdict?.tier.rawValue ?? gradient?.status.rawValue ?? ""
+      rows.append(
+        .element(
+          "tr", ["class": css],
+          [
+            .element(
+              "td", [:],
+              [
+                .element("code", text: result.id + "/grad"),
+                .element("div", ["class": "tags"], text: result.tags.joined(separator: " ")),
+              ]),
+            .element("td", text: result.regime.rawValue),
+            .element("td", ["class": "t-\(tier)"], text: tier),
+            .element("td", ["class": "val"], text: gradient?.expected ?? ""),
+            .element("td", ["class": "val"], text: gradient?.answer ?? ""),
+            .element("td", ["class": "val"], text: gradient?.verdict?.note ?? gradient?.detail ?? ""),
           ]))
     }
     children.append(.element("table", [:], [.element("thead", [:], [header]), .element("tbody", [:], rows)]))
@@ -287,6 +359,11 @@ extension ConformanceReport {
       ("Duration", String(format: "%.1f s", seconds)),
       ("Gate", "\(options.require.rawValue) on \(options.gateExtreme ? "every regime" : "benign and edge")"),
       ("NaN for DomainError", options.grading.allowNaNForDomainError ? "accepted" : "divergent"),
+    ]
+    if let gate = options.gateGradients {
+      pairs.append(("Gradients", gate ? "gated (\(options.require.rawValue))" : "graded, not gated"))
+    }
+    pairs += [
       ("Hello: losses", helloLosses.joined(separator: ", ")), ("Hello: dtypes", helloDTypes.joined(separator: ", ")),
     ]
     if let shard = options.shard { pairs.append(("Shard", shard)) }

@@ -17,14 +17,19 @@ public struct ConformanceReport: Sendable, Codable {
     public var grading: GradingOptions
     /// `K/N` when the run was one shard of N.
     public var shard: String?
+    /// Whether gradient verdicts are gated (`--gate-gradients`); `nil` when no gradient case
+    /// ran (written only when set, so value-only reports are as before).
+    public var gateGradients: Bool?
 
     public init(
-      require: Tier = .acceptable, gateExtreme: Bool = false, grading: GradingOptions = .init(), shard: String? = nil
+      require: Tier = .acceptable, gateExtreme: Bool = false, grading: GradingOptions = .init(), shard: String? = nil,
+      gateGradients: Bool? = nil
     ) {
       self.require = require
       self.gateExtreme = gateExtreme
       self.grading = grading
       self.shard = shard
+      self.gateGradients = gateGradients
     }
   }
 
@@ -121,7 +126,9 @@ public struct ConformanceReport: Sendable, Codable {
     var duplicates: [String] = []
     for report in reports.dropFirst() {
       guard report.options.require == merged.options.require, report.options.gateExtreme == merged.options.gateExtreme,
-        report.options.grading == merged.options.grading
+        report.options.grading == merged.options.grading,
+        report.options.gateGradients == nil || merged.options.gateGradients == nil
+          || report.options.gateGradients == merged.options.gateGradients
       else {
         throw VectorFileError(
           "the reports were run with different gate or grading options (\(report.options) versus \(merged.options))")
@@ -137,6 +144,7 @@ public struct ConformanceReport: Sendable, Codable {
           duplicates.append(result.id)
         }
       }
+      if merged.options.gateGradients == nil { merged.options.gateGradients = report.options.gateGradients }
       for entry in report.divergences where !merged.divergences.contains(entry) { merged.divergences.append(entry) }
       merged.notes += report.notes
       merged.seconds += report.seconds
@@ -212,8 +220,28 @@ public struct GateEvaluation: Sendable {
   /// Cases answered NaN where a DomainError is exact.
   public var nanForDomainError: [CaseResult] = []
 
+  // Gradients (PROTOCOL.md, "Gradient grading").
+  /// Gradient cases whose gradient was graded.
+  public var gradientGraded = 0
+  /// Gradient cases whose gradient was unsupported (`gradUnsupported` or no gradient part).
+  public var gradientUnsupported: [CaseResult] = []
+  /// Gradient verdicts of gated regimes below the required tier, not known divergences (they fail
+  /// the gate when gradients are gated).
+  public var gradientFailures: [CaseResult] = []
+  /// Gradient verdicts below the required tier that a `part: gradient` entry lists.
+  public var gradientKnown: [(result: CaseResult, entry: Int)] = []
+  /// Gradient verdicts a `part: gradient` entry lists that meet the required tier.
+  public var gradientUnexpectedPasses: [(result: CaseResult, entry: Int)] = []
+  /// Gradient verdicts below the required tier that are not gated (ungated gradients or extreme
+  /// cases), not known divergences: reported.
+  public var gradientBelowUngated: [CaseResult] = []
+  /// Gradient elements inside their kink interval, over all cases.
+  public var subgradients = 0
+  /// Whether gradient verdicts gate.
+  public var gradientsGated = false
+
   /// PASS: every gated case meets the tier (or is a known divergence), no fault, something graded.
-  public var passed: Bool { failures.isEmpty && faults.isEmpty && graded > 0 }
+  public var passed: Bool { failures.isEmpty && gradientFailures.isEmpty && faults.isEmpty && graded > 0 }
 
   /// Exit status (DESIGN.md): 0 pass; 1 a gated case below the tier, or nothing graded; 2 an
   /// adapter error (a case that crashed, hung or got an unreadable answer, or no start at all).
@@ -246,7 +274,7 @@ public struct GateEvaluation: Sendable {
         if meets { extremeMeeting += 1 } else { extremeBelow.append(result) }
       }
       if gated { gatedGraded += 1 }
-      let entry = report.divergences.firstIndex { $0.matches(result) }
+      let entry = report.divergences.firstIndex { $0.matches(result, part: .value) }
       if let entry {
         if meets {
           unexpectedPasses.append((result, entry))
@@ -258,6 +286,30 @@ public struct GateEvaluation: Sendable {
         continue
       }
       if gated && !meets { failures.append(result) }
+    }
+    gradientsGated = options.gateGradients ?? false
+    for result in report.cases where result.status == .graded {
+      guard let gradient = result.gradient else { continue }
+      guard gradient.status == .graded, let verdict = gradient.verdict else {
+        gradientUnsupported.append(result)
+        continue
+      }
+      gradientGraded += 1
+      subgradients += verdict.subgradients
+      let meets = verdict.tier.meets(options.require)
+      let gated = gradientsGated && (result.regime != .extreme || options.gateExtreme)
+      if let entry = report.divergences.firstIndex(where: { $0.matches(result, part: .gradient) }) {
+        if meets {
+          gradientUnexpectedPasses.append((result, entry))
+        } else {
+          gradientKnown.append((result, entry))
+          entryHasDivergence[entry] = true
+        }
+        continue
+      }
+      if !meets {
+        if gated { gradientFailures.append(result) } else { gradientBelowUngated.append(result) }
+      }
     }
     staleEntries = entryHasDivergence.indices.filter { !entryHasDivergence[$0] }
   }
@@ -275,6 +327,19 @@ public struct GateEvaluation: Sendable {
         "all \(gatedGraded - gatedKnown) gated graded cases meet \(options.require.rawValue) on \(regimes)")
     } else {
       parts.append("\(failures.count) of \(graded) graded cases are below \(options.require.rawValue) on \(regimes)")
+    }
+    if gradientGraded > 0 || !gradientUnsupported.isEmpty {
+      var text =
+        gradientFailures.isEmpty
+        ? "gradients: \(gradientGraded) graded" : "gradients: \(gradientFailures.count) of \(gradientGraded) below"
+      text += gradientsGated ? " (gated)" : " (not gated)"
+      if !gradientBelowUngated.isEmpty {
+        text += ", \(gradientBelowUngated.count) below \(options.require.rawValue) ungated"
+      }
+      if !gradientKnown.isEmpty { text += ", \(gradientKnown.count) known" }
+      if subgradients > 0 { text += ", \(subgradients) subgradient element(s)" }
+      if !gradientUnsupported.isEmpty { text += ", \(gradientUnsupported.count) unsupported" }
+      parts.append(text)
     }
     if !faults.isEmpty { parts.append("\(faults.count) adapter fault(s)") }
     if !knownDivergences.isEmpty { parts.append("\(knownDivergences.count) known divergence(s)") }
@@ -295,8 +360,42 @@ public struct TierTally: Sendable, Hashable {
   /// The gated graded case with the worst tier that no divergence entry lists, ties broken by the
   /// largest scaled error (ungated extreme cases are reported by the robustness score instead).
   public var worst: CaseResult?
+  /// Gradient verdicts per tier, gradient-unsupported cases, known gradient divergences, and
+  /// subgradient elements (gradient cases only).
+  public var gradientTiers: [Tier: Int] = [:]
+  public var gradientUnsupported = 0
+  public var gradientKnown = 0
+  public var subgradients = 0
 
   public var total: Int { tiers.values.reduce(0, +) + unsupported + faults }
+
+  /// The number of graded gradients.
+  public var gradientGraded: Int { gradientTiers.values.reduce(0, +) }
+
+  /// The matrix's gradient cell: the worst gradient tier with its count over the graded ones
+  /// (`CR 40/40`, `DIVERGENT 2/40`), then the known divergences, subgradients and unsupported;
+  /// `-` without gradient cases.
+  public var gradientCell: String {
+    var parts: [String] = []
+    if let worst = gradientTiers.keys.max() {
+      parts.append("\(worst.shortLabel) \(gradientTiers[worst, default: 0])/\(gradientGraded)")
+    }
+    if gradientKnown > 0 { parts.append("\(gradientKnown) known") }
+    if subgradients > 0 { parts.append("\(subgradients) sub") }
+    if gradientUnsupported > 0 { parts.append("\(gradientUnsupported) unsup") }
+    return parts.isEmpty ? "-" : parts.joined(separator: " ")
+  }
+
+  mutating func addGradient(_ result: CaseResult, isKnown: Bool) {
+    guard result.status == .graded, let gradient = result.gradient else { return }
+    guard gradient.status == .graded, let verdict = gradient.verdict else {
+      gradientUnsupported += 1
+      return
+    }
+    gradientTiers[verdict.tier, default: 0] += 1
+    subgradients += verdict.subgradients
+    if isKnown { gradientKnown += 1 }
+  }
 
   mutating func add(_ result: CaseResult, isKnown: Bool, gated: Bool) {
     switch result.status {
@@ -324,10 +423,13 @@ extension ConformanceReport {
   /// Tallies per (loss, dtype), in the order of `LossID.allCases` then dtype.
   public func tallies(_ evaluation: GateEvaluation) -> [(loss: String, dtype: String, tally: TierTally)] {
     let knownIDs = Set(evaluation.knownDivergences.map(\.result.id))
+    let knownGradientIDs = Set(evaluation.gradientKnown.map(\.result.id))
     var table: [String: [String: TierTally]] = [:]
     for result in cases {
       table[result.loss, default: [:]][result.dtype, default: TierTally()].add(
         result, isKnown: knownIDs.contains(result.id), gated: result.regime != .extreme || options.gateExtreme)
+      table[result.loss, default: [:]][result.dtype, default: TierTally()].addGradient(
+        result, isKnown: knownGradientIDs.contains(result.id))
     }
     let lossOrder = LossID.allCases.map(\.rawValue) + table.keys.filter { LossID(rawValue: $0) == nil }.sorted()
     var rows: [(String, String, TierTally)] = []
@@ -346,9 +448,12 @@ extension ConformanceReport {
     var out = "losscheck conform — \(implementation)\nadapter: \(adapter)\ncases: \(source)\n"
     if let runError { return out + "ERROR: \(runError)\n" }
     let columns = ["CR", "faith", "stable", "accept", "DIVERG", "known", "unsup", "fault"]
+    // The gradient column appears only when some case is a gradient case: a value-only run
+    // prints the table as before.
+    let withGradients = hasGradients
     out +=
       "loss".padded(24) + "dtype".padded(8) + columns.map { $0.leftPadded(7) }.joined()
-      + "  worst gated case (tier, ulps, u·S, id)\n"
+      + (withGradients ? "  " + "gradient".padded(26) : "") + "  worst gated case (tier, ulps, u·S, id)\n"
     for row in tallies(evaluation) {
       let t = row.tally
       let counts = [
@@ -364,8 +469,8 @@ extension ConformanceReport {
         worst += " \(w.id)"
       }
       out +=
-        row.loss.padded(24) + row.dtype.padded(8) + counts.map { String($0).leftPadded(7) }.joined() + "  " + worst
-        + "\n"
+        row.loss.padded(24) + row.dtype.padded(8) + counts.map { String($0).leftPadded(7) }.joined()
+        + (withGradients ? "  " + t.gradientCell.padded(26) : "") + "  " + worst + "\n"
     }
     func list(_ title: String, _ items: [String]) {
       guard !items.isEmpty else { return }
@@ -374,6 +479,8 @@ extension ConformanceReport {
       if items.count > maxFindings { out += "  … and \(items.count - maxFindings) more (see --json/--html)\n" }
     }
     list("FAILED (below \(options.require.rawValue), gated)", evaluation.failures.map(Self.line))
+    list(
+      "FAILED gradients (below \(options.require.rawValue), gated)", evaluation.gradientFailures.map(Self.gradientLine))
     list(
       "FAULTS (adapter errors)", evaluation.faults.map { "\($0.id): \($0.fault?.rawValue ?? "fault"): \($0.detail)" })
     list(
@@ -388,6 +495,22 @@ extension ConformanceReport {
     list(
       "extreme cases below \(options.require.rawValue) (\(options.gateExtreme ? "gated" : "not gated: robustness"))",
       evaluation.extremeBelow.map(Self.line))
+    list(
+      "known gradient divergences",
+      evaluation.gradientKnown.map { "\($0.result.id)/grad: \(divergences[$0.entry].reason)" })
+    list(
+      "unexpected gradient passes (listed as divergent, but meet \(options.require.rawValue))",
+      evaluation.gradientUnexpectedPasses.map { "\($0.result.id)/grad (\(divergences[$0.entry].selectorDescription))" })
+    list(
+      "gradients below \(options.require.rawValue), not gated"
+        + (evaluation.gradientsGated ? " (extreme regime)" : " (--no-gate-gradients, or the hello has no gradients)"),
+      evaluation.gradientBelowUngated.map(Self.gradientLine))
+    if !evaluation.gradientUnsupported.isEmpty {
+      var groups: [String: Int] = [:]
+      for result in evaluation.gradientUnsupported { groups[result.gradient?.detail ?? "", default: 0] += 1 }
+      let reasons = groups.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+      list("gradients unsupported (by reason)", reasons.map { "\($0.value) × \($0.key)" })
+    }
     if !evaluation.unsupported.isEmpty {
       let reasons = unsupportedReasons(evaluation.unsupported)
       list("unsupported (by reason)", reasons.map { "\($0.count) × \($0.reason)" })
@@ -395,6 +518,14 @@ extension ConformanceReport {
     list("notes", notes)
     out += "\n\(evaluation.passed ? "PASS" : "FAIL"): \(evaluation.summary(report: self))\n"
     return out
+  }
+
+  /// Whether some case is a gradient case (has a gradient result).
+  public var hasGradients: Bool { cases.contains { $0.gradient != nil } }
+
+  static func gradientLine(_ result: CaseResult) -> String {
+    "\(result.id)/grad [\(result.regime.rawValue)] \(result.gradient?.verdict?.tier.rawValue ?? ""): "
+      + (result.gradient?.verdict?.note ?? result.gradient?.detail ?? "")
   }
 
   static func line(_ result: CaseResult) -> String {

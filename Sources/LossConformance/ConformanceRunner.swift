@@ -11,16 +11,21 @@ public struct CaseSource: Sendable {
   public var dtype: DType
   public var regime: Regime
   public var tags: [String]
+  /// Whether the case is a gradient case (its request asks for a gradient and its expectation
+  /// has one): run according to ``RunnerConfiguration/gradients``.
+  public var isGradient: Bool
   let make: @Sendable () -> GoldenCase
 
   public init(
-    id: String, loss: LossID, dtype: DType, regime: Regime, tags: [String], make: @escaping @Sendable () -> GoldenCase
+    id: String, loss: LossID, dtype: DType, regime: Regime, tags: [String], isGradient: Bool = false,
+    make: @escaping @Sendable () -> GoldenCase
   ) {
     self.id = id
     self.loss = loss
     self.dtype = dtype
     self.regime = regime
     self.tags = tags
+    self.isGradient = isGradient
     self.make = make
   }
 
@@ -28,7 +33,26 @@ public struct CaseSource: Sendable {
   public static func golden(_ golden: GoldenCase) -> CaseSource {
     CaseSource(
       id: golden.id, loss: golden.loss, dtype: golden.dtype, regime: golden.regime, tags: golden.tags,
-      make: { golden })
+      isGradient: golden.expectation.gradient != nil, make: { golden })
+  }
+}
+
+/// Whether a run sends the gradient cases (PROTOCOL.md, "Gradient vectors").
+public enum GradientSelection: String, Sendable, Hashable, CaseIterable, Codable {
+  /// Exactly when the adapter's hello says `"gradients":true`.
+  case auto
+  /// Always (an adapter that answers without a gradient part gets "gradient unsupported").
+  case on
+  /// Never.
+  case off
+
+  /// Whether gradient cases run for an adapter with this hello.
+  public func runs(hello: Hello) -> Bool {
+    switch self {
+    case .auto: hello.gradients
+    case .on: true
+    case .off: false
+    }
   }
 }
 
@@ -44,16 +68,20 @@ public struct RunnerConfiguration: Sendable {
   /// How many times a crashed or hung adapter is restarted before the remaining cases are given up.
   public var maxRestarts: Int
   public var grading: GradingOptions
+  /// Whether the gradient cases among the cases run (the others always do); those that do not
+  /// get no result at all.
+  public var gradients: GradientSelection
 
   public init(
     command: String, caseTimeout: Duration = .seconds(10), startupTimeout: Duration = .seconds(120),
-    maxRestarts: Int = 10, grading: GradingOptions = .init()
+    maxRestarts: Int = 10, grading: GradingOptions = .init(), gradients: GradientSelection = .auto
   ) {
     self.command = command
     self.caseTimeout = caseTimeout
     self.startupTimeout = startupTimeout
     self.maxRestarts = maxRestarts
     self.grading = grading
+    self.gradients = gradients
   }
 }
 
@@ -141,6 +169,8 @@ private struct RunSession {
   {
     let started = ContinuousClock.now
     let firstHello = try start()
+    let cases =
+      configuration.gradients.runs(hello: firstHello) ? cases : cases.filter { !$0.isGradient }
     var results: [CaseResult] = []
     results.reserveCapacity(cases.count)
     for (index, source) in cases.enumerated() {
@@ -283,7 +313,13 @@ private struct RunSession {
           return fail(.malformed, "the answer is not a valid response: \(displaySafe(error.message))")
         }
         result.seconds = started.duration(to: .now).seconds
-        result.record(response.outcome, for: golden, options: configuration.grading)
+        if golden.expectation.gradient != nil {
+          result.record(
+            LossAnswer(outcome: response.outcome, gradient: response.gradient), for: golden,
+            options: configuration.grading)
+        } else {
+          result.record(response.outcome, for: golden, options: configuration.grading)
+        }
         return result
       }
     }

@@ -77,6 +77,9 @@ public struct DivergenceEntry: Sendable, Hashable, Codable {
   public var dtype: [String]?
   public var tag: [String]?
   public var regime: [String]?
+  /// Which verdicts of the selected cases the entry covers: `value` (also when absent, the
+  /// meaning of every entry written before gradients), `gradient`, or both.
+  public var part: [String]?
   /// Why the implementation differs, in a sentence.
   public var reason: String
   /// The framework's documentation or issue that documents the difference (http or https).
@@ -84,18 +87,25 @@ public struct DivergenceEntry: Sendable, Hashable, Codable {
 
   public init(
     id: [String]? = nil, loss: [String]? = nil, dtype: [String]? = nil, tag: [String]? = nil,
-    regime: [String]? = nil, reason: String, link: String
+    regime: [String]? = nil, part: [String]? = nil, reason: String, link: String
   ) {
     self.id = id
     self.loss = loss
     self.dtype = dtype
     self.tag = tag
     self.regime = regime
+    self.part = part
     self.reason = reason
     self.link = link
   }
 
-  enum CodingKeys: String, CodingKey { case id, loss, dtype, tag, regime, reason, link }
+  enum CodingKeys: String, CodingKey { case id, loss, dtype, tag, regime, part, reason, link }
+
+  /// The parts of a case's result an entry can cover.
+  public enum Part: String, Sendable, Hashable, CaseIterable {
+    case value
+    case gradient
+  }
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -109,6 +119,7 @@ public struct DivergenceEntry: Sendable, Hashable, Codable {
     dtype = try strings(.dtype)
     tag = try strings(.tag)
     regime = try strings(.regime)
+    part = try strings(.part)
     reason = try container.decode(String.self, forKey: .reason)
     link = try container.decode(String.self, forKey: .link)
   }
@@ -118,12 +129,21 @@ public struct DivergenceEntry: Sendable, Hashable, Codable {
     if [id, loss, dtype, tag, regime].allSatisfy({ $0 == nil }) {
       return "no selector (give at least one of id, loss, dtype, tag, regime)"
     }
+    if let part, part.isEmpty || part.contains(where: { Part(rawValue: $0) == nil }) {
+      return "part must be \"value\", \"gradient\" or both, got \(part)"
+    }
     if reason.trimmingCharacters(in: .whitespaces).isEmpty { return "the reason is empty" }
     if !(link.hasPrefix("https://") || link.hasPrefix("http://")) { return "the link must be an http(s) URL" }
     return nil
   }
 
-  /// Whether the entry selects `result`.
+  /// Whether the entry covers `part` (an entry without `part` covers the value only).
+  public func covers(_ part: Part) -> Bool { (self.part ?? [Part.value.rawValue]).contains(part.rawValue) }
+
+  /// Whether the entry selects `result`'s verdict of `part`.
+  public func matches(_ result: CaseResult, part: Part) -> Bool { covers(part) && matches(result) }
+
+  /// Whether the entry selects `result` (whatever its parts).
   public func matches(_ result: CaseResult) -> Bool {
     if let id, !id.contains(result.id) { return false }
     if let loss, !loss.contains(result.loss) { return false }
@@ -136,7 +156,9 @@ public struct DivergenceEntry: Sendable, Hashable, Codable {
   /// The selector, for messages: `loss=binarycrossentropy tag=yhat:zero|yhat:one`.
   public var selectorDescription: String {
     var parts: [String] = []
-    for (name, values) in [("id", id), ("loss", loss), ("dtype", dtype), ("tag", tag), ("regime", regime)] {
+    for (name, values) in [
+      ("id", id), ("loss", loss), ("dtype", dtype), ("tag", tag), ("regime", regime), ("part", part),
+    ] {
       if let values { parts.append("\(name)=\(values.joined(separator: "|"))") }
     }
     return parts.joined(separator: " ")

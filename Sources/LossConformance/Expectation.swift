@@ -29,10 +29,12 @@ public struct Expectation: Sendable, Hashable {
   public var regime: Regime
   /// Labels for selection and reporting, such as `agg:none`, `shape:empty`, `special:nan`.
   public var tags: [String]
+  /// A gradient case's expected gradient (the `"gradient"` member; `nil` for a value case).
+  public var gradient: GradientExpectation?
 
   public init(
     outcome: Outcome, exact: [String] = [], float32: [Double] = [], float64: [Double] = [],
-    errorScale: [Double] = [], regime: Regime, tags: [String] = []
+    errorScale: [Double] = [], regime: Regime, tags: [String] = [], gradient: GradientExpectation? = nil
   ) {
     self.outcome = outcome
     self.exact = exact
@@ -41,6 +43,7 @@ public struct Expectation: Sendable, Hashable {
     self.errorScale = errorScale
     self.regime = regime
     self.tags = tags
+    self.gradient = gradient
   }
 
   /// The correctly rounded values in `dtype`.
@@ -66,8 +69,8 @@ public struct Expectation: Sendable, Hashable {
 // MARK: JSON
 
 extension Expectation {
-  /// The `"expect"` object.
-  func json() -> JSONValue {
+  /// The `"expect"` object; a gradient case's `"gradient"` member is written in `dtype`.
+  func json(dtype: DType = .float64) -> JSONValue {
     var members: [(key: String, value: JSONValue)] = [("outcome", .string(outcomeName))]
     func numbers(_ xs: [Double], _ dtype: DType) -> JSONValue {
       .array(xs.map { ProtocolCodec.encode($0, dtype: dtype) })
@@ -92,6 +95,7 @@ extension Expectation {
       break
     }
     members += [("regime", .string(regime.rawValue)), ("tags", .array(tags.map { .string($0) }))]
+    if let gradient { members.append(("gradient", gradient.json(dtype: dtype))) }
     return .object(members)
   }
 
@@ -107,6 +111,14 @@ extension Expectation {
   ///
   /// - Throws: ``VectorFileError`` naming the field.
   static func decode(_ json: JSONValue, dtype: DType) throws(VectorFileError) -> Expectation {
+    var expectation = try decodeValue(json, dtype: dtype)
+    if let gradient = json["gradient"] {
+      expectation.gradient = try GradientExpectation.decode(gradient, dtype: dtype)
+    }
+    return expectation
+  }
+
+  private static func decodeValue(_ json: JSONValue, dtype: DType) throws(VectorFileError) -> Expectation {
     guard case .object = json else { throw VectorFileError("expect must be an object") }
     guard case .string(let outcomeName)? = json["outcome"] else {
       throw VectorFileError("expect.outcome must be a string")

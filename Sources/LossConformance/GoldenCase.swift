@@ -46,7 +46,7 @@ public struct GoldenCase: Sendable {
   /// The vector file line, without a line feed.
   public var vectorLine: String {
     guard case .object(var members) = ProtocolCodec.encode(request) else { return "" }
-    members.append(("expect", expectation.json()))
+    members.append(("expect", expectation.json(dtype: request.dtype)))
     return JSONValue.object(members).serialized()
   }
 

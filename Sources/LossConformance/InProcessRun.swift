@@ -4,7 +4,8 @@ import LossCore
 extension ConformanceRunner {
   /// Grades an implementation of this process on golden cases: the grading of ``run(_:progress:)``
   /// without the adapter process (no hello, timeouts or restarts: a Swift implementation cannot
-  /// hang the pipe). What `losscheck verify` uses for LossSpec and LossFast.
+  /// hang the pipe). What `losscheck verify` uses for LossSpec and LossFast. A gradient case is
+  /// answered with ``LossImplementation/answer(_:)`` and its gradient graded too.
   public static func grade(
     _ implementation: any LossImplementation, on golden: [GoldenCase], options: GradingOptions = .init()
   ) async -> [CaseResult] {
@@ -14,7 +15,11 @@ extension ConformanceRunner {
       let started = Date()
       var result = CaseResult(.golden(g))
       result.expecting(g)
-      result.record(await implementation.evaluate(g.request), for: g, options: options)
+      if g.expectation.gradient != nil {
+        result.record(await implementation.answer(g.request), for: g, options: options)
+      } else {
+        result.record(await implementation.evaluate(g.request), for: g, options: options)
+      }
       result.seconds = Date().timeIntervalSince(started)
       results.append(result)
     }

@@ -4,12 +4,39 @@ import LossCore
 /// The golden vectors as files: one JSON Lines file per loss (`mse.jsonl`, …) and a
 /// `MANIFEST.json` with the schema, the seed, and each file's case count and SHA-256.
 public struct VectorSet: Sendable {
+  /// Which vectors a set holds: the value vectors (`Conformance/vectors`) or the gradient
+  /// vectors (`Conformance/vectors/gradients`, whose manifest adds `"kind": "gradients"` and
+  /// each file's `bugs`).
+  public enum Kind: String, Sendable, Hashable {
+    case values
+    case gradients
+  }
+
+  /// The subdirectory of the value vectors' directory that holds the gradient vectors.
+  public static let gradientDirectoryName = "gradients"
+
   public var seed: UInt64
   public var cases: [GoldenCase]
+  public var kind: Kind
 
-  public init(seed: UInt64, cases: [GoldenCase]) {
+  public init(seed: UInt64, cases: [GoldenCase], kind: Kind = .values) {
     self.seed = seed
     self.cases = cases
+    self.kind = kind
+  }
+
+  /// Generates the gradient catalogue of `seed` (``VectorGenerator/gradientCatalogue()``) and
+  /// computes every expectation, value and gradient, in parallel over the cores; planned cases
+  /// whose value or gradient is an error are left out.
+  public static func generateGradients(
+    seed: UInt64, evaluate: @escaping ReferenceEvaluator, gradient: @escaping GradientReferenceEvaluator
+  ) -> VectorSet {
+    let planned = VectorGenerator(seed: seed).gradientCatalogue()
+    let results = ResultSlots<GoldenCase?>(count: planned.count)
+    DispatchQueue.concurrentPerform(iterations: planned.count) { index in
+      results.store(planned[index].goldenGradient(evaluate, gradient: gradient), at: index)
+    }
+    return VectorSet(seed: seed, cases: results.values.compactMap(\.self), kind: .gradients)
   }
 
   /// Generates the catalogue of `seed` and computes every expectation with `evaluate`, in
@@ -41,20 +68,27 @@ public struct VectorSet: Sendable {
       for regime in Regime.allCases {
         regimes.append((regime.rawValue, .number(String(own.filter { $0.regime == regime }.count))))
       }
-      manifestFiles.append(
-        .object([
-          ("name", .string(Self.fileName(loss))), ("cases", .number(String(own.count))), ("regimes", .object(regimes)),
-          ("sha256", .string(SHA256.hex(text.utf8))),
-        ]))
+      var entry: [(key: String, value: JSONValue)] = [
+        ("name", .string(Self.fileName(loss))), ("cases", .number(String(own.count))), ("regimes", .object(regimes)),
+        ("sha256", .string(SHA256.hex(text.utf8))),
+      ]
+      if kind == .gradients {
+        var bugs: [String] = []
+        for tag in own.flatMap(\.tags) where tag.hasPrefix("bug:") && !bugs.contains(tag) { bugs.append(tag) }
+        entry.append(("bugs", .array(bugs.map { .string($0) })))
+      }
+      manifestFiles.append(.object(entry))
     }
-    let manifest = JSONValue.object([
-      ("schema", .string(VectorFiles.schema)),
+    var members: [(key: String, value: JSONValue)] = [("schema", .string(VectorFiles.schema))]
+    if kind == .gradients { members.append(("kind", .string(Kind.gradients.rawValue))) }
+    members += [
       ("seed", .number(String(seed))),
       ("cases", .number(String(cases.count))),
       ("regenerate", .string("losscheck vectors --seed \(seed)")),
       ("check", .string("losscheck vectors --check")),
       ("files", .array(manifestFiles)),
-    ])
+    ]
+    let manifest = JSONValue.object(members)
     files.append(("MANIFEST.json", Self.pretty(manifest)))
     return files
   }
@@ -116,6 +150,9 @@ public struct VectorSet: Sendable {
       }
       if a.regime != b.regime { note("\(old.id): regime \(a.regime.rawValue) became \(b.regime.rawValue)") }
       if a.tags != b.tags { note("\(old.id): tags \(a.tags) became \(b.tags)") }
+      if a.gradient != b.gradient {
+        if let finding = Self.gradientDrift(old.id, a.gradient, b.gradient) { note(finding) }
+      }
       for i in 0..<min(a.exact.count, b.exact.count) {
         if !sameBits(a.float32[i], b.float32[i]) || !sameBits(a.float64[i], b.float64[i]) {
           note("\(old.id)[\(i + 1)]: the correctly rounded value changed (\(a.float64[i]) → \(b.float64[i]))")
@@ -136,6 +173,41 @@ public struct VectorSet: Sendable {
   }
 
   private static func sameBits(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+
+  /// How two gradient expectations differ: elements exactly (bit for bit, kinks as pairs), the
+  /// term count exactly, error scales to the 6 digits they are written with; `nil` if they agree.
+  static func gradientDrift(_ id: String, _ a: GradientExpectation?, _ b: GradientExpectation?) -> String? {
+    guard let a, let b else { return "\(id): the gradient expectation \(a == nil ? "appeared" : "disappeared")" }
+    if a.terms != b.terms { return "\(id): gradient terms \(a.terms) became \(b.terms)" }
+    func same(_ x: GradientElement, _ y: GradientElement) -> Bool {
+      switch (x, y) {
+      case (.value(let p), .value(let q)): sameBits(p, q)
+      case (.subgradient(let p0, let p1), .subgradient(let q0, let q1)): sameBits(p0, q0) && sameBits(p1, q1)
+      default: false
+      }
+    }
+    for argument in GradientRequest.Argument.allCases {
+      let x = a.elements(argument)
+      let y = b.elements(argument)
+      guard let x, let y else {
+        if (x == nil) != (y == nil) { return "\(id): ∂/∂\(argument.rawValue) appeared or disappeared" }
+        continue
+      }
+      guard x.elements.count == y.elements.count else {
+        return "\(id): ∂/∂\(argument.rawValue) has \(y.elements.count) elements, stored \(x.elements.count)"
+      }
+      for i in x.elements.indices where !same(x.elements[i], y.elements[i]) {
+        return "\(id): ∂/∂\(argument.rawValue)[\(i + 1)] \(x.elements[i]) became \(y.elements[i])"
+      }
+      for i in x.scales.indices where i < y.scales.count {
+        let (s, t) = (x.scales[i], y.scales[i])
+        if !(s == t || (s.isNaN && t.isNaN) || abs(s - t) <= 1e-5 * max(abs(s), abs(t))) {
+          return "\(id): ∂/∂\(argument.rawValue)[\(i + 1)] error scale \(s) became \(t)"
+        }
+      }
+    }
+    return nil
+  }
 
   /// Whether two exact-value spellings agree to 40 significant digits.
   private static func agree(_ a: String, _ b: String) -> Bool {
