@@ -19,6 +19,9 @@ public protocol LossImplementation: Sendable {
   /// The default answers the value and, for a gradient request whose value is not an error,
   /// "unsupported": implementations that differentiate override it.
   func answer(_ request: LossRequest) async -> LossAnswer
+
+  /// Whether ``answer(_:)`` computes gradients (the hello's `"gradients":true`). Default `false`.
+  var answersGradients: Bool { get }
 }
 
 extension LossImplementation {
@@ -30,9 +33,13 @@ extension LossImplementation {
 }
 
 extension LossImplementation {
+  public var answersGradients: Bool { false }
+
   /// The hello line this implementation sends when it speaks `losscheck/1`.
   public var hello: Hello {
-    Hello(implementation: name, losses: losses.map(\.rawValue), dtypes: dtypes.map(\.rawValue))
+    Hello(
+      implementation: name, losses: losses.map(\.rawValue), dtypes: dtypes.map(\.rawValue),
+      gradients: answersGradients)
   }
 }
 

@@ -193,9 +193,23 @@ struct HuberTerm: ElementwiseTerm {
 struct MSLETerm: ElementwiseTerm {
   let eps: Double
   static var cost: Int { 8 }
-  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
+  @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _ accumulator: A.Type) -> (
+    hi: Lanes, lo: Lanes
+  ) {
+    let l = logRatio(p, y, accumulator).l
+    return (l * l, .zero)
+  }
+
+  /// The logarithm `l = log((ŷ + ϵ)/(y + ϵ))` of the term (shared with the gradient, `2l/(ŷ + ϵ)`),
+  /// and the arguments `ŷ + ϵ = a + al`, `y + ϵ = b + bl` (`al`, `bl` their rounding errors when
+  /// compensated, else 0).
+  @inline(__always) func logRatio<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (
+    l: Lanes, a: Lanes, al: Lanes, b: Lanes, bl: Lanes
+  ) {
     let a: Lanes
     let b: Lanes
+    var al = Lanes.zero
+    var bl = Lanes.zero
     var l: Lanes
     var near: SIMDMask<SIMD4<Int64>>
     if A.compensated {
@@ -204,23 +218,23 @@ struct MSLETerm: ElementwiseTerm {
       // log1p(q + dq); elsewhere log(r) with r = fl((ŷ + ϵ)/(y + ϵ)) and its relative error
       // recovered the same way. Either way one kernel rounding dominates.
       let e = Lanes(repeating: eps)
-      let (ah, al) = twoSum(p, e)
-      let (bh, bl) = twoSum(y, e)
+      let (ah, ael) = twoSum(p, e)
+      let (bh, bel) = twoSum(y, e)
       let (dh, dl) = twoSum(p, -y)
       let q = dh / bh
       let (pq, eq) = twoProduct(q, bh)
-      let dq = (((dh - pq) - eq) + (dl - q * bl)) / bh
+      let dq = (((dh - pq) - eq) + (dl - q * bel)) / bh
       let r = ah / bh
       let (pr, er) = twoProduct(r, bh)
-      let c = (((ah - pr) - er) + al) / ah - bl / bh
+      let c = (((ah - pr) - er) + ael) / ah - bel / bh
       near = (VectorMath.abs(q) .<= 0.5)
       l = either(
         near, VectorMath.log1p(q, plus: logCorrection(1 + q, dq)), VectorMath.log(r, plus: logCorrection(ah, ah * c)))
       a = ah
       b = bh
+      al = ael
+      bl = bel
     } else {
-      // Float32 data: the sums and the quotient in Double err by 2⁻⁵³, far below a Float ulp
-      // of the result except near a perfect fit, where log1p of the difference takes over.
       // Float32 data: the sums and the quotient in Double err by 2⁻⁵³, far below a Float ulp
       // of the result except near a perfect fit, where log1p of the difference takes over
       // (ŷ − y of two nearby Floats is exact in Double). Not log1p everywhere: far from 1 the
@@ -241,7 +255,7 @@ struct MSLETerm: ElementwiseTerm {
         with: direct,
         where: outOfRange .& sameSign .& (VectorMath.abs(a) .< .infinity) .& (VectorMath.abs(b) .< .infinity))
     }
-    return (l * l, .zero)
+    return (l, a, al, b, bl)
   }
   static var hasShortForm: Bool { true }
   @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {

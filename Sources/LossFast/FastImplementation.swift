@@ -96,3 +96,105 @@ public struct FastImplementation: LossImplementation {
     return .array(try Tensor(shape: outputShape, values: output.map { Double($0) }))
   }
 }
+
+extension FastImplementation {
+  /// LossFast computes gradients (``LossFast/valueAndGradient(_:_:_:shape:dims:weight:eps:delta:smooth:beta:agg:into:yGradient:threads:)``).
+  public var answersGradients: Bool { true }
+
+  /// The value (as ``evaluate(_:)``) and, when the request asks for one and the value is not an
+  /// error, the gradient from LossFast's value-and-gradient entry point, each element an exact
+  /// value of the dtype held as a Double. A cotangent of the wrong length makes the whole
+  /// request an `ArgumentError` (as LossSpec answers it).
+  public func answer(_ request: LossRequest) async -> LossAnswer {
+    answerSynchronously(request)
+  }
+
+  /// ``answer(_:)`` without the `async` hop.
+  public func answerSynchronously(_ request: LossRequest) -> LossAnswer {
+    let outcome = evaluateSynchronously(request)
+    guard let gradient = request.gradient, case .value = outcome else { return LossAnswer(outcome: outcome) }
+    do {
+      let (_, params) = try request.validated()
+      let cotangent = try request.validatedCotangent(params)
+      let result: LossGradient
+      switch request.dtype {
+      case .float32:
+        result = try runGradient(
+          request, params, cotangent: cotangent, withTarget: gradient.includesTarget, as: Float.self)
+      case .float64:
+        result = try runGradient(
+          request, params, cotangent: cotangent, withTarget: gradient.includesTarget, as: Double.self)
+      }
+      return LossAnswer(outcome: outcome, gradient: .gradient(result))
+    } catch {
+      return LossAnswer(outcome: .error(error))
+    }
+  }
+
+  private func runGradient<T: LossFastFloat>(
+    _ request: LossRequest, _ params: ResolvedParameters, cotangent: [Double]?, withTarget: Bool, as _: T.Type
+  ) throws(LossError) -> LossGradient {
+    let yhat = request.yhat.values.map { T($0) }
+    let termShape = request.termShape
+    let reducesOverDims = request.loss.reducesOverDims
+    let dims = reducesOverDims ? params.dims.sorted() : [1]
+    var weight: [T] = []
+    var weightShape: [Int] = []
+    var scalarWeight: T?
+    switch params.weight {
+    case .array(let t)?:
+      weight = t.values.map { T($0) }
+      weightShape = t.shape.dims
+    case .scalar(let w)?: scalarWeight = T(w)
+    case nil: break
+    }
+    var yValues: [T] = []
+    var scalarY: T?
+    switch request.y {
+    case .scalar(let v): scalarY = T(v)
+    case .array(let t): yValues = t.values.map { T($0) }
+    }
+    let agg = request.loss.takesAggregation ? params.agg : .mean
+    let cotangentValues = (cotangent ?? []).map { T($0) }
+    var dyhat = [T](repeating: 0, count: yhat.count)
+    var dy = [T](repeating: 0, count: withTarget ? (scalarY == nil ? yValues.count : 1) : 0)
+    let resolved = params.loss
+    func parameter(_ v: Double?) -> T? { v.map { T($0) } }
+    var eps: Double?
+    var delta: Double?
+    var smooth: Double?
+    var beta: Double?
+    switch resolved {
+    case .msle(let e), .binarycrossentropy(let e), .crossentropy(let e), .kldivergence(let e): eps = e
+    case .huberLoss(let d): delta = d
+    case .diceCoeffLoss(let s): smooth = s
+    case .tverskyLoss(let b): beta = b
+    default: break
+    }
+    try yhat.withUnsafeBufferPointer { (p) throws(LossError) in
+      try yValues.withUnsafeBufferPointer { (q) throws(LossError) in
+        try weight.withUnsafeBufferPointer { (w) throws(LossError) in
+          try cotangentValues.withUnsafeBufferPointer { (c) throws(LossError) in
+            try dyhat.withUnsafeMutableBufferPointer { (g) throws(LossError) in
+              try dy.withUnsafeMutableBufferPointer { (gy) throws(LossError) in
+                var weightArgument: LossFast.Weight<T>?
+                if let scalarWeight {
+                  weightArgument = .scalar(scalarWeight)
+                } else if params.weight != nil {
+                  weightArgument = .array(w, shape: weightShape)
+                }
+                _ = try LossFast.valueAndGradient(
+                  request.loss, p, scalarY.map { .scalar($0) } ?? .array(q), eps: parameter(eps),
+                  delta: parameter(delta), smooth: parameter(smooth), beta: parameter(beta),
+                  shape: reducesOverDims ? termShape.dims : nil, dims: dims, weight: weightArgument, agg: agg,
+                  cotangent: agg == .none && cotangent != nil ? c : nil, values: nil, gradient: g,
+                  yGradient: withTarget ? gy : nil, threads: threads)
+              }
+            }
+          }
+        }
+      }
+    }
+    return LossGradient(yhat: dyhat.map { Double($0) }, y: withTarget ? dy.map { Double($0) } : nil)
+  }
+}

@@ -56,6 +56,14 @@ public protocol LossFastFloat: BinaryFloatingPoint, Sendable {
     smooth: Self?, beta: Self?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Self>?, agg: Aggregation,
     into output: UnsafeMutableBufferPointer<Self>?, threads: Int?
   ) throws(LossError) -> Self
+  /// Evaluates one call of a value-and-gradient function (an implementation detail, as
+  /// ``_lossFastEvaluate(_:_:_:eps:delta:smooth:beta:shape:dims:weight:agg:into:threads:)``).
+  static func _lossFastValueAndGradient(
+    _ loss: LossID, _ yhat: UnsafeBufferPointer<Self>, _ y: LossFast.Target<Self>, eps: Self?, delta: Self?,
+    smooth: Self?, beta: Self?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Self>?, agg: Aggregation,
+    cotangent: UnsafeBufferPointer<Self>?, values: UnsafeMutableBufferPointer<Self>?,
+    gradient: UnsafeMutableBufferPointer<Self>, yGradient: UnsafeMutableBufferPointer<Self>?, threads: Int?
+  ) throws(LossError) -> Self
 }
 
 extension Float: LossFastFloat {

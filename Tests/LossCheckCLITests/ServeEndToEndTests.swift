@@ -1,5 +1,6 @@
 import Foundation
 import LossCore
+import LossVerification
 import Testing
 
 /// Runs the built `losscheck` executable, as a client of `losscheck serve` would.
@@ -110,9 +111,10 @@ struct ServeEndToEndTests {
     }
   }
 
-  /// The gradient extension through the executable: LossFast has no gradients yet, so a gradient
-  /// request gets its value and `gradUnsupported`, and a value-only request the plain line.
-  @Test("serve --impl fast: a grad request gets the value and gradUnsupported; a value request the plain line")
+  /// The gradient extension through the executable: LossFast differentiates, so its hello
+  /// advertises gradients and a gradient request gets its value and `grad` (the expected
+  /// gradients are LossSpec's, answered in process); a value-only request gets the plain line.
+  @Test("serve --impl fast: the hello advertises gradients, a grad request gets the value and LossSpec's gradient")
   func gradients() async throws {
     let value = #"{"id":"v","loss":"mse","dtype":"float64","shape":[2],"yhat":[1,2],"y":[0,0]}"#
     let grad = #"{"id":"g","loss":"mse","dtype":"float64","shape":[2],"yhat":[1,2],"y":[0,0],"grad":["yhat","y"]}"#
@@ -125,21 +127,18 @@ struct ServeEndToEndTests {
     #expect(finished.status == 0, "stderr: \(finished.error)")
     let lines = finished.output.split(separator: "\n").map(String.init)
     try #require(lines.count == 5, "expected a hello and 4 responses, got:\n\(finished.output)")
-    // No gradients advertised: today's hello line.
-    #expect(!lines[0].contains("gradients"))
+    #expect(lines[0].contains(#""gradients":true"#))
     #expect(lines[1] == #"{"id":"v","value":2.5}"#)
     #expect(lines[4] == lines[1])
+    let spec = BuiltInImplementation.spec.implementation(threads: nil)
     let g = try ProtocolCodec.decodeResponse(JSONValue(parsing: lines[2]), dtype: .float64)
+    let gRequest = try ProtocolCodec.decodeRequest(JSONValue(parsing: grad))
     #expect(g.outcome == .value(.scalar(2.5)))
-    guard case .unsupported(let reason)? = g.gradient else {
-      Issue.record("expected gradUnsupported, got \(lines[2])")
-      return
-    }
-    #expect(reason.contains("LossFast"), "\(reason)")
-    #expect(lines[2] == #"{"id":"g","value":2.5,"gradUnsupported":"\#(reason)"}"#)
+    #expect(g.gradient == (await spec.answer(gRequest)).gradient)
     let n = try ProtocolCodec.decodeResponse(JSONValue(parsing: lines[3]), dtype: .float32)
+    let nRequest = try ProtocolCodec.decodeRequest(JSONValue(parsing: none))
     #expect(n.outcome == .value(.array(Tensor([1, 2]))))
-    #expect(n.gradient == .unsupported(reason))
+    #expect(n.gradient == (await spec.answer(nRequest)).gradient)
   }
 
   @Test("no input: the hello line alone, exit 0")

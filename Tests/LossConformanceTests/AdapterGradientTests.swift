@@ -1,5 +1,6 @@
 import Foundation
 import LossCore
+import LossSpec
 import Testing
 
 @testable import LossConformance
@@ -152,7 +153,7 @@ struct AdapterGradientTests {
   }
 
   @Test(
-    "losscheck serve --impl fast as an adapter: the value, and gradUnsupported",
+    "losscheck serve --impl fast as an adapter: gradients advertised, the value and LossSpec's gradient",
     .enabled(if: Fixtures.losscheck != nil, "the losscheck executable is not built"))
   func serveFast() async throws {
     let command = "'\(try #require(Fixtures.losscheck))' serve --impl fast --threads 1"
@@ -161,17 +162,14 @@ struct AdapterGradientTests {
     }
     let adapter = try result.get()
     defer { adapter.stop() }
-    #expect(!adapter.gradients)
+    #expect(adapter.gradients)
     let request = LossRequest(
       loss: .mse, dtype: .float64, yhat: Tensor([1, 2]), y: .array(Tensor([0, 0])),
       gradient: GradientRequest(withTarget: true))
     let answer = await adapter.answer(request)
     #expect(answer.outcome == .value(.scalar(2.5)))
-    guard case .unsupported(let reason)? = answer.gradient else {
-      Issue.record("expected gradUnsupported, got \(answer)")
-      return
-    }
-    #expect(reason.contains("LossFast"), "\(reason)")
+    // The expected gradient is LossSpec's exact one (2(ŷ − y)/2 and its negation).
+    #expect(answer.gradient == .gradient(try LossSpec.gradient(request).lossGradient))
     #expect(await adapter.evaluate(request) == .value(.scalar(2.5)))
   }
 }
