@@ -242,6 +242,8 @@ public struct ReferenceImplementation: LossImplementation {
   public var name: String { "LossSpec 1 (exact, correctly rounded; GSL \(GSLVersion.string))" }
   public var losses: [LossID] { LossID.allCases }
   public var dtypes: [DType] { DType.allCases }
+  /// The exact gradients of ``LossSpec/gradient(_:)`` (the hello's `"gradients":true`).
+  public var answersGradients: Bool { true }
 
   /// The value, the loss's error, or `unsupported` ("budget exceeded: …") when the request's
   /// `budget` ran out first.
