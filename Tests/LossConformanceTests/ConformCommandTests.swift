@@ -67,7 +67,11 @@ struct ConformCommandTests {
     let merged = try await runExecutable(["conform", "--merge"] + reports + ["--junit", junit, "--html", html])
     #expect(merged.status == 0, "\(merged.output) \(merged.error)")
     #expect(merged.output.contains("merged shards 1/2, 2/2"))
-    let expected = Fixtures.vectors.filter { $0.loss == .mae || $0.loss == .hinge }.count
+    // LossSpec advertises gradients: the gradient vectors of mae and hinge run too, each a value
+    // test case and a `<id>/grad` one.
+    let gradientCases = Fixtures.gradientVectors.filter { $0.loss == .mae || $0.loss == .hinge }.count
+    #expect(gradientCases > 0)
+    let expected = Fixtures.vectors.filter { $0.loss == .mae || $0.loss == .hinge }.count + 2 * gradientCases
     let xmlText = try String(contentsOfFile: junit, encoding: .utf8)
     #expect(xmlText.contains("tests=\"\(expected)\" failures=\"0\" errors=\"0\""))
     #expect(try String(contentsOfFile: html, encoding: .utf8).contains("PASS"))
