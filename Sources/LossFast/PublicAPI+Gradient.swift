@@ -36,8 +36,11 @@ extension LossFast {
   ///   - shape: ŷ's shape (the class-reducing losses group by `dims`; the others ignore it).
   ///   - dims: The reduced dimensions, 1-based (crossentropy, logitcrossentropy, kldivergence).
   ///   - weight: The class weight (crossentropy, logitcrossentropy).
-  ///   - eps, delta, smooth, beta: The losses' parameters (`nil`: Flux's default); passing one
-  ///     the loss does not take is an ArgumentError.
+  ///   - eps: `ϵ` of msle, binarycrossentropy, crossentropy, kldivergence (`nil`: the dtype's
+  ///     machine epsilon). Passing a parameter the loss does not take is an ArgumentError.
+  ///   - delta: `δ` of huber_loss (`nil`: 1).
+  ///   - smooth: dice's `smooth` (`nil`: 1).
+  ///   - beta: tversky's `β` (`nil`: 0.7).
   ///   - agg: `mean` or `sum` (dice and tversky take none and ignore it).
   ///   - gradient: Receives `∂L/∂ŷ`, ŷ's length.
   ///   - yGradient: Receives `∂L/∂y` when given: y's length, or one element for a constant
@@ -87,7 +90,9 @@ extension LossFast {
   ///   - cotangent: One element per unreduced value (ŷ's length; for the class-reducing losses
   ///     ``outputCount(shape:dims:)``); `nil`: all ones.
   ///   - values: Receives the unreduced values when given (the same length).
-  ///   - The others: as for the reducing form. dice and tversky take no `agg`: an ArgumentError.
+  ///
+  /// The other parameters are the reducing form's. dice and tversky take no `agg`: an
+  /// ArgumentError.
   /// - Throws: as the reducing form; a cotangent or values buffer of the wrong length is an
   ///   ArgumentError naming both counts.
   /// - Complexity: as the reducing form; crossentropy and kldivergence allocate their unreduced
