@@ -223,18 +223,21 @@ extension LossFast {
     values: UnsafeMutableBufferPointer<T>?, gradient: UnsafeMutableBufferPointer<T>,
     yGradient: UnsafeMutableBufferPointer<T>?, threads: Int?
   ) throws(LossError) -> T {
-    let accepted = loss.acceptedParameters
-    func reject(_ parameter: ParameterName, _ given: Bool) throws(LossError) {
-      if given && !accepted.contains(parameter) {
-        throw .argumentError("\(loss.rawValue) takes no '\(parameter.rawValue)'")
+    // Only when a parameter is given: `acceptedParameters` builds a Set (an allocation).
+    if eps != nil || delta != nil || smooth != nil || beta != nil || weight != nil || dims != [1] {
+      let accepted = loss.acceptedParameters
+      func reject(_ parameter: ParameterName, _ given: Bool) throws(LossError) {
+        if given && !accepted.contains(parameter) {
+          throw .argumentError("\(loss.rawValue) takes no '\(parameter.rawValue)'")
+        }
       }
+      try reject(.eps, eps != nil)
+      try reject(.delta, delta != nil)
+      try reject(.smooth, smooth != nil)
+      try reject(.beta, beta != nil)
+      try reject(.weight, weight != nil)
+      try reject(.dims, dims != [1])
     }
-    try reject(.eps, eps != nil)
-    try reject(.delta, delta != nil)
-    try reject(.smooth, smooth != nil)
-    try reject(.beta, beta != nil)
-    try reject(.weight, weight != nil)
-    try reject(.dims, dims != [1])
     let resolved = try ResolvedLoss(
       loss, eps: eps.map { widen($0) }, delta: delta.map { widen($0) }, smooth: smooth.map { widen($0) },
       beta: beta.map { widen($0) }, dtype: T._lossFastDType)
