@@ -16,6 +16,7 @@ let package = Package(
       dependencies: [
         .product(name: "Benchmark", package: "package-benchmark"),
         .product(name: "LossFast", package: "losscheck"),
+        .product(name: "LossCore", package: "losscheck"),
       ],
       path: "Benchmarks/LossFastBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]

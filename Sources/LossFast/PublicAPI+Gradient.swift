@@ -36,8 +36,11 @@ extension LossFast {
   ///   - shape: ŷ's shape (the class-reducing losses group by `dims`; the others ignore it).
   ///   - dims: The reduced dimensions, 1-based (crossentropy, logitcrossentropy, kldivergence).
   ///   - weight: The class weight (crossentropy, logitcrossentropy).
-  ///   - eps, delta, smooth, beta: The losses' parameters (`nil`: Flux's default); passing one
-  ///     the loss does not take is an ArgumentError.
+  ///   - eps: `ϵ` of msle, binarycrossentropy, crossentropy, kldivergence (`nil`: the dtype's
+  ///     machine epsilon). Passing a parameter the loss does not take is an ArgumentError.
+  ///   - delta: `δ` of huber_loss (`nil`: 1).
+  ///   - smooth: dice's `smooth` (`nil`: 1).
+  ///   - beta: tversky's `β` (`nil`: 0.7).
   ///   - agg: `mean` or `sum` (dice and tversky take none and ignore it).
   ///   - gradient: Receives `∂L/∂ŷ`, ŷ's length.
   ///   - yGradient: Receives `∂L/∂y` when given: y's length, or one element for a constant
@@ -87,7 +90,9 @@ extension LossFast {
   ///   - cotangent: One element per unreduced value (ŷ's length; for the class-reducing losses
   ///     ``outputCount(shape:dims:)``); `nil`: all ones.
   ///   - values: Receives the unreduced values when given (the same length).
-  ///   - The others: as for the reducing form. dice and tversky take no `agg`: an ArgumentError.
+  ///
+  /// The other parameters are the reducing form's. dice and tversky take no `agg`: an
+  /// ArgumentError.
   /// - Throws: as the reducing form; a cotangent or values buffer of the wrong length is an
   ///   ArgumentError naming both counts.
   /// - Complexity: as the reducing form; crossentropy and kldivergence allocate their unreduced
@@ -218,18 +223,21 @@ extension LossFast {
     values: UnsafeMutableBufferPointer<T>?, gradient: UnsafeMutableBufferPointer<T>,
     yGradient: UnsafeMutableBufferPointer<T>?, threads: Int?
   ) throws(LossError) -> T {
-    let accepted = loss.acceptedParameters
-    func reject(_ parameter: ParameterName, _ given: Bool) throws(LossError) {
-      if given && !accepted.contains(parameter) {
-        throw .argumentError("\(loss.rawValue) takes no '\(parameter.rawValue)'")
+    // Only when a parameter is given: `acceptedParameters` builds a Set (an allocation).
+    if eps != nil || delta != nil || smooth != nil || beta != nil || weight != nil || dims != [1] {
+      let accepted = loss.acceptedParameters
+      func reject(_ parameter: ParameterName, _ given: Bool) throws(LossError) {
+        if given && !accepted.contains(parameter) {
+          throw .argumentError("\(loss.rawValue) takes no '\(parameter.rawValue)'")
+        }
       }
+      try reject(.eps, eps != nil)
+      try reject(.delta, delta != nil)
+      try reject(.smooth, smooth != nil)
+      try reject(.beta, beta != nil)
+      try reject(.weight, weight != nil)
+      try reject(.dims, dims != [1])
     }
-    try reject(.eps, eps != nil)
-    try reject(.delta, delta != nil)
-    try reject(.smooth, smooth != nil)
-    try reject(.beta, beta != nil)
-    try reject(.weight, weight != nil)
-    try reject(.dims, dims != [1])
     let resolved = try ResolvedLoss(
       loss, eps: eps.map { widen($0) }, delta: delta.map { widen($0) }, smooth: smooth.map { widen($0) },
       beta: beta.map { widen($0) }, dtype: T._lossFastDType)

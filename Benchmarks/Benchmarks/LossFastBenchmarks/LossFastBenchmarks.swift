@@ -1,4 +1,5 @@
 import Benchmark
+import LossCore
 import LossFast
 
 // Every loss at n = 1e3, 1e5, 1e7, Float32 and Float64, with LOSSFAST_THREADS threads (default:
@@ -114,8 +115,50 @@ func register<T: LossFastFloat>(_: T.Type, _ dtype: String, sizes: [Int], losses
   }
 }
 
+/// The gradient buffer of the value-and-gradient benchmarks (made in `setup`, outside the timed
+/// loop, so the malloc counter sees only what a call allocates).
+enum GradientStore {
+  nonisolated(unsafe) static var gradient: [Float] = []
+}
+
+/// Value and gradient (`LossFast.valueAndGradient`, ∂L/∂ŷ into a caller-owned buffer, agg =
+/// mean), Float32, the same inputs as the value benchmarks: named "grad <loss> f32 n=1e…".
+func registerGradients(sizes: [Int], losses: [LossID]) {
+  for n in sizes {
+    for loss in losses {
+      let exponent = String(n).count - 1
+      Benchmark(
+        "grad \(loss.rawValue) f32 n=1e\(exponent)",
+        configuration: .init(
+          metrics: [.wallClock, .throughput, .mallocCountTotal],
+          timeUnits: n >= 10_000_000 ? .microseconds : .nanoseconds,
+          warmupIterations: 3,
+          scalingFactor: n <= 1_000 ? .kilo : .one,
+          maxDuration: .seconds(2),
+          maxIterations: n >= 10_000_000 ? 40 : 100_000
+        )
+      ) { benchmark in
+        guard let (yhat, y) = Inputs<Float>.current else { return }
+        let shape = loss.reducesOverDims ? [10, yhat.count / 10] : nil
+        try GradientStore.gradient.withUnsafeMutableBufferPointer { g in
+          for _ in benchmark.scaledIterations {
+            blackHole(try LossFast.valueAndGradient(loss, yhat, y, shape: shape, into: g))
+          }
+        }
+      } setup: {
+        Inputs<Float>.make(n)
+        GradientStore.gradient = [Float](repeating: 0, count: n)
+      } teardown: {
+        Inputs<Float>.current = nil
+        GradientStore.gradient = []
+      }
+    }
+  }
+}
+
 let benchmarks: @Sendable () -> Void = {
   let sizes = [1_000, 100_000, 10_000_000]
   register(Float.self, "f32", sizes: sizes, losses: LossName.allCases)
   register(Double.self, "f64", sizes: sizes, losses: LossName.allCases)
+  registerGradients(sizes: sizes, losses: [.mse, .logitcrossentropy, .binarycrossentropy])
 }
