@@ -5,7 +5,7 @@ import LossCore
 ///
 /// Every element is LossSpec's: the exact derivative correctly rounded to the request's dtype, or
 /// at a kink the two one-sided derivatives, each correctly rounded. The error scales are those of
-/// ``SpecGradient``-style references (the magnitudes a straightforward evaluation of the
+/// `SpecGradient`-style references (the magnitudes a straightforward evaluation of the
 /// derivative rounds), and ``terms`` is the `n` of the stable and acceptable bounds.
 public struct GradientExpectation: Sendable, Hashable {
   /// `∂L/∂ŷ`, one element per element of ŷ, column-major.

@@ -76,7 +76,10 @@ extension Grader {
   /// Grades the gradient part of an answer to a gradient case (PROTOCOL.md, "Gradient grading");
   /// `nil` when `golden` is not a gradient case.
   ///
-  /// - Parameter gradient: the answer's gradient part; `nil` when it has none (unsupported).
+  /// - Parameters:
+  ///   - golden: the golden case, with its gradient expectation.
+  ///   - gradient: the answer's gradient part; `nil` when it has none (unsupported).
+  ///   - options: how values are graded (the outcome classes of non-finite elements).
   public static func gradeGradient(
     _ golden: GoldenCase, gradient: GradientOutcome?, options: GradingOptions = .init()
   ) -> GradientResult? {

@@ -5,7 +5,7 @@ extension ConformanceRunner {
   /// Grades an implementation of this process on golden cases: the grading of ``run(_:progress:)``
   /// without the adapter process (no hello, timeouts or restarts: a Swift implementation cannot
   /// hang the pipe). What `losscheck verify` uses for LossSpec and LossFast. A gradient case is
-  /// answered with ``LossImplementation/answer(_:)`` and its gradient graded too.
+  /// answered with `LossImplementation.answer(_:)` and its gradient graded too.
   public static func grade(
     _ implementation: any LossImplementation, on golden: [GoldenCase], options: GradingOptions = .init()
   ) async -> [CaseResult] {

@@ -90,9 +90,19 @@ extension LossFast {
   ///   - cotangent: One element per unreduced value (ŷ's length; for the class-reducing losses
   ///     ``outputCount(shape:dims:)``); `nil`: all ones.
   ///   - values: Receives the unreduced values when given (the same length).
-  ///
-  /// The other parameters are the reducing form's. dice and tversky take no `agg`: an
-  /// ArgumentError.
+  ///   - loss: The loss (dice and tversky take no `agg`: an ArgumentError).
+  ///   - yhat: The prediction ŷ, column-major.
+  ///   - y: The target: an array of ŷ's length or a scalar.
+  ///   - shape: ŷ's shape (the class-reducing losses); `nil`: a vector.
+  ///   - dims: The dimensions the class-reducing losses sum over (1-based).
+  ///   - weight: The class weight of crossentropy, logitcrossentropy and kldivergence.
+  ///   - eps: ϵ of the losses that take it (`nil`: the dtype's default).
+  ///   - delta: δ of huber_loss.
+  ///   - smooth: dice's smoothing term.
+  ///   - beta: tversky's β.
+  ///   - gradient: Receives ∂L/∂ŷ (ŷ's length).
+  ///   - yGradient: Receives ∂L/∂y when given (y's length; one element for a scalar y).
+  ///   - threads: The thread count (`nil`: `LOSSFAST_THREADS`, else all cores).
   /// - Throws: as the reducing form; a cotangent or values buffer of the wrong length is an
   ///   ArgumentError naming both counts.
   /// - Complexity: as the reducing form; crossentropy and kldivergence allocate their unreduced

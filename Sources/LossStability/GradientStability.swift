@@ -84,8 +84,8 @@ extension Accuracy {
 
 extension StabilityRun {
   /// Evaluates every point of every sweep **for ∂L/∂ŷ**: each request asks for the gradient with
-  /// respect to ŷ (its own cotangent kept), LossSpec's exact gradient (``LossSpec/gradient(_:)``)
-  /// is the reference, and each implementation's ``LossImplementation/answer(_:)`` is graded by
+  /// respect to ŷ (its own cotangent kept), LossSpec's exact gradient (`LossSpec.gradient(_:)`)
+  /// is the reference, and each implementation's `LossImplementation.answer(_:)` is graded by
   /// its worst element (``Accuracy/grade(gradient:reference:)``). A point's ``SweepPoint/reference``
   /// is then the exact ∂L/∂ŷ₁ (a kink's lower end), its summary the whole exact gradient.
   public mutating func runGradients(_ sweeps: [Sweep], progress: (Int, Int) -> Void = { _, _ in }) async {

@@ -48,7 +48,7 @@ public struct SweepPoint: Sendable {
   /// Indexed like ``StabilityRun/implementations``.
   public var accuracy: [Accuracy]
   /// Whether LossSpec decided every rounding of the reference (a gradient point can be left
-  /// undecided: ``LossSpec/SpecGradient/decided``); always `true` for a value point.
+  /// undecided: `SpecGradient.decided` in LossSpec); always `true` for a value point.
   public var decided = true
 
   /// Whether implementation `k`'s result here counts: the reference is a value (not an error)

@@ -29,7 +29,7 @@ extension SweepCatalogue {
 
   /// The gradient sweeps: every request asks for ∂L/∂ŷ, graded by its worst element against
   /// LossSpec's exact gradient (``StabilityRun/runGradients(_:progress:)``). The value regimes of
-  /// ``gradientRegimes``, then sweeps only the gradient needs: logits ±x (NNlib #68's NaN near
+  /// `gradientRegimes`, then sweeps only the gradient needs: logits ±x (NNlib #68's NaN near
   /// ±430), ŷ → 0 with y = 1 (the ϵ-dominated −1/(ŷ + ϵ), PyTorch's −100 clamp below e⁻¹⁰⁰) and
   /// ŷ → 1 with y = 0 (Flux #914's σ(50) region), squared_hinge's 2·max(0, m) overflowing, zero
   /// targets with a zero prediction (xlogy's quotient 0/0), and growing n for the mean's `1/n`.

@@ -4,7 +4,7 @@ import LossProperties
 import LossReports
 import LossSpec
 
-/// The gradient family of `losscheck verify`: LossSpec's exact gradients (``LossSpec/gradient(_:)``,
+/// The gradient family of `losscheck verify`: LossSpec's exact gradients (`LossSpec.gradient(_:)`,
 /// whose derivative formulas are derived by hand per loss) against two witnesses that share
 /// nothing with those formulas but SEMANTICS.md.
 ///
@@ -12,9 +12,9 @@ import LossSpec
 ///   by `mpmath_gradient_oracle.py` from numerical derivatives of the value oracle's loss): every
 ///   element must equal the oracle's correctly rounded derivative bit for bit, and at a kink both
 ///   one-sided derivatives must.
-/// - **central differences**: ``LossSpec/centralDifferences(_:gradient:)``, the exact central
+/// - **central differences**: `LossSpec.centralDifferences(_:gradient:)`, the exact central
 ///   difference of LossSpec's own *value* formulas in ball arithmetic with a step of about 2⁻¹²⁰
-///   of the input, on random natural inputs of every loss (``LossCases``: every dtype, agg, dims
+///   of the input, on random natural inputs of every loss (`LossCases`: every dtype, agg, dims
 ///   and weight option; `none` with a random cotangent; the y-gradient half of the time).
 public enum GradientChecks {
   static let group = "gradients"
@@ -265,7 +265,7 @@ public enum GradientChecks {
   // MARK: Central differences
 
   /// The random natural case of `loss` with seed `caseSeed` (a finding's seed replays it): the
-  /// natural input (``LossCases/draw(_:seed:loss:dtype:shape:aggs:dims:weights:dimsChoices:weightChoices:maxCount:)``)
+  /// natural input (`LossCases.draw`)
   /// with a gradient request, the y-gradient half of the time, a random cotangent for `agg = none`.
   package static func centralDifferenceRequest(_ loss: LossID, caseSeed: UInt64, number: Int) -> LossRequest {
     var r = SplitMix64(seed: caseSeed)
