@@ -69,7 +69,7 @@ run() { # name adapter-command [conform arguments...]
 
 adapters="Conformance/adapters"
 divergences="Conformance/divergences"
-if wanted numpy; then run numpy "$py $adapters/numpy_adapter.py"; fi
+if wanted numpy; then run numpy "$py $adapters/numpy_adapter.py" --divergences "$divergences/numpy.json"; fi
 if wanted spec; then run spec "losscheck serve --impl spec" --require correctlyRounded; fi
 if wanted fast; then run fast "losscheck serve --impl fast" --require stable; fi
 if [ $jax_ok -eq 1 ]; then
