@@ -3,7 +3,7 @@ import LossCore
 /// The catalogue of laws: every law of the property suite, in report order.
 ///
 /// ```swift
-/// Catalogue.laws.count                         // 56
+/// Catalogue.laws.count                         // 69
 /// Catalogue.law(named: "kldivergence-nonnegative")?.losses   // [.kldivergence]
 /// ```
 public enum Catalogue {
