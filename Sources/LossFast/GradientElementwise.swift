@@ -231,22 +231,30 @@ extension BinaryCrossentropyTerm: GradientTerm {
 }
 
 extension LogitBinaryCrossentropyTerm: GradientTerm {
-  /// `(1 − y) − σ(−ŷ)`, evaluated as `σ(ŷ) − y` (equal: `1 − σ(−ŷ) = σ(ŷ)`), which does not cancel
-  /// where `σ(ŷ)` is tiny; `σ(ŷ) = 1/(1 + e^−ŷ)` for `ŷ ≥ 0`, `e^ŷ/(1 + e^ŷ)` otherwise (no
-  /// positive exponent). `∂/∂y = −ŷ`.
+  /// `(1 − y) − σ(−ŷ)`, evaluated as `σ(ŷ)·(1 − y) − y·σ(−ŷ)` (equal: `σ(ŷ) + σ(−ŷ) = 1`), which
+  /// cancels neither where `σ(ŷ)` is tiny (y = 0) nor where it is near 1 (y = 1, large ŷ: `σ(ŷ) − 1`
+  /// lost every bit at ŷ = 63 in Float32, found by the gradient stability sweeps); `σ(±ŷ)` from
+  /// `t = e^−|ŷ|` as `1/(1 + t)` and `t/(1 + t)` (no positive exponent). `∂/∂y = −ŷ`.
   @inline(__always) func derivatives<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, target: Bool, _: A.Type) -> (
     yhat: (Lanes, Lanes), y: (Lanes, Lanes)
   ) {
     let t = VectorMath.exp(-VectorMath.abs(p))
-    let numerator = Lanes(repeating: 1).replacing(with: t, where: p .< 0)
+    let negative = p .< 0
+    let plusNumerator = Lanes(repeating: 1).replacing(with: t, where: negative)  // σ(ŷ)·(1 + t)
+    let minusNumerator = t.replacing(with: 1, where: negative)  // σ(−ŷ)·(1 + t)
     if A.compensated {
       let (d, dl) = twoSum(Lanes(repeating: 1), t)
-      let (sh, sl) = quotient(numerator, .zero, d, dl)
-      let (gh, gl) = twoSum(sh, -y)
-      return ((gh.replacing(with: p, where: p .!= p), gl + sl), (-p, .zero))
+      let (sph, spl) = quotient(plusNumerator, .zero, d, dl)
+      let (smh, sml) = quotient(minusNumerator, .zero, d, dl)
+      let (oh, ol) = twoSum(Lanes(repeating: 1), -y)
+      let (ah, al) = product(sph, spl, oh)
+      let (bh, bl) = product(smh, sml, y)
+      let (gh, gl) = twoSum(ah, -bh)
+      return ((gh.replacing(with: p, where: p .!= p), gl + al - bl + sph * ol), (-p, .zero))
     }
-    let sigma = numerator / (1 + t)
-    return (((sigma - y).replacing(with: p, where: p .!= p), .zero), (-p, .zero))
+    let d = 1 + t
+    let g = (plusNumerator / d) * (1 - y) - y * (minusNumerator / d)
+    return ((g.replacing(with: p, where: p .!= p), .zero), (-p, .zero))
   }
   func literalDerivatives(_ p: Double, _ y: Double) -> (yhat: Double, y: Double) {
     ((1 - y) - 1 / (1 + VectorMath.exp(p)), -p)
