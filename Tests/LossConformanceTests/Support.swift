@@ -1,7 +1,7 @@
 import Foundation
 import LossCore
 import LossSpec
-import _LossTestSupport
+@_exported import _LossTestSupport
 
 @testable import LossConformance
 
@@ -90,12 +90,4 @@ func conform(
     options: ConformanceReport.Options(require: require, grading: grading), source: "tests", started: "",
     seconds: outcome.seconds, notes: outcome.notes, divergences: divergences, cases: outcome.results)
   return (report, GateEvaluation(report: report))
-}
-
-/// Runs CPU-heavy synchronous work on a thread of its own, so that it does not hold one of the
-/// few cooperative threads the other (timing-sensitive) tests need.
-func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-  await withCheckedContinuation { continuation in
-    Thread.detachNewThread { continuation.resume(returning: body()) }
-  }
 }
