@@ -24,11 +24,16 @@ struct OverlapGradientChunks<P: Operand, Y: Operand, O: OutputStore>: ChunkBody 
   let ky: DoubleDouble
   let out: GradientOutputs<O>
   let compensated: Bool
+  /// dice with `N = 2Σyŷ + s` exactly 0 (s = 0 and every yᵢŷᵢ = 0): the gradient is `−2yᵢ/D`
+  /// (resp. `−2ŷᵢ/D`), exactly 0 where y is, which the `E/D²` form (E ≈ D, summed apart) misses
+  /// by a rounding of `ŷᵢ/D`.
+  let numeratorZero: Bool
 
   @inline(__always) func derivatives(_ a: Lanes, _ b: Lanes, target: Bool) -> (yhat: Lanes, y: Lanes) {
     let d = Lanes(repeating: divisor)
     func dicePart(_ u: Lanes, _ v: Lanes) -> Lanes {
       // 2((u − v)/D − k·u)
+      if numeratorZero { return 2 * ((Lanes.zero - v) / d) }
       let (dh, dl) = compensated ? twoSum(u, -v) : (u - v, .zero)
       let (qh, ql) = quotient(dh, dl, d, .zero)
       let (th, tl) = product(Lanes(repeating: k.hi), Lanes(repeating: k.lo), u)
@@ -90,9 +95,11 @@ enum OverlapGradient {
     var value: Double
     var k = DoubleDouble.zero
     var ky = DoubleDouble.zero
+    var numeratorZero = false
     switch kind {
     case .dice(let smooth):
       dice = true
+      numeratorZero = smooth == 0 && (0..<n).allSatisfy { y[$0] == 0 || p[$0] == 0 }
       divisor = sums.second + DoubleDouble(smooth)
       let d = divisor.value
       value = sums.first.divided(by: d) + 0
@@ -114,7 +121,8 @@ enum OverlapGradient {
       let partial = Parallel.reduce(
         count: n, threads: threads, cost: compensated ? 8 : 4,
         OverlapGradientChunks(
-          dice: dice, p: p, y: y, divisor: divisor.value, k: k, ky: ky, out: out, compensated: compensated))
+          dice: dice, p: p, y: y, divisor: divisor.value, k: k, ky: ky, out: out, compensated: compensated,
+          numeratorZero: numeratorZero))
       if partial.bad == .max {
         return (value, out.scalarTarget ? partial.target.value + 0 : nil)
       }

@@ -414,3 +414,28 @@ struct GradientAPITests {
         == nil)
   }
 }
+
+@Suite("LossFast gradients: exact zeros")
+struct GradientExactZeroTests {
+  /// dice with a zero target and `smooth = 0` is the constant 1, so its gradient is exactly 0
+  /// (LossSpec's): the `E/D²` form once left roundings of `ŷᵢ/D` (5e−18) there, graded
+  /// divergent against an error scale of 0 (seen in CI, where the rounding of the two sums
+  /// fell apart).
+  @Test("dice's gradient at N = 0 is exactly LossSpec's 0", arguments: DType.allCases)
+  func diceAtZeroNumerator(_ dtype: DType) throws {
+    let values = (0..<25).map { dtype.round(0.05 + 0.037 * Double($0)) }
+    let request = LossRequest(
+      loss: .diceCoeffLoss, dtype: dtype, yhat: try Tensor(shape: Shape([5, 5]), values: values), y: .scalar(0),
+      params: .init(smooth: 0), gradient: GradientRequest())
+    let exact = try LossSpec.gradient(request)
+    #expect(exact.yhat.allSatisfy { $0 == .value(0) })
+    for threads in [1, 2] {
+      let answer = FastImplementation(threads: threads).answerSynchronously(request)
+      guard case .gradient(let g)? = answer.gradient else {
+        Issue.record("no gradient: \(answer)")
+        continue
+      }
+      #expect(g.yhat.allSatisfy { $0 == 0 }, "\(g.yhat)")
+    }
+  }
+}
