@@ -153,15 +153,14 @@ extension LossSpec {
             // D = (L(x + h) − L(x − h)) / 2h: a division by a power of two, exact.
             let twoH = Dyadic(mantissa: 1, exponent: -(scaleExponent - bits + 1))
             let mid = difference.mid * twoH
-            var rad = difference.rad.dyadic * twoH
             result.difference = mid.approximation
             let width = accept.high - accept.low
-            // An underflowed exp leaves a radius like 2^(−2⁵⁰) (Elementary.exp): it is replaced by
-            // a larger power of two, still far below the rounding interval, so that no sum below
-            // aligns mantissas across that gap (a 2⁴⁷-byte shift otherwise).
-            if !rad.isZero, !width.isZero, rad.topExponent < width.topExponent - 400 {
-              rad = Dyadic(mantissa: 1, exponent: width.topExponent - 400)
-            }
+            // An underflowed exp leaves a radius like 2^(−2⁵⁰) (Elementary.exp): coarsened to
+            // 2⁻⁴⁰⁰ of the rounding interval (in the difference's units, width·2h), so that no sum
+            // below aligns mantissas across that gap (a 2⁴⁷-byte shift otherwise).
+            let rad =
+              difference.rad.coarsened(relativeTo: width.scaled(by: scaleExponent - bits + 1), precision: 336)
+              .dyadic * twoH
             guard Dyadic.compare(rad * Dyadic(1000), width) <= 0 else {
               // The bits still missing; past the ladder's last precision: skipped at once.
               let missing = (rad * Dyadic(1000)).topExponent - width.topExponent + 2
