@@ -68,20 +68,35 @@ extension Catalogue {
       let dims = LossCases.dims(input)
       let s = softmax(x, shape: input.shape, dims: dims)
       let (index, count) = Gen.columns(input.shape, groupDims: dims)
-      let wy = (0..<y.count).map { w[$0] * y[$0] }
-      var columns = [[Double]](repeating: [], count: count)
-      for (i, c) in index.enumerated() { columns[c].append(wy[i]) }
-      let mass = columns.map { AccurateSum($0).value }
-      let absoluteMass = columns.map { $0.reduce(0) { $0 + $1.magnitude } }
+      // Where a product w·y, a column's Σ|wy| or a softmax·Σwy overflows Double while the gradient
+      // need not (w = 1.8e308 on two equal logits: ½·2w − w = 0), the products are taken scaled by
+      // 2⁻⁶⁰⁰ (exact unless w·2⁻⁶⁰⁰ or the product is subnormal: then each loses at most
+      // (|y| + 1)·2⁻¹⁰⁷⁴, bounded below)
+      // and the result scaled back.
+      func columnMasses(_ scale: Double) -> (wy: [Double], mass: [Double], absolute: [Double]) {
+        let wy = (0..<y.count).map { (w[$0] * scale) * y[$0] }
+        var columns = [[Double]](repeating: [], count: count)
+        for (i, c) in index.enumerated() { columns[c].append(wy[i]) }
+        return (wy, columns.map { AccurateSum($0).value }, columns.map { $0.reduce(0) { $0 + $1.magnitude } })
+      }
+      var (wy, mass, absoluteMass) = columnMasses(1)
+      var scale = 1.0
+      if !(wy + absoluteMass).allSatisfy(\.isFinite) || absoluteMass.contains(where: { $0 > 0x1p1000 }) {
+        scale = 0x1p-600
+        (wy, mass, absoluteMass) = columnMasses(scale)
+      }
+      let termCount = Double(index.count / Swift.max(count, 1))
+      let largestTarget = y.reduce(0) { Swift.max($0, $1.magnitude) }
       var expected: [Double] = []
       var errors: [Double] = []
       for i in 0..<x.count {
         let c = index[i]
-        let value = (s[i] * mass[c] - wy[i]) / n
+        let value = (s[i] * mass[c] - wy[i]) / n / scale
         expected.append(value)
-        let bound =
+        var bound =
           s[i].magnitude * absoluteMass[c] * 0x1p-48 + 0x1p-1060 * absoluteMass[c] + wy[i].magnitude * 0x1p-52
-        errors.append(bound / n + value.magnitude * 0x1p-52)
+        if scale != 1 { bound += (termCount + 1) * 0x1p-1073 * Swift.max(1, largestTarget) }
+        errors.append(bound / n / scale + value.magnitude * 0x1p-52)
       }
       return GradientKit.compare(g, expected, errors, "∇logitcrossentropy vs (softmax·Σwy − wy) / N")
     })
