@@ -75,6 +75,7 @@ struct Bench: AsyncParsableCommand {
         switch dtype {
         case .float32: runSize(n, Float.self, losses, threadCount, console)
         case .float64: runSize(n, Double.self, losses, threadCount, console)
+        case .float16, .bfloat16: console.write("\(dtype.rawValue): LossFast has no kernels for it, skipped\n")
         }
       }
     }

@@ -144,6 +144,7 @@ extension LossCheck {
         let result = try LossSpec.evaluate(request, exactDigits: 40)
         return .value(
           shape: result.shape, exact: result.exact, float32: result.float32, float64: result.float64,
+          halfPrecision: result.dtype.isHalfPrecision ? result.rounded : [],
           errorScale: result.errorScale)
       } catch {
         return .error(error)

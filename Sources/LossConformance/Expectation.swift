@@ -4,7 +4,8 @@ import LossCore
 /// "Golden vectors").
 ///
 /// The values are LossSpec's: the exact value of the formula as a decimal of at least 40 correct
-/// significant digits, the exact value correctly rounded to both formats, and the error scale `S`
+/// significant digits, the exact value correctly rounded to Float32, Float64 and (for a half-precision case) the case's
+/// dtype, and the error scale `S`
 /// that the stable and acceptable tiers are measured in.
 public struct Expectation: Sendable, Hashable {
   /// The kind of result.
@@ -24,6 +25,9 @@ public struct Expectation: Sendable, Hashable {
   public var float32: [Double]
   /// Per value: the exact value correctly rounded to Float64.
   public var float64: [Double]
+  /// Per value, for a Float16 or BFloat16 case: the exact value correctly rounded to that dtype
+  /// (the member named by the dtype, `"float16"` or `"bfloat16"`); empty for the other dtypes.
+  public var halfPrecision: [Double]
   /// Per value: the error scale `S` (DESIGN.md, "Verdicts"); `+∞` when the inputs are not finite.
   public var errorScale: [Double]
   public var regime: Regime
@@ -34,12 +38,14 @@ public struct Expectation: Sendable, Hashable {
 
   public init(
     outcome: Outcome, exact: [String] = [], float32: [Double] = [], float64: [Double] = [],
-    errorScale: [Double] = [], regime: Regime, tags: [String] = [], gradient: GradientExpectation? = nil
+    halfPrecision: [Double] = [], errorScale: [Double] = [], regime: Regime, tags: [String] = [],
+    gradient: GradientExpectation? = nil
   ) {
     self.outcome = outcome
     self.exact = exact
     self.float32 = float32
     self.float64 = float64
+    self.halfPrecision = halfPrecision
     self.errorScale = errorScale
     self.regime = regime
     self.tags = tags
@@ -47,7 +53,13 @@ public struct Expectation: Sendable, Hashable {
   }
 
   /// The correctly rounded values in `dtype`.
-  public func rounded(_ dtype: DType) -> [Double] { dtype == .float32 ? float32 : float64 }
+  public func rounded(_ dtype: DType) -> [Double] {
+    switch dtype {
+    case .float32: float32
+    case .float64: float64
+    case .float16, .bfloat16: halfPrecision
+    }
+  }
 
   /// The outcome's spelling in a vector file and in reports: an `OutcomeClass` of the exact
   /// value (`finite`, `+Inf`, `-Inf`, `NaN`), `array`, or the error kind.
@@ -81,16 +93,18 @@ extension Expectation {
         ("exact", .string(exact[0])),
         ("float32", ProtocolCodec.encode(float32[0], dtype: .float32)),
         ("float64", ProtocolCodec.encode(float64[0], dtype: .float64)),
-        ("errorScale", Self.encodeScale(errorScale[0])),
       ]
+      if dtype.isHalfPrecision { members.append((dtype.rawValue, ProtocolCodec.encode(halfPrecision[0], dtype: dtype))) }
+      members.append(("errorScale", Self.encodeScale(errorScale[0])))
     case .array(let shape):
       members += [
         ("shape", .array(shape.dims.map { .number(String($0)) })),
         ("exact", .array(exact.map { .string($0) })),
         ("float32", numbers(float32, .float32)),
         ("float64", numbers(float64, .float64)),
-        ("errorScale", .array(errorScale.map(Self.encodeScale))),
       ]
+      if dtype.isHalfPrecision { members.append((dtype.rawValue, numbers(halfPrecision, dtype))) }
+      members.append(("errorScale", .array(errorScale.map(Self.encodeScale))))
     case .error:
       break
     }
@@ -161,21 +175,28 @@ extension Expectation {
       for item in try list("float32") { f32.append(try number(item, .float32, "float32")) }
       var f64: [Double] = []
       for item in try list("float64") { f64.append(try number(item, .float64, "float64")) }
+      var half: [Double] = []
+      if dtype.isHalfPrecision {
+        for item in try list(dtype.rawValue) { half.append(try number(item, dtype, dtype.rawValue)) }
+      }
       var scales: [Double] = []
       for item in try list("errorScale") { scales.append(try number(item, .float64, "errorScale")) }
       let count = Shape(shape).count
-      guard exact.count == count, f32.count == count, f64.count == count, scales.count == count else {
+      guard exact.count == count, f32.count == count, f64.count == count, scales.count == count,
+        !dtype.isHalfPrecision || half.count == count
+      else {
         throw VectorFileError("expect: the value arrays must have \(count) elements for shape \(Shape(shape))")
       }
       return Expectation(
-        outcome: .array(Shape(shape)), exact: exact, float32: f32, float64: f64, errorScale: scales,
-        regime: regime, tags: tags)
+        outcome: .array(Shape(shape)), exact: exact, float32: f32, float64: f64, halfPrecision: half,
+        errorScale: scales, regime: regime, tags: tags)
     case OutcomeClass.finite.rawValue, OutcomeClass.nan.rawValue, OutcomeClass.plusInfinity.rawValue,
       OutcomeClass.minusInfinity.rawValue:
       guard case .string(let exact)? = json["exact"] else { throw VectorFileError("expect.exact must be a string") }
       return Expectation(
         outcome: .scalar, exact: [exact], float32: [try number(json["float32"], .float32, "float32")],
         float64: [try number(json["float64"], .float64, "float64")],
+        halfPrecision: dtype.isHalfPrecision ? [try number(json[dtype.rawValue], dtype, dtype.rawValue)] : [],
         errorScale: [try number(json["errorScale"], .float64, "errorScale")], regime: regime, tags: tags)
     default:
       guard let kind = LossError.Kind(rawValue: outcomeName) else {

@@ -56,7 +56,7 @@ public struct GoldenCase: Sendable {
     var canonical = request
     canonical.id = ""
     let digest = SHA256.hex(ProtocolCodec.encode(canonical).serialized().utf8)
-    return "\(request.loss.rawValue)-\(request.dtype == .float32 ? "f32" : "f64")-\(digest.prefix(12))"
+    return "\(request.loss.rawValue)-\(request.dtype.shortName)-\(digest.prefix(12))"
   }
 
   /// Reads one vector line.

@@ -39,7 +39,7 @@ extension VectorGenerator {
   public func gradientCatalogue() -> [PlannedCase] {
     var all: [PlannedCase] = []
     for (lossIndex, loss) in LossID.allCases.enumerated() {
-      for (dtypeIndex, dtype) in DType.allCases.enumerated() {
+      for (dtypeIndex, dtype) in DType.standard.enumerated() {
         var builder = CatalogueBuilder(
           loss: loss, dtype: dtype,
           random: SeededRandom(seed: seed, stream: UInt64(100 + lossIndex * 2 + dtypeIndex + 1)))

@@ -248,10 +248,8 @@ struct BinaryFormat: Sendable, Hashable {
   var maxExponent: Int
 
   init(_ dtype: DType) {
-    switch dtype {
-    case .float32: self = BinaryFormat(precision: 24, minExponent: -126, maxExponent: 127)
-    case .float64: self = BinaryFormat(precision: 53, minExponent: -1022, maxExponent: 1023)
-    }
+    self = BinaryFormat(
+      precision: dtype.significandBits, minExponent: dtype.minExponent, maxExponent: dtype.maxExponent)
   }
 
   init(precision: Int, minExponent: Int, maxExponent: Int) {

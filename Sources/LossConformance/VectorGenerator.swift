@@ -22,12 +22,12 @@ public struct PlannedCase: Sendable {
     case .error(let error):
       tags.append("error:\(error.kind.rawValue)")
       expectation = Expectation(outcome: .error(error.kind), regime: regime, tags: tags)
-    case .value(let shape, let exact, let f32, let f64, let scale):
+    case .value(let shape, let exact, let f32, let f64, let half, let scale):
       if exact.contains("NaN") { tags.append("result:nan") }
       if exact.contains(where: { $0.hasSuffix("Infinity") }) { tags.append("result:inf") }
       expectation = Expectation(
-        outcome: shape.map { .array($0) } ?? .scalar, exact: exact, float32: f32, float64: f64, errorScale: scale,
-        regime: regime, tags: tags)
+        outcome: shape.map { .array($0) } ?? .scalar, exact: exact, float32: f32, float64: f64, halfPrecision: half,
+        errorScale: scale, regime: regime, tags: tags)
     }
     return GoldenCase(request: request, expectation: expectation)
   }
@@ -38,7 +38,11 @@ public struct PlannedCase: Sendable {
 public enum ReferenceAnswer: Sendable {
   /// `shape` is `nil` for a scalar result. `exact` holds decimals of at least 40 correct
   /// significant digits (or `NaN`, `Infinity`, `-Infinity`).
-  case value(shape: Shape?, exact: [String], float32: [Double], float64: [Double], errorScale: [Double])
+  /// `halfPrecision` holds the values correctly rounded to a Float16 or BFloat16 request's dtype
+  /// (empty for the other dtypes).
+  case value(
+    shape: Shape?, exact: [String], float32: [Double], float64: [Double], halfPrecision: [Double],
+    errorScale: [Double])
   case error(LossError)
 }
 
@@ -78,7 +82,7 @@ public struct VectorGenerator: Sendable {
   public func catalogue() -> [PlannedCase] {
     var all: [PlannedCase] = []
     for (lossIndex, loss) in LossID.allCases.enumerated() {
-      for (dtypeIndex, dtype) in DType.allCases.enumerated() {
+      for (dtypeIndex, dtype) in DType.standard.enumerated() {
         var builder = CatalogueBuilder(
           loss: loss, dtype: dtype, random: SeededRandom(seed: seed, stream: UInt64(lossIndex * 2 + dtypeIndex + 1)))
         builder.buildBenign()
@@ -100,9 +104,9 @@ public struct VectorGenerator: Sendable {
   public func largeCases(size: Int, evaluate: @escaping ReferenceEvaluator) -> [CaseSource] {
     var sources: [CaseSource] = []
     for (lossIndex, loss) in LossID.allCases.enumerated() {
-      for (dtypeIndex, dtype) in DType.allCases.enumerated() {
+      for (dtypeIndex, dtype) in DType.standard.enumerated() {
         let seed = self.seed
-        let id = "large-\(loss.rawValue)-\(dtype == .float32 ? "f32" : "f64")-\(size)-s\(seed)"
+        let id = "large-\(loss.rawValue)-\(dtype.shortName)-\(size)-s\(seed)"
         let tags = ["large", "size:\(size)"]
         sources.append(
           CaseSource(id: id, loss: loss, dtype: dtype, regime: .benign, tags: tags) {

@@ -25,7 +25,7 @@ public enum ProtocolCodec {
     case .string("Infinity"): return .infinity
     case .string("-Infinity"): return -.infinity
     case .number(let text):
-      let parsed: Double? = dtype == .float32 ? Float(text).map(Double.init) : Double(text)
+      let parsed = dtype.parse(text)
       guard let parsed else { throw .argumentError("\(field): '\(text)' is not a number") }
       guard parsed.isFinite else {
         throw .argumentError("\(field): \(text) is outside the range of \(dtype.rawValue)")
@@ -95,7 +95,8 @@ public enum ProtocolCodec {
     var dtype = DType.float64
     if let d = json["dtype"] {
       guard case .string(let name) = d, let parsed = DType(rawValue: name) else {
-        throw .argumentError("dtype must be \"float32\" or \"float64\", got \(d.serialized())")
+        throw .argumentError(
+          "dtype must be one of \(DType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \(d.serialized())")
       }
       dtype = parsed
     }

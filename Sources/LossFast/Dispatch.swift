@@ -148,6 +148,8 @@ struct ErasedCall {
         DoubleOperand(base: values.assumingMemoryBound(to: Double.self)))
     case (.float64, .scalar(let v)):
       return try evaluate(DoubleOperand(base: yhat.assumingMemoryBound(to: Double.self)), ConstantOperand(value: v))
+    case (.float16, _), (.bfloat16, _):
+      throw LossError.argumentError("LossFast has no \(dtype.rawValue) kernels")
     }
   }
 

@@ -15,7 +15,7 @@ public struct FastImplementation: LossImplementation {
 
   public var name: String { "LossFast 1 (SIMD, chunked reductions, \(threads ?? LossFast.defaultThreadCount) threads)" }
   public var losses: [LossID] { LossID.allCases }
-  public var dtypes: [DType] { DType.allCases }
+  public var dtypes: [DType] { DType.standard }
 
   public func evaluate(_ request: LossRequest) async -> LossOutcome {
     evaluateSynchronously(request)
@@ -28,6 +28,7 @@ public struct FastImplementation: LossImplementation {
       switch request.dtype {
       case .float32: return .value(try run(request, params, as: Float.self))
       case .float64: return .value(try run(request, params, as: Double.self))
+      case .float16, .bfloat16: return .error(.argumentError("LossFast has no \(request.dtype.rawValue) kernels"))
       }
     } catch {
       return .error(error)
@@ -124,6 +125,8 @@ extension FastImplementation {
       case .float64:
         result = try runGradient(
           request, params, cotangent: cotangent, withTarget: gradient.includesTarget, as: Double.self)
+      case .float16, .bfloat16:
+        return LossAnswer(outcome: .error(.argumentError("LossFast has no \(request.dtype.rawValue) kernels")))
       }
       return LossAnswer(outcome: outcome, gradient: .gradient(result))
     } catch {

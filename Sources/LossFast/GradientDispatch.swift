@@ -129,6 +129,8 @@ struct ErasedGradientCall {
       return try evaluate(
         DoubleOperand(base: yhat.assumingMemoryBound(to: Double.self)), ConstantOperand(value: v),
         outputs(DoubleOutput.self))
+    case (.float16, _), (.bfloat16, _):
+      throw LossError.argumentError("LossFast has no \(dtype.rawValue) kernels")
     }
   }
 

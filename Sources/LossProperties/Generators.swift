@@ -38,7 +38,7 @@ public enum Gen {
 
   /// The exponent range of `dtype`, subnormals included: `2^min` is the smallest subnormal.
   static func exponentRange(_ dtype: DType) -> ClosedRange<Int> {
-    dtype == .float32 ? -149...127 : -1074...1023
+    (dtype.minExponent - dtype.significandBits + 1)...dtype.maxExponent
   }
 
   /// `x` with its significand cut to `bits` bits (towards zero): dyadic values, ties, exact sums.

@@ -176,7 +176,8 @@ extension Catalogue {
       guard x.values.count == y.values.count else { return false }
       return zip(x.values, y.values).allSatisfy { p, q in
         if p.isNaN || q.isNaN { return p.isNaN && q.isNaN }
-        return dtype == .float32 ? Float(p).bitPattern == Float(q).bitPattern : p.bitPattern == q.bitPattern
+        // Exact values of the dtype held as Doubles: the widening is exact and one-to-one.
+        return p.bitPattern == q.bitPattern
       }
     case (.error(let e), .error(let f)): return e.kind == f.kind
     case (.unsupported, .unsupported): return true

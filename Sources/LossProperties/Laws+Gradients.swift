@@ -132,8 +132,21 @@ extension Catalogue {
         let (denominator, _) = FloatFacts.twoSum(p[i], eps)
         // A subnormal w·y would lose its low bits before the division by ŷ + ϵ (which may be
         // as small as ϵ) brings the quotient back to the normal range: scale it by 2²⁰⁰ first.
-        let scale = (w[i] * y[i]).magnitude < 0x1p-900 ? 0x1p200 : 1.0
-        let value = -(w[i] * (y[i] * scale)) / denominator / n / scale
+        // A w·y near the top of the range would overflow in that division while the mean need
+        // not (w = 1.8e308, ŷ = 0.9998, N = 2): scale the larger factor by 2⁻⁶⁰⁰ (≥ 2⁴⁵⁰ there,
+        // so exactly).
+        let product = w[i] * y[i]
+        let scale: Double
+        let scaled: Double
+        if product.magnitude < 0x1p-900 {
+          (scale, scaled) = (0x1p200, w[i] * (y[i] * 0x1p200))
+        } else if !product.isFinite || product.magnitude > 0x1p900 {
+          scale = 0x1p-600
+          scaled = w[i].magnitude >= y[i].magnitude ? (w[i] * scale) * y[i] : w[i] * (y[i] * scale)
+        } else {
+          (scale, scaled) = (1, product)
+        }
+        let value = -scaled / denominator / n / scale
         expected.append(value)
         errors.append(value.isFinite ? value.magnitude * 0x1p-50 + 0x1p-1074 : 0)
       }
@@ -207,15 +220,20 @@ extension Catalogue {
       var expected: [Double] = []
       var errors: [Double] = []
       for i in 0..<yhat.count {
-        // Where 1 − ŷy or 2·y·margin overflows and the gradient may not, the margin is taken as
-        // −ŷ·y·2⁻⁶⁰⁰ (the 1 is below 2⁻¹⁰²³ of it there) and the result scaled back.
-        var margin = Swift.max(0, GradientKit.margin(yhat[i], y[i]))
-        var scale = 1.0
-        if !(yhat[i] * y[i]).isFinite || !(2 * y[i] * margin).isFinite {
-          margin = Swift.max(0, -(yhat[i] * 0x1p-600) * y[i])
-          scale = 0x1p600
+        // Where 2·y·margin overflows and the gradient may not, y is scaled by 2⁻⁶⁰⁰ (|y| > ½
+        // there, so exactly) and the result scaled back. Where ŷy itself overflows (then |y| ≥ 1),
+        // the margin is −ŷ·(y·2⁻⁶⁰⁰), scaled (the 1 is below 2⁻¹⁰²³ of it), and the result
+        // scaled back; a scaled ŷ could underflow (ŷ = 1e-225 beside y = −1e307), a scaled y
+        // cannot.
+        let value: Double
+        if (yhat[i] * y[i]).isFinite {
+          let margin = Swift.max(0, GradientKit.margin(yhat[i], y[i]))
+          let direct = -2 * (y[i] * (margin / n))
+          value = direct.isFinite ? direct : -2 * ((y[i] * 0x1p-600) * (margin / n)) * 0x1p600
+        } else {
+          let margin = Swift.max(0, -yhat[i] * (y[i] * 0x1p-600))
+          value = -2 * (y[i] * (margin / n)) * 0x1p600
         }
-        let value = -2 * (y[i] * (margin / n)) * scale
         expected.append(value)
         errors.append(value.isFinite ? value.magnitude * 0x1p-50 + 2 * y[i].magnitude * 0x1p-1070 / n : 0)
       }

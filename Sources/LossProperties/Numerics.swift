@@ -24,24 +24,23 @@ public enum FloatFacts {
 
   /// The largest finite value of `dtype`.
   public static func greatestFinite(_ dtype: DType) -> Double {
-    dtype == .float32 ? Double(Float.greatestFiniteMagnitude) : .greatestFiniteMagnitude
+    dtype.greatestFiniteMagnitude
   }
 
   /// The smallest positive normal value of `dtype`.
   public static func leastNormal(_ dtype: DType) -> Double {
-    dtype == .float32 ? Double(Float.leastNormalMagnitude) : .leastNormalMagnitude
+    dtype.leastNormalMagnitude
   }
 
   /// The smallest positive subnormal value of `dtype`.
   public static func leastNonzero(_ dtype: DType) -> Double {
-    dtype == .float32 ? Double(Float.leastNonzeroMagnitude) : .leastNonzeroMagnitude
+    dtype.leastNonzeroMagnitude
   }
 
   /// The magnitude from which round-to-nearest gives infinity: `max + ½·ulp(max)`
   /// (`+∞` for Float64, whose threshold a Double cannot hold; Double arithmetic overflows there).
   public static func overflowThreshold(_ dtype: DType) -> Double {
-    dtype == .float32
-      ? Double(Float.greatestFiniteMagnitude) + Double(Float.greatestFiniteMagnitude.ulp) / 2 : .infinity
+    dtype == .float64 ? .infinity : dtype.greatestFiniteMagnitude + dtype.ulp(of: dtype.greatestFiniteMagnitude) / 2
   }
 
   /// `x` rounded to `dtype` (out-of-range values to ±∞).

@@ -204,8 +204,7 @@ extension LossSpec {
   /// below to the midpoint with the value above.
   static func roundingInterval(_ r: Double, _ dtype: DType) -> (low: Dyadic, high: Dyadic) {
     // ±∞ past the largest finite value: the interval then extends by half the spacing below.
-    let (below, above) =
-      dtype == .float32 ? (Double(Float(r).nextDown), Double(Float(r).nextUp)) : (r.nextDown, r.nextUp)
+    let (below, above) = (dtype.nextDown(r), dtype.nextUp(r))
     let half = Dyadic(mantissa: 1, exponent: -1)
     let x = Dyadic(r)
     let low = below.isFinite ? (x + Dyadic(below)) * half : x - (Dyadic(above) - x) * half

@@ -1,3 +1,4 @@
+import LossCore
 import BigInt
 
 typealias BigIntType = BigInt
@@ -190,6 +191,17 @@ struct DTypeFormat: Sendable {
 
   static let float32 = DTypeFormat(precision: 24, minExponent: -126, maxExponent: 127)
   static let float64 = DTypeFormat(precision: 53, minExponent: -1022, maxExponent: 1023)
+
+  init(precision: Int, minExponent: Int, maxExponent: Int) {
+    self.precision = precision
+    self.minExponent = minExponent
+    self.maxExponent = maxExponent
+  }
+
+  /// The format of `dtype`.
+  init(_ dtype: DType) {
+    self.init(precision: dtype.significandBits, minExponent: dtype.minExponent, maxExponent: dtype.maxExponent)
+  }
 }
 
 /// A non-negative upper bound `m · 2^e` (m < 2⁶²), every operation rounded upward.

@@ -2,7 +2,7 @@ import LossCore
 
 /// LossSpec: the reference. Every loss of SEMANTICS.md as its literal formula, evaluated exactly
 /// (ball arithmetic over dyadic rationals, GSL-seeded elementary functions with rigorous error
-/// bounds) and rounded *correctly* to Float32 and Float64.
+/// bounds) and rounded *correctly* to the request's dtype (Float16, BFloat16, Float32 or Float64).
 ///
 /// ```swift
 /// let request = LossRequest(loss: .mse, dtype: .float32, yhat: Tensor([1, 2]), y: .array(Tensor([0, 0])))
@@ -145,25 +145,29 @@ public enum LossSpec {
   ) -> SpecResult? {
     var f32: [Double] = []
     var f64: [Double] = []
+    var half: [Double] = []
     var exact: [String] = []
     var radius: [Double] = []
+    let formats = [DTypeFormat.float32, .float64] + (request.dtype.isHalfPrecision ? [DTypeFormat(request.dtype)] : [])
     for value in result.values {
       switch value {
       case .nan:
         f32.append(.nan)
         f64.append(.nan)
+        half.append(.nan)
         exact.append("NaN")
         radius.append(0)
       case .infinity(let s):
         f32.append(s > 0 ? .infinity : -.infinity)
         f64.append(s > 0 ? .infinity : -.infinity)
+        half.append(s > 0 ? .infinity : -.infinity)
         exact.append(s > 0 ? "Infinity" : "-Infinity")
         radius.append(0)
       case .finite(let ball):
         let lower = ball.lower
         let upper = ball.upper
         var pair: [Double] = []
-        for format in [DTypeFormat.float32, .float64] {
+        for format in formats {
           let lo = lower.rounded(to: format)
           let hi = upper.rounded(to: format)
           if lo != hi && decided { return nil }
@@ -173,18 +177,21 @@ public enum LossSpec {
         }
         f32.append(pair[0])
         f64.append(pair[1])
+        if pair.count > 2 { half.append(pair[2]) }
         exact.append(ball.mid.decimal(digits: 45))
         radius.append(ball.rad.approximation)
       }
     }
     let scales = ErrorScale.compute(request: request, y: y, params: params)
     return SpecResult(
-      request: request, shape: result.shape, float32: f32, float64: f64, exact: exact, radius: radius,
-      errorScale: scales, precision: precision, decided: decided)
+      request: request, shape: result.shape, float32: f32, float64: f64,
+      rounded: request.dtype.isHalfPrecision ? half : (request.dtype == .float32 ? f32 : f64), exact: exact,
+      radius: radius, errorScale: scales, precision: precision, decided: decided)
   }
 }
 
-/// A LossSpec result: the exact value, rounded correctly to both formats, with its bound.
+/// A LossSpec result: the exact value, rounded correctly to the request's dtype and to Float32 and
+/// Float64, with its bound.
 public struct SpecResult: Sendable {
   public var loss: LossID
   public var dtype: DType
@@ -194,6 +201,9 @@ public struct SpecResult: Sendable {
   public var float32: [Double]
   /// The correctly rounded Float64 values (column-major).
   public var float64: [Double]
+  /// The values correctly rounded to the request's dtype (one of the above for Float32 and
+  /// Float64; rounded once from the exact value for Float16 and BFloat16).
+  public var rounded: [Double]
   /// The midpoint of each exact value's enclosure, 45 significant digits (`NaN`, `Infinity`,
   /// `-Infinity` for the IEEE outcomes).
   public var exact: [String]
@@ -208,23 +218,21 @@ public struct SpecResult: Sendable {
   public var decided: Bool
 
   init(
-    request: LossRequest, shape: Shape?, float32: [Double], float64: [Double], exact: [String],
-    radius: [Double], errorScale: [Double], precision: Int, decided: Bool
+    request: LossRequest, shape: Shape?, float32: [Double], float64: [Double], rounded: [Double],
+    exact: [String], radius: [Double], errorScale: [Double], precision: Int, decided: Bool
   ) {
     self.loss = request.loss
     self.dtype = request.dtype
     self.shape = shape
     self.float32 = float32
     self.float64 = float64
+    self.rounded = rounded
     self.exact = exact
     self.radius = radius
     self.errorScale = errorScale
     self.precision = precision
     self.decided = decided
   }
-
-  /// The values correctly rounded to the request's dtype.
-  public var rounded: [Double] { dtype == .float32 ? float32 : float64 }
 
   /// The value in the request's dtype, as the protocol carries it.
   public var value: LossValue {

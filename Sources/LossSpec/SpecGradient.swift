@@ -76,7 +76,7 @@ extension LossSpec {
     let withTarget = request.gradient?.includesTarget ?? false
     let scalarTarget: Bool
     if case .scalar = request.y { scalarTarget = true } else { scalarTarget = false }
-    let format: DTypeFormat = request.dtype == .float32 ? .float32 : .float64
+    let format = DTypeFormat(request.dtype)
     func exceeded(_ precision: Int) -> SpecFailure {
       .budgetExceeded(
         BudgetExceeded(

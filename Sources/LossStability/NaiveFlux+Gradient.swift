@@ -55,6 +55,11 @@ extension NaiveFluxImplementation {
           .map(Double.init)
       case .float64:
         gradient = try NaiveFlux<Double>(request: request, y: y, params: params).gradient(cotangent: cotangent)
+      case .float16:
+        gradient = try NaiveFlux<Float16>(request: request, y: y, params: params).gradient(cotangent: cotangent)
+          .map(Double.init)
+      case .bfloat16:
+        return LossAnswer(outcome: outcome, gradient: .unsupported("\(name): bfloat16 (BFloat16s.jl) is not emulated"))
       }
       return LossAnswer(outcome: outcome, gradient: .gradient(LossGradient(yhat: gradient)))
     } catch {

@@ -23,7 +23,10 @@ public struct NaiveFluxImplementation: LossImplementation {
   public init() {}
   public var name: String { "Flux order (emulated in Swift)" }
   public var losses: [LossID] { LossID.allCases }
-  public var dtypes: [DType] { DType.allCases }
+  /// Julia's Float16 is emulated with Swift's `Float16` (each operation rounded to the type, the
+  /// elementary functions evaluated in Float32 and rounded, as Julia's `Base.Math` does for
+  /// Float16); BFloat16 (BFloat16s.jl) is not emulated.
+  public var dtypes: [DType] { [.float32, .float64, .float16] }
 
   public func evaluate(_ request: LossRequest) async -> LossOutcome {
     evaluateNow(request)
@@ -38,6 +41,10 @@ public struct NaiveFluxImplementation: LossImplementation {
         return .value(try NaiveFlux<Float>(request: request, y: y, params: params).evaluate())
       case .float64:
         return .value(try NaiveFlux<Double>(request: request, y: y, params: params).evaluate())
+      case .float16:
+        return .value(try NaiveFlux<Float16>(request: request, y: y, params: params).evaluate())
+      case .bfloat16:
+        return .error(.argumentError("\(name): bfloat16 (BFloat16s.jl) is not emulated"))
       }
     } catch {
       return .error(error)

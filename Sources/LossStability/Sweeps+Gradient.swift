@@ -37,7 +37,7 @@ extension SweepCatalogue {
   public static func gradients(maxN: Int = 10_000) -> [Sweep] {
     let values = all(maxN: 10)
     var sweeps: [Sweep] = []
-    for dtype in DType.allCases {
+    for dtype in DType.standard {
       for (loss, name) in gradientRegimes {
         sweeps += values.filter { $0.loss == loss && $0.name == name && $0.dtype == dtype }
       }

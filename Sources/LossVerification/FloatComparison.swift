@@ -14,9 +14,8 @@ enum FloatComparison {
   /// Compares `a` and `b`, exact values of `dtype`, bit for bit.
   static func agreement(_ a: Double, _ b: Double, dtype: DType) -> Agreement {
     if a.isNaN && b.isNaN { return .identical }
-    let same =
-      dtype == .float32 ? Float(a).bitPattern == Float(b).bitPattern : a.bitPattern == b.bitPattern
-    if same { return .identical }
+    // Exact values of the dtype held as Doubles: the widening is exact and one-to-one.
+    if a.bitPattern == b.bitPattern { return .identical }
     if a == 0 && b == 0 { return .signedZero }
     return .different
   }
@@ -47,7 +46,7 @@ enum FloatComparison {
       guard let first = text.unicodeScalars.first,
         first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
       else { return nil }
-      return dtype == .float32 ? Float(text).map(Double.init) : Double(text)
+      return dtype.parse(text)
     }
   }
 

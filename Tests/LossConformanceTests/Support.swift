@@ -67,7 +67,7 @@ let specReference: ReferenceEvaluator = { request in
     let result = try LossSpec.evaluate(request, exactDigits: 40)
     return .value(
       shape: result.shape, exact: result.exact, float32: result.float32, float64: result.float64,
-      errorScale: result.errorScale)
+      halfPrecision: result.dtype.isHalfPrecision ? result.rounded : [], errorScale: result.errorScale)
   } catch {
     return .error(error)
   }

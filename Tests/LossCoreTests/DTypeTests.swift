@@ -29,7 +29,7 @@ struct DTypeConstantTests {
 
   @Test("raw values are the protocol's dtype names")
   func rawValues() {
-    #expect(DType.allCases.map(\.rawValue) == ["float32", "float64"])
+    #expect(DType.allCases.map(\.rawValue) == ["float32", "float64", "float16", "bfloat16"])
   }
 }
 

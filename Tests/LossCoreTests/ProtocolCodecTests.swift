@@ -215,7 +215,7 @@ struct ProtocolRequestTests {
         delta: 0.5, smooth: 2, beta: 0.25))
   }
 
-  @Test("a request with every field survives encode, serialize, parse, decode", arguments: DType.allCases)
+  @Test("a request with every field survives encode, serialize, parse, decode", arguments: DType.standard)
   func fullRoundTrip(dtype: DType) throws {
     let request = try Self.fullRequest(dtype: dtype)
     try #require(request.yhat.values.allSatisfy(dtype.represents))
@@ -341,7 +341,7 @@ struct ProtocolRequestTests {
       (#"{"loss":"mse","yhat":[1],"y":[1],"params":[]}"#, .argumentError, "params"),
       (#"{"loss":"msle","yhat":[1],"y":[1],"params":{"eps":"tiny"}}"#, .argumentError, "eps"),
       (#"{"loss":"crossentropy","yhat":[1],"y":[1],"params":{"dims":[1.5]}}"#, .argumentError, "dims"),
-      (#"{"loss":"mse","dtype":"float16","yhat":[1],"y":[1]}"#, .argumentError, "dtype"),
+      (#"{"loss":"mse","dtype":"float8","yhat":[1],"y":[1]}"#, .argumentError, "dtype"),
       (#"{"loss":"mse","shape":[-1],"yhat":[],"y":[]}"#, .argumentError, "shape"),
       (#"{"loss":"mse","shape":[2.5],"yhat":[1],"y":[1]}"#, .argumentError, "shape"),
       (#"{"loss":"mse","yhat":["one"],"y":[1]}"#, .argumentError, "yhat[1]"),
@@ -622,7 +622,7 @@ struct ProtocolGradientTests {
 
   @Test(
     "a request's grad and cotangent survive encode, serialize, parse, decode", arguments: gradientRequests,
-    DType.allCases)
+    DType.standard)
   func requestRoundTrip(gradient: GradientRequest, dtype: DType) throws {
     var request = try ProtocolRequestTests.fullRequest(dtype: dtype)
     request.gradient = gradient

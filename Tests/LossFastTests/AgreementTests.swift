@@ -180,6 +180,14 @@ func checkAgreement(
         !spec.errorScale[i].isFinite || grade.scaled <= Float64Bound.c * log2(n) || grade.ulps <= 2,
         "Float64 beyond the error-scale bound: \(grade), r=\(r) v=\(v) S=\(spec.errorScale[i]) \(request)",
         sourceLocation: sourceLocation)
+    case .float16, .bfloat16:
+      // Half data is widened and reduced like Float32 data and rounded once: faithful wherever
+      // Float32 is.
+      if Swift.abs(v) >= request.dtype.leastNormalMagnitude && !(condition > Float32Bound.maximumCondition) {
+        #expect(
+          grade.faithful, "\(request.dtype.rawValue) not faithful: \(grade), r=\(r) exact≈\(spec.exact[i]) \(request)",
+          sourceLocation: sourceLocation)
+      }
     }
   }
   return grades

@@ -47,6 +47,12 @@ struct Grade: CustomStringConvertible {
       faithful = Float(r) == below || Float(r) == above
     case .float64:
       faithful = r == v || r == v.nextUp || r == v.nextDown
+    case .float16, .bfloat16:
+      let t = spec.dtype
+      let nearest = t.round(v)
+      let below = nearest <= v ? nearest : t.nextDown(nearest)
+      let above = nearest >= v ? nearest : t.nextUp(nearest)
+      faithful = r == below || r == above
     }
   }
 }
