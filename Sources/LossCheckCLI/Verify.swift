@@ -32,6 +32,12 @@ extension LossCheck {
 
     @Option(
       help: ArgumentHelp(
+        "The mpmath oracle's Float16 and BFloat16 cases, JSON Lines (default: \(OracleChecks.defaultHalfPrecisionPath), skipped if absent).",
+        valueName: "file"))
+    var halfOracle: String?
+
+    @Option(
+      help: ArgumentHelp(
         "The published Flux examples (default: \(Verify.defaultPublishedPath), skipped if absent).",
         valueName: "file"))
     var published: String?
@@ -55,7 +61,10 @@ extension LossCheck {
 
     func validate() throws {
       if let gradientCount { try OptionBounds.integer("--gradient-count", gradientCount, in: 0...1_000_000) }
-      for (flag, path) in [("--oracle", oracle), ("--published", published), ("--gradient-oracle", gradientOracle)] {
+      for (flag, path) in [
+        ("--oracle", oracle), ("--half-oracle", halfOracle), ("--published", published),
+        ("--gradient-oracle", gradientOracle),
+      ] {
         if let path, !FileManager.default.fileExists(atPath: path) {
           throw ValidationError("\(flag): no such file: \(path)")
         }
@@ -71,6 +80,8 @@ extension LossCheck {
       let context = VerificationContext(
         implementation: BuiltInImplementation.spec.implementation,
         oracleFile: .init(path: oracle ?? Self.defaultOraclePath, isExplicit: oracle != nil),
+        halfPrecisionOracleFile: .init(
+          path: halfOracle ?? OracleChecks.defaultHalfPrecisionPath, isExplicit: halfOracle != nil),
         publishedExamplesFile: .init(path: published ?? Self.defaultPublishedPath, isExplicit: published != nil),
         reportsDirectory: reports, properties: resolvedProperties,
         gradients: .init(

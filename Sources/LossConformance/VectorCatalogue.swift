@@ -319,7 +319,7 @@ extension CatalogueBuilder {
         [3, 1], [1 / 2.718281828459045, 1 / 2.718281828459045, 1 / 2.718281828459045], array([3, 1], [y, y, -y]),
         LossParameters(eps: 0), regime: .extreme, tags: tags + ["sum-overflow"])
     case .kldivergence:
-      let v = dtype == .float32 ? 3e36 : 2e305
+      let v = dtype == .float32 ? 3e36 : dtype == .float64 ? 2e305 : 0.01 * maxFinite
       add([2, 1], [v, v], array([2, 1], [v, v]), LossParameters(eps: 0), regime: .extreme, tags: tags + ["equal"])
     case .logitcrossentropy:
       add([2, 1], [0.9 * m, -0.9 * m], array([2, 1], [1, 0]), regime: .extreme, tags: tags + ["shift-overflow"])

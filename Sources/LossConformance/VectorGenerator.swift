@@ -78,7 +78,9 @@ public struct VectorGenerator: Sendable {
 
   public init(seed: UInt64 = VectorGenerator.defaultSeed) { self.seed = seed }
 
-  /// Every planned case, loss by loss (in `LossID` order), float32 before float64.
+  /// Every planned case, loss by loss (in `LossID` order), float32 before float64; then the
+  /// half-precision cases, loss by loss, float16 before bfloat16 (``CatalogueBuilder/buildHalfPrecision()``,
+  /// with random streams of their own, so the Float32 and Float64 cases stay as they were).
   public func catalogue() -> [PlannedCase] {
     var all: [PlannedCase] = []
     for (lossIndex, loss) in LossID.allCases.enumerated() {
@@ -91,6 +93,15 @@ public struct VectorGenerator: Sendable {
         // Appended last, so that the cases above (and their random draws) stay as they were.
         builder.buildShapeRule()
         builder.buildInfiniteLogits()
+        all += builder.deduplicated()
+      }
+    }
+    for (lossIndex, loss) in LossID.allCases.enumerated() {
+      for (dtypeIndex, dtype) in DType.halfPrecision.enumerated() {
+        var builder = CatalogueBuilder(
+          loss: loss, dtype: dtype,
+          random: SeededRandom(seed: seed, stream: UInt64(500 + lossIndex * 2 + dtypeIndex)))
+        builder.buildHalfPrecision()
         all += builder.deduplicated()
       }
     }
@@ -144,10 +155,22 @@ struct CatalogueBuilder {
   }
 
   /// The largest finite value of the dtype, and magnitudes whose square overflows or underflows.
-  var maxFinite: Double { dtype == .float32 ? Double(Float.greatestFiniteMagnitude) : .greatestFiniteMagnitude }
-  var big: Double { dtype == .float32 ? 1e20 : 1e160 }
-  var tiny: Double { dtype == .float32 ? dtype.round(1e-25) : 1e-170 }
-  var smallestSubnormal: Double { dtype == .float32 ? Double(Float.leastNonzeroMagnitude) : .leastNonzeroMagnitude }
+  var maxFinite: Double { dtype.greatestFiniteMagnitude }
+  var big: Double {
+    switch dtype {
+    case .float16: 1000
+    case .bfloat16, .float32: 1e20
+    case .float64: 1e160
+    }
+  }
+  var tiny: Double {
+    switch dtype {
+    case .float16: dtype.round(1e-5)
+    case .bfloat16, .float32: dtype.round(1e-25)
+    case .float64: 1e-170
+    }
+  }
+  var smallestSubnormal: Double { dtype.leastNonzeroMagnitude }
   var eps: Double { dtype.machineEpsilon }
 
   // MARK: Adding cases
@@ -217,7 +240,7 @@ struct CatalogueBuilder {
     if values.contains(where: \.isNaN) { tags.append("special:nan") }
     if values.contains(where: \.isInfinite) { tags.append("special:inf") }
     if values.contains(where: { $0 == 0 && $0.sign == .minus }) { tags.append("special:negative-zero") }
-    if values.contains(where: { $0 != 0 && abs($0) < (dtype == .float32 ? 0x1p-126 : 0x1p-1022) }) {
+    if values.contains(where: { $0 != 0 && abs($0) < dtype.leastNormalMagnitude }) {
       tags.append("special:subnormal")
     }
     return tags

@@ -70,6 +70,8 @@ public struct VerificationContext: Sendable {
   /// The golden oracle file (JSON Lines), and whether it was named on the command line (then a
   /// missing file is an error rather than a skip).
   public var oracleFile: InputFile
+  /// The mpmath oracle's Float16 and BFloat16 cases (`--half-oracle`).
+  public var halfPrecisionOracleFile: InputFile
   /// The published Flux examples (a JSON array).
   public var publishedExamplesFile: InputFile
   /// Where checks that produce a report of their own (properties, conformance, stability)
@@ -87,14 +89,17 @@ public struct VerificationContext: Sendable {
   public var progress: @Sendable (_ unit: String) -> Progress
 
   public init(
-    implementation: any LossImplementation, oracleFile: InputFile, publishedExamplesFile: InputFile,
-    reportsDirectory: String = "Reports", properties: PropertyChecks.Options = .init(),
+    implementation: any LossImplementation, oracleFile: InputFile,
+    halfPrecisionOracleFile: InputFile? = nil,
+    publishedExamplesFile: InputFile, reportsDirectory: String = "Reports", properties: PropertyChecks.Options = .init(),
     gradients: GradientChecks.Options? = nil,
     vectors: GoldenVectors = GoldenVectors(directory: ConformanceChecks.defaultVectors),
     progress: @escaping @Sendable (_ unit: String) -> Progress = { _ in .silent }
   ) {
     self.implementation = implementation
     self.oracleFile = oracleFile
+    self.halfPrecisionOracleFile =
+      halfPrecisionOracleFile ?? InputFile(path: OracleChecks.defaultHalfPrecisionPath, isExplicit: false)
     self.publishedExamplesFile = publishedExamplesFile
     self.reportsDirectory = reportsDirectory
     self.properties = properties
@@ -171,6 +176,7 @@ public enum CheckRegistry {
   /// The families of checks, in report order.
   public static let providers: [(family: String, make: Provider)] = [
     ("oracle", OracleChecks.checks(for:)),
+    ("oracle-half", OracleChecks.halfPrecisionChecks(for:)),
     ("gradients", GradientChecks.checks(for:)),
     ("published", PublishedExampleChecks.checks(for:)),
     ("properties", PropertyChecks.checks(for:)),

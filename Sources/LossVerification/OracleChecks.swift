@@ -23,14 +23,32 @@ package enum OracleChecks {
   /// One check per loss present in the file (in `LossID` order), after a check of the file
   /// itself; a single skipped check when the default file is absent.
   static func checks(for context: VerificationContext) async -> [Check] {
-    let file = context.oracleFile
+    await checks(file: context.oracleFile, group: group, context: context)
+  }
+
+  /// The group of the half-precision oracle cases.
+  static let halfPrecisionGroup = "oracle-half"
+
+  /// The default path of the mpmath oracle's Float16 and BFloat16 cases.
+  package static let defaultHalfPrecisionPath = "Conformance/oracle/half_cases.jsonl"
+
+  /// The checks of the mpmath oracle's Float16 and BFloat16 cases (`half_cases.jsonl`, the same
+  /// format with `oracle.float16` / `oracle.bfloat16`): LossSpec's value in the half dtype must
+  /// be the oracle's correctly rounded one, bit for bit.
+  static func halfPrecisionChecks(for context: VerificationContext) async -> [Check] {
+    await checks(file: context.halfPrecisionOracleFile, group: halfPrecisionGroup, context: context)
+  }
+
+  private static func checks(file: VerificationContext.InputFile, group: String, context: VerificationContext) async
+    -> [Check]
+  {
     let text: String
     switch file.read(group: group, name: "golden cases", what: "the golden oracle cases") {
     case .text(let contents): text = contents
     case .standIn(let checks): return checks
     }
     let parsed = parse(text)
-    var checks = [fileCheck(parsed, path: file.path)]
+    var checks = [fileCheck(parsed, path: file.path, group: group)]
     let byLoss = Dictionary(grouping: parsed.cases, by: \.lossName)
     let order = LossID.allCases.map(\.rawValue) + byLoss.keys.filter { LossID(rawValue: $0) == nil }.sorted()
     let implementation = context.implementation
@@ -179,7 +197,7 @@ package enum OracleChecks {
     }
   }
 
-  private static func fileCheck(_ file: ParsedFile, path: String) -> Check {
+  private static func fileCheck(_ file: ParsedFile, path: String, group: String) -> Check {
     Check(group: group, name: "file") {
       var findings = FindingList()
       for problem in file.problems { findings.append(problem) }
