@@ -94,7 +94,9 @@ extension Expectation {
         ("float32", ProtocolCodec.encode(float32[0], dtype: .float32)),
         ("float64", ProtocolCodec.encode(float64[0], dtype: .float64)),
       ]
-      if dtype.isHalfPrecision { members.append((dtype.rawValue, ProtocolCodec.encode(halfPrecision[0], dtype: dtype))) }
+      if dtype.isHalfPrecision {
+        members.append((dtype.rawValue, ProtocolCodec.encode(halfPrecision[0], dtype: dtype)))
+      }
       members.append(("errorScale", Self.encodeScale(errorScale[0])))
     case .array(let shape):
       members += [

@@ -89,7 +89,9 @@ extension CatalogueBuilder {
         add([3, 1], [x, 0, -3], array([3, 1], [1, 0, 0]), regime: .extreme, tags: tags)
         add([3, 1], [x, 0, -3], array([3, 1], [0, 1, 0]), regime: .extreme, tags: tags)
       }
-      add([3, 2], [large[0], large[1], large[2], 1, 0, -1], array([3, 2], [0, 0, 1, 1, 0, 0]), regime: .extreme, tags: tags)
+      add(
+        [3, 2], [large[0], large[1], large[2], 1, 0, -1], array([3, 2], [0, 0, 1, 1, 0, 0]), regime: .extreme,
+        tags: tags)
     case .logitbinarycrossentropy:
       for x in large {
         add([2], [x, -x], array([1, 0]), regime: .extreme, tags: tags)

@@ -96,7 +96,8 @@ public enum ProtocolCodec {
     if let d = json["dtype"] {
       guard case .string(let name) = d, let parsed = DType(rawValue: name) else {
         throw .argumentError(
-          "dtype must be one of \(DType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \(d.serialized())")
+          "dtype must be one of \(DType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \(d.serialized())"
+        )
       }
       dtype = parsed
     }

@@ -8,7 +8,8 @@ import LossCore
 /// ```
 public enum Catalogue {
   /// Every law, grouped by category.
-  public static let laws: [Law] = equivalences + structure + symmetries + bounds + outcomes + agreement + gradients
+  public static let laws: [Law] =
+    equivalences + structure + symmetries + bounds + outcomes + agreement + gradients + halfPrecision
 
   /// The law called `name`.
   public static func law(named name: String) -> Law? { laws.first { $0.name == name } }

@@ -17,14 +17,17 @@ public enum LawKit {
   /// A generator of natural inputs for one of `losses`, optionally adjusted.
   static func natural(
     _ losses: [LossID], aggs: [Aggregation] = [.mean, .sum, .none], dims: Bool = true, weights: Bool = true,
-    maxCount: Int = 64, minRank: Int = 1,
+    maxCount: Int = 64, minRank: Int = 1, dtypes: [DType]? = nil,
     adjust: (@Sendable (inout SplitMix64, inout LawInput, LossID) -> Void)? = nil
   ) -> @Sendable (inout SplitMix64, UInt64) -> LawInput {
     { r, seed in
       let loss = r.pick(losses)
       let shape = Gen.shape(&r, maxCount: maxCount, minRank: minRank)
+      // A random one of `dtypes` (drawn only when given, so other laws' streams stay as they were).
+      let dtype = dtypes.map { r.pick($0) }
       var input = LossCases.draw(
-        &r, seed: seed, loss: loss, shape: shape, aggs: aggs, dims: dims, weights: weights, maxCount: maxCount)
+        &r, seed: seed, loss: loss, dtype: dtype, shape: shape, aggs: aggs, dims: dims, weights: weights,
+        maxCount: maxCount)
       input.choices.insert(lossChoice(loss, among: losses), at: 0)
       adjust?(&r, &input, loss)
       return input

@@ -1,5 +1,5 @@
-import LossCore
 import BigInt
+import LossCore
 
 typealias BigIntType = BigInt
 

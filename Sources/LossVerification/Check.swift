@@ -91,7 +91,8 @@ public struct VerificationContext: Sendable {
   public init(
     implementation: any LossImplementation, oracleFile: InputFile,
     halfPrecisionOracleFile: InputFile? = nil,
-    publishedExamplesFile: InputFile, reportsDirectory: String = "Reports", properties: PropertyChecks.Options = .init(),
+    publishedExamplesFile: InputFile, reportsDirectory: String = "Reports",
+    properties: PropertyChecks.Options = .init(),
     gradients: GradientChecks.Options? = nil,
     vectors: GoldenVectors = GoldenVectors(directory: ConformanceChecks.defaultVectors),
     progress: @escaping @Sendable (_ unit: String) -> Progress = { _ in .silent }

@@ -66,7 +66,9 @@ struct HalfPrecisionTests {
         || back?.bitPattern != x.bitPattern
       {
         failures += 1
-        if failures < 5 { Issue.record("Float16 bits \(bits): \(x) spelled \(spelled) read as \(String(describing: back))") }
+        if failures < 5 {
+          Issue.record("Float16 bits \(bits): \(x) spelled \(spelled) read as \(String(describing: back))")
+        }
       }
       // The spelling is as short as Swift's own shortest round-trip description of the Float16.
       if h.isFinite, spelled.filter(\.isNumber).count > h.description.filter(\.isNumber).count + 1 {
@@ -131,7 +133,9 @@ struct HalfPrecisionTests {
       let x = Double(f)
       if DType.bfloat16.round(x).bitPattern != x.bitPattern { fail("round(\(x)) moved it") }
       let back = DType.bfloat16.parse(DType.bfloat16.spelling(of: x))
-      if back?.bitPattern != x.bitPattern { fail("\(x) spelled \(DType.bfloat16.spelling(of: x)) reads \(String(describing: back))") }
+      if back?.bitPattern != x.bitPattern {
+        fail("\(x) spelled \(DType.bfloat16.spelling(of: x)) reads \(String(describing: back))")
+      }
     }
     let values = Self.bfloat16Values()
     for (a, b) in zip(values, values.dropFirst()) where a != b {
@@ -210,7 +214,9 @@ struct HalfPrecisionTests {
     #expect(DType.float16.nextUp(-0x1p-24).bitPattern == (-0.0).bitPattern || DType.float16.nextUp(-0x1p-24) == 0)
   }
 
-  @Test("a request holding every finite value of the dtype survives encode, serialize, parse, decode", arguments: DType.halfPrecision)
+  @Test(
+    "a request holding every finite value of the dtype survives encode, serialize, parse, decode",
+    arguments: DType.halfPrecision)
   func requestRoundTrip(dtype: DType) throws {
     let values = dtype == .float16 ? Self.float16Values() : Self.bfloat16Values()
     let request = LossRequest(

@@ -160,6 +160,13 @@ struct AgreementLaws {
   }
 }
 
+@Suite("Half precision", .shrinking, .timeLimit(.minutes(10)))
+struct HalfPrecisionLaws {
+  @Test("half-precision-is-the-float64-value-rounded") func halfPrecisionIsTheFloat64ValueRounded() async throws {
+    try await checkLaw("half-precision-is-the-float64-value-rounded")
+  }
+}
+
 @Suite("Gradients", .shrinking, .timeLimit(.minutes(10)))
 struct GradientLaws {
   @Test("gradient-of-mean-is-gradient-of-sum-over-count") func gradientOfMeanIsGradientOfSumOverCount() async throws {
@@ -276,6 +283,7 @@ let testedLaws: [String] = [
   "scalar-target-gradient-is-the-sum-over-the-broadcast",
   "agg-none-gradient-is-linear-in-the-cotangent",
   "zero-targets-have-finite-gradients",
+  "half-precision-is-the-float64-value-rounded",
 ]
 
 @Test("every law of the catalogue has its own @Test, and there are at least 30")
