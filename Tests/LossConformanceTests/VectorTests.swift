@@ -22,12 +22,20 @@ struct VectorGenerationTests {
   @Test("every loss and dtype has benign and edge cases; all but binarycrossentropy extreme ones")
   func coverage() {
     for loss in LossID.allCases {
-      for dtype in DType.allCases {
+      for dtype in DType.standard {
         let own = Self.plan.filter { $0.request.loss == loss && $0.request.dtype == dtype }
         #expect(own.count >= 40, "\(loss) \(dtype): \(own.count)")
         for regime in Regime.allCases where !(regime == .extreme && loss == .binarycrossentropy) {
           #expect(own.contains { $0.regime == regime }, "\(loss) \(dtype) has no \(regime) case")
         }
+      }
+      // The half-precision catalogue: benign cases in every shape and aggregation, and the
+      // half regimes of the loss (not every loss has one in every regime).
+      for dtype in DType.halfPrecision {
+        let own = Self.plan.filter { $0.request.loss == loss && $0.request.dtype == dtype }
+        #expect(own.count >= 8, "\(loss) \(dtype): \(own.count)")
+        #expect(own.contains { $0.regime == .benign }, "\(loss) \(dtype) has no benign case")
+        #expect(own.contains { $0.tags.contains("half-accumulation") }, "\(loss) \(dtype) has no accumulation case")
       }
     }
   }
