@@ -153,7 +153,8 @@ def mse(req):
 
 def msle(req):
     yhat, y = tensors(req)
-    ratio = (yhat + req.eps) / (y + req.eps)
+    eps = float(req.eps)  # a Python number (torch takes no ml_dtypes bfloat16 scalar), as elsewhere
+    ratio = (yhat + eps) / (y + eps)
     check_domain(ratio, "msle")
     return agg(torch.log(ratio) ** 2, req)
 
