@@ -114,9 +114,12 @@ def run(adapter, cases, timeout):
 
 def table(adapter, hello, cases, answers, seconds):
     rows = defaultdict(lambda: {"n": 0, "cr": 0, "ulp1": 0, "class": 0, "unsupported": 0, "worst": (0.0, "")})
+    by_category = defaultdict(lambda: {"n": 0, "cr": 0, "ulp1": 0, "class": 0, "unsupported": 0, "worst": (0.0, "")})
     mismatches = []
     for case, a in zip(cases, answers):
         row = rows[(case["loss"], case["dtype"])]
+        row2 = by_category[(case["oracle"]["category"], case["dtype"])]
+        tally(row2, case, a)
         if a.get("id") != case["id"]:
             raise RuntimeError(f"{adapter}: answer {a.get('id')} for {case['id']}")
         if "unsupported" in a:
@@ -147,9 +150,30 @@ def table(adapter, hello, cases, answers, seconds):
                      f"{w:.4g} | {wid} |")
     total = {k: sum(r[k] for r in rows.values()) for k in ("n", "cr", "ulp1", "class", "unsupported")}
     lines.append(f"| **all** | | {total['n']} | {total['cr']} | {total['ulp1']} | {total['class']} | | |")
+    lines += ["", "By category:", "", "| category | dtype | cases | correctly rounded | ≤ 1 ulp | other class | worst ulps | worst case |",
+              "|---|---|---|---|---|---|---|---|"]
+    for (category, dtype), r in sorted(by_category.items()):
+        w, wid = r["worst"]
+        unsup = f" (+{r['unsupported']} unsupported)" if r["unsupported"] else ""
+        lines.append(f"| {category} | {dtype} | {r['n']}{unsup} | {r['cr']} | {r['ulp1']} | {r['class']} | "
+                     f"{w:.4g} | {wid} |")
     if mismatches:
         lines += ["", "Other outcome class:", ""] + [f"- {m}" for m in mismatches]
     return "\n".join(lines) + "\n"
+
+
+def tally(row, case, a):
+    """Counts one answer into a row of the by-category table."""
+    if "unsupported" in a:
+        row["unsupported"] += 1
+        return
+    row["n"] += 1
+    status, worst = compare(case, a)
+    row["cr"] += status == "cr"
+    row["ulp1"] += status in ("cr", "ulp1")
+    row["class"] += status == "class"
+    if worst is not None and worst > row["worst"][0]:
+        row["worst"] = (worst, case["id"])
 
 
 def short(x):
