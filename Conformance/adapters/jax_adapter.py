@@ -22,7 +22,8 @@ writes it. Measured with jax 0.10.2 on CPU: every elementwise op returns the dty
 jnp.mean and jnp.cumsum of a half array accumulate in float32 and round once (jnp's reductions
 upcast float16/bfloat16 for the computation: the sum of 20000 halves is 10000 in float16, 9984 =
 the bfloat16 rounding of 10000), and jax.nn.log_softmax shifts by the maximum, so logits beyond
-exp's float16 range (e^11.1 > 65504) do not overflow there. Gradients are jax.vjp's in the dtype.
+exp's float16 range (e^11.1 > 65504) do not overflow there. XLA flushes bfloat16 subnormals to
+zero on CPU (float16 subnormals are kept). Gradients are jax.vjp's in the dtype.
 """
 
 import os
