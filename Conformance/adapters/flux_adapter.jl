@@ -21,8 +21,26 @@
 # Julia number, so Zygote returns its gradient as a number: the sum over the broadcast, written as
 # a one-element array. `nothing` (no dependence) is written as zeros. A Zygote failure is answered
 # with "gradUnsupported". Needs the package Zygote as well (`] add Zygote`).
+#
+# Half precision (issue 15; also never run here): "float16" requests are Julia's Float16 arrays,
+# so Flux evaluates in Float16 (its sums and means accumulate in Float16, ϵ = eps(Float16) =
+# 2⁻¹⁰); "bfloat16" requests use BFloat16s.BFloat16 when the package BFloat16s is installed
+# (`] add BFloat16s`; then the hello lists it), else they are answered "unsupported". Numbers are
+# read as Float64 and converted once (Julia's Float16(::Float64) rounds to nearest even);
+# values and gradient elements are converted to the request's type and written as the shortest
+# decimal that round-trips in it (`shortest`: %.{d-1}e for d = 1, 2, …).
 
-using Flux, JSON, Statistics, Zygote
+using Flux, JSON, Printf, Statistics, Zygote
+
+# BFloat16 only with the package BFloat16s (Flux has no BFloat16 of its own).
+const BF16 = try
+    @eval import BFloat16s
+    BFloat16s.BFloat16
+catch
+    nothing
+end
+const DTYPES = Dict{String,Any}("float32" => Float32, "float64" => Float64, "float16" => Float16)
+BF16 === nothing || (DTYPES["bfloat16"] = BF16)
 
 const LOSSES = Dict(
     "mae" => Flux.Losses.mae, "mse" => Flux.Losses.mse, "msle" => Flux.Losses.msle,
@@ -40,6 +58,21 @@ number(x::AbstractString, T) = x == "NaN" ? T(NaN) : x == "Infinity" ? T(Inf) : 
 number(x::Real, T) = T(x)
 # Values go out as the Float64 of the value: exact, and read back in the request's dtype.
 out(x) = isnan(x) ? "NaN" : isinf(x) ? (x > 0 ? "Infinity" : "-Infinity") : Float64(x)
+# Half types: the shortest decimal (d = 1, 2, … significant digits) that reads back to x in its
+# own type (Float64 parse, then one rounding); the exact Float64 if none of up to 9 digits does.
+function shortest(x)
+    v = Float64(x)
+    (iszero(v) || !isfinite(v)) && return v
+    for d in 1:9
+        s = parse(Float64, @sprintf("%.*e", d - 1, v))
+        typeof(x)(s) == x && return s
+    end
+    v
+end
+out(x::Float16) = isnan(x) ? "NaN" : isinf(x) ? (x > 0 ? "Infinity" : "-Infinity") : shortest(x)
+# A value or gradient element in the request's type T (a wider result is rounded to T once).
+out(x, T) = (T === Float16 || T === BF16) ? outhalf(T(x)) : out(x)
+outhalf(x) = isnan(x) ? "NaN" : isinf(x) ? (x > 0 ? "Infinity" : "-Infinity") : shortest(x)
 
 # Flat, column-major values and a shape: Julia's own layout.
 array(values, shape, T) = reshape(T[number(v, T) for v in values], Tuple(Int.(shape))...)
@@ -73,7 +106,7 @@ end
 
 # The request's inputs in Julia's layout, the loss and the element type.
 function inputs(request)
-    T = get(request, "dtype", "float64") == "float32" ? Float32 : Float64
+    T = DTYPES[get(request, "dtype", "float64")]
     n = length(request["yhat"])
     shape = get(request, "shape", [n])
     yhat = array(request["yhat"], shape, T)
@@ -144,6 +177,11 @@ function answer(request)
     if !haskey(LOSSES, get(request, "loss", ""))
         return Dict("id" => id, "unsupported" => "unknown loss")
     end
+    dtype = get(request, "dtype", "float64")
+    if !haskey(DTYPES, dtype)
+        return Dict("id" => id, "unsupported" => dtype == "bfloat16" ?
+            "dtype bfloat16 needs the package BFloat16s, which is not installed" : "dtype $dtype is not implemented")
+    end
     value, kw, want_y = try
         want_y = wants_gradient(request)
         (evaluate(request)..., want_y)
@@ -151,16 +189,17 @@ function answer(request)
         return Dict("id" => id, "error" => Dict("kind" => kind(e), "message" => sprint(showerror, e)))
     end
     value isa Unsupported && return Dict("id" => id, "unsupported" => value.reason)
+    T = DTYPES[get(request, "dtype", "float64")]
     response = if value isa AbstractArray && ndims(value) > 0
-        Dict{String,Any}("id" => id, "value" => out.(vec(value)), "shape" => collect(size(value)))
+        Dict{String,Any}("id" => id, "value" => [out(v, T) for v in vec(value)], "shape" => collect(size(value)))
     else
-        Dict{String,Any}("id" => id, "value" => out(value isa AbstractArray ? value[] : value))
+        Dict{String,Any}("id" => id, "value" => out(value isa AbstractArray ? value[] : value, T))
     end
     want_y === nothing && return response
     try
         gyhat, gy = differentiate(request, value, kw)
-        grad = Dict{String,Any}("yhat" => out.(gyhat))
-        want_y && (grad["y"] = out.(gy))
+        grad = Dict{String,Any}("yhat" => [out(v, T) for v in gyhat])
+        want_y && (grad["y"] = [out(v, T) for v in gy])
         response["grad"] = grad
     catch e
         e isa ArgumentError && return Dict("id" => id, "error" => Dict("kind" => "ArgumentError",
@@ -173,7 +212,7 @@ end
 function main()
     hello = Dict("protocol" => "losscheck/1",
                  "implementation" => "Flux $(pkgversion(Flux)), Zygote $(pkgversion(Zygote))",
-                 "losses" => sort(collect(keys(LOSSES))), "dtypes" => ["float32", "float64"],
+                 "losses" => sort(collect(keys(LOSSES))), "dtypes" => [d for d in ("float32", "float64", "float16", "bfloat16") if haskey(DTYPES, d)],
                  "gradients" => true)
     println(JSON.json(hello)); flush(stdout)
     for line in eachline(stdin)

@@ -15,6 +15,13 @@ shape, ``dy`` y's shape (a scalar y: the sum over the broadcast, any 0-d or one-
 ``None`` when ``"y"`` was not asked for. ``g`` raises :class:`Unsupported` for a case it cannot
 differentiate (answered ``"gradUnsupported"``, the value still answered). A request without
 ``"grad"`` is answered exactly as without this extension.
+
+Half precision (issue 15): ``"float16"`` requests are read into numpy float16 arrays and
+``"bfloat16"`` requests into ``ml_dtypes.bfloat16`` arrays (numpy has no bfloat16 of its own;
+``ml_dtypes`` is the package JAX uses). Without ``ml_dtypes`` bfloat16 is left out of the hello
+(said on stderr) and such a request is answered ``unsupported``. Numbers are read as Python floats
+(float64) and rounded once to the dtype (ties to even; exact for the dtype values requests carry),
+and written as the shortest decimal that round-trips in the dtype (:func:`shortest_decimal`).
 """
 
 import json
@@ -24,8 +31,59 @@ import traceback
 import numpy as np
 
 PROTOCOL = "losscheck/1"
-DTYPES = {"float32": np.float32, "float64": np.float64}
-MACHINE_EPS = {"float32": 2.0**-23, "float64": 2.0**-52}
+DTYPES = {"float32": np.float32, "float64": np.float64, "float16": np.float16}
+MACHINE_EPS = {"float32": 2.0**-23, "float64": 2.0**-52, "float16": 2.0**-10, "bfloat16": 2.0**-7}
+try:
+    import ml_dtypes
+
+    DTYPES["bfloat16"] = ml_dtypes.bfloat16
+    BFLOAT16 = ml_dtypes.bfloat16
+except ImportError:  # bfloat16 is then not advertised (hello) and answered unsupported
+    ml_dtypes = None
+    BFLOAT16 = None
+HALF_DTYPES = ("float16", "bfloat16")
+# The dtypes every Python adapter speaks by default (hello's `dtypes`): the four, less bfloat16
+# without ml_dtypes.
+ALL_DTYPES = tuple(d for d in ("float32", "float64", "float16", "bfloat16") if d in DTYPES)
+
+
+def dtype_name(dtype):
+    """The protocol name of a numpy scalar type of DTYPES."""
+    for name, t in DTYPES.items():
+        if t is dtype:
+            return name
+    raise KeyError(dtype)
+
+
+def shortest_decimal(x, dtype):
+    """The shortest decimal that rounds back to the finite value `x` of a half dtype, as a float
+    whose repr is that decimal (so json.dumps writes it): for d = 1, 2, … significant digits the
+    d-digit decimal nearest to x and its two neighbours; the first d at which one rounds back
+    (float64 parse, then one rounding to the dtype) wins, the nearest of them if several do (on an
+    exact tie the one with the even last digit, as the mpmath oracle's `shortest_half`).
+    numpy's float16 str is the same number; ml_dtypes' bfloat16 str is not shortest (6 digits)."""
+    v = float(x)
+    if v == 0 or not np.isfinite(v):
+        return v
+    for d in range(1, 10):
+        mant, exp = ("%.*e" % (d - 1, v)).split("e")
+        k = int(mant.replace(".", "").replace("-", ""))
+        e10 = int(exp) - (d - 1)
+        best = None
+        for c in (k - 1, k, k + 1):
+            if c <= 0:
+                continue
+            f = float(f"{c}e{e10}")
+            f = -f if v < 0 else f
+            with np.errstate(over="ignore"):
+                back = float(np.array([f]).astype(dtype)[0])
+            if back == v:
+                key = (abs(f - v), c % 2)  # an exact tie of two d-digit decimals: the even one
+                if best is None or key < best[0]:
+                    best = (key, f)
+        if best is not None:
+            return best[1]
+    return v
 
 
 class LossError(Exception):
@@ -48,9 +106,16 @@ def _number(x):
 
 
 def _array(values, shape, dtype):
-    """A column-major array of `shape` (Julia order) from the protocol's flat list."""
+    """A column-major array of `shape` (Julia order) from the protocol's flat list (each number
+    parsed to float64, then rounded once to the dtype)."""
     flat = np.array([_number(v) for v in values], dtype=np.float64).astype(dtype)
     return flat.reshape(tuple(shape), order="F")
+
+
+def _scalar(x, dtype):
+    """A protocol number as a scalar of the dtype: float64 first, then one rounding (ties to
+    even; numpy's and ml_dtypes' float64 casts round once, directly)."""
+    return np.array([_number(x)], dtype=np.float64).astype(dtype)[0]
 
 
 class Request:
@@ -60,6 +125,10 @@ class Request:
         self.id = obj.get("id", "")
         self.loss = obj["loss"]
         self.dtype_name = obj.get("dtype", "float64")
+        if self.dtype_name not in DTYPES:
+            if self.dtype_name == "bfloat16":
+                raise Unsupported("dtype bfloat16 needs the ml_dtypes package, which is not installed")
+            raise Unsupported(f"dtype {self.dtype_name} is not implemented")
         self.dtype = DTYPES[self.dtype_name]
         t = self.dtype
         n = len(obj["yhat"])
@@ -77,25 +146,25 @@ class Request:
                 self.y = self.y.reshape(full, order="F")
                 self.shape = list(full)
         else:
-            self.y = t(_number(y))
+            self.y = _scalar(y, t)
             self.y_is_scalar = True
         p = obj.get("params", {})
         self.raw_params = p
         self.agg = p.get("agg", "mean")
         # Scalar parameters are Float64 literals converted to the dtype (Flux's ofeltype).
-        self.eps = t(_number(p["eps"])) if "eps" in p else t(MACHINE_EPS[self.dtype_name])
+        self.eps = _scalar(p["eps"], t) if "eps" in p else t(MACHINE_EPS[self.dtype_name])
         dims = p.get("dims", [1])
         self.dims = [dims] if isinstance(dims, int) else list(dims)
-        self.delta = t(_number(p.get("delta", 1.0)))
-        self.smooth = t(_number(p.get("smooth", 1.0)))
-        self.beta = t(_number(p.get("beta", 0.7)))
+        self.delta = _scalar(p.get("delta", 1.0), t)
+        self.smooth = _scalar(p.get("smooth", 1.0), t)
+        self.beta = _scalar(p.get("beta", 0.7), t)
         w = p.get("weight")
         if w is None:
             self.weight = None
         elif isinstance(w, dict):
             self.weight = _array(w["data"], w["shape"], t)
         else:
-            self.weight = t(_number(w))
+            self.weight = _scalar(w, t)
         self.grad = _grad_request(obj)
         # The cotangent as read (flat, in the dtype); `cotangent` becomes its array of the
         # result's shape once the value is known (serve), None for a scalar result.
@@ -166,13 +235,24 @@ def sizes_agree(a, b):
 
 
 def encode(x, dtype):
-    """The protocol spelling of one value: the shortest decimal that round-trips in the dtype."""
-    x = dtype(x)
+    """The protocol spelling of one value: the shortest decimal that round-trips in the dtype.
+
+    A value of a wider type (a float32 result of a half request, as under torch.autocast) is
+    rounded to the dtype first, once, to nearest even."""
+    if dtype in (np.float16, BFLOAT16):
+        with np.errstate(over="ignore"):
+            x = np.array([x]).astype(dtype)[0]
+    else:
+        x = dtype(x)
     if np.isnan(x):
         return "NaN"
     if np.isinf(x):
         return "Infinity" if x > 0 else "-Infinity"
-    return float(str(x)) if dtype is np.float32 else float(x)
+    if dtype is np.float32 or dtype is np.float16:
+        return float(str(x))  # numpy's str of float32 and float16 is the shortest round trip
+    if dtype is BFLOAT16:
+        return shortest_decimal(x, dtype)
+    return float(x)
 
 
 def _answer(req_id, value, dtype):
@@ -227,7 +307,7 @@ def _gradient_part(req, dyhat, dy):
     return part
 
 
-def hello(name, losses, dtypes=("float32", "float64"), gradients=False):
+def hello(name, losses, dtypes=ALL_DTYPES, gradients=False):
     """The hello line's object; `"gradients": true` only when the adapter differentiates."""
     h = {"protocol": PROTOCOL, "implementation": name, "losses": sorted(losses), "dtypes": list(dtypes)}
     if gradients:
@@ -235,7 +315,7 @@ def hello(name, losses, dtypes=("float32", "float64"), gradients=False):
     return h
 
 
-def answer(obj, losses, dtypes=("float32", "float64"), gradient=None):
+def answer(obj, losses, dtypes=ALL_DTYPES, gradient=None):
     """The response object for one decoded request line (`obj`): the value, an error or
     unsupported, and for a request with `grad` the gradient part (`grad` or `gradUnsupported`)."""
     req_id = ""
@@ -270,12 +350,17 @@ def answer(obj, losses, dtypes=("float32", "float64"), gradient=None):
         return {"id": req_id, "error": {"kind": "Other", "message": f"{type(e).__name__}: {e}"}}
 
 
-def serve(name, losses, dtypes=("float32", "float64"), gradient=None):
+def serve(name, losses, dtypes=ALL_DTYPES, gradient=None):
     """Speak losscheck/1 on stdin/stdout: a hello line, then one answer line per request line.
 
     `losses` maps loss ids to functions of a :class:`Request`; `gradient`, when given, is
     `g(req, f) -> (dyhat, dy)` (module docstring) and the hello says `"gradients": true`.
+    `dtypes` (default: float32, float64, float16 and, with ml_dtypes, bfloat16) are the dtypes
+    the hello lists; a request of another dtype is answered `unsupported`.
     """
+    if ml_dtypes is None:
+        print(f"{name}: ml_dtypes is not installed, so bfloat16 is not offered", file=sys.stderr)
+    dtypes = tuple(d for d in dtypes if d in DTYPES)
     write = sys.stdout.write
     write(json.dumps(hello(name, losses, dtypes, gradient is not None)) + "\n")
     sys.stdout.flush()

@@ -7,6 +7,15 @@ dtype (float32 stays float32), numpy's pairwise sums, logsoftmax shifted by the 
 the default gate:
 
     losscheck conform --adapter "python3 Conformance/adapters/numpy_adapter.py"
+
+Half precision (issue 15): float16 requests are numpy float16 arrays and bfloat16 requests
+ml_dtypes.bfloat16 arrays (bfloat16 is offered only when ml_dtypes is importable; without it the
+adapter says so on stderr and answers such requests `unsupported`). The same code runs on them,
+so what is graded is numpy's own half arithmetic: each float16 ufunc (log, exp, log1p, …) rounds
+its float32 result to float16; `np.sum` of float16 is numpy's pairwise sum in float16 and
+`np.mean` of float16 accumulates in float32 (numpy's documented float16 rule) and rounds once;
+ml_dtypes' bfloat16 has no such rule: its `np.sum`/`np.mean` add sequentially in bfloat16, which
+stalls at 256 for a sum of ones (a mean of 20000 halves is 0.0064).
 """
 
 import os

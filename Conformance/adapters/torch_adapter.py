@@ -3,6 +3,7 @@
 
     python3 Conformance/adapters/torch_adapter.py            # formula mode
     python3 Conformance/adapters/torch_adapter.py --native   # torch.nn.functional as users call it
+    python3 Conformance/adapters/torch_adapter.py --autocast [--native]   # under torch.autocast
 
 Formula mode: SEMANTICS.md written with torch tensor operations (torch.log_softmax and
 F.logsigmoid, which are stable; xlogy with Flux's convention; Flux's DomainErrors checked
@@ -17,6 +18,25 @@ Arrays are laid out as PyTorch users hold them: row-major, batch first (Julia's 
 read row-major). Losses torch does not have (msle, hinge, squared_hinge, dice, tversky, the
 probability crossentropy) are the one-line formulas users write. The known differences are listed
 in Conformance/divergences/torch-native.json.
+
+Half precision (float16, bfloat16; issue 15): ŷ, y, weights and the cotangent are CPU tensors of
+torch.float16 / torch.bfloat16 (bfloat16 arrives as ml_dtypes.bfloat16, which torch.from_numpy
+cannot take, so it goes through float32, exactly), scalar parameters are the dtype's values, and
+the loss is evaluated as PyTorch evaluates it in that dtype: every tensor op's result is of the
+dtype, although torch's CPU kernels compute some of them internally in float32 and round once
+(the "opmath" type: sum and mean reductions, softmax/log_softmax, the fused F.* losses).
+Gradients are autograd's, in the dtype.
+
+`--autocast` (implementation "torch-autocast <version>", float16 and bfloat16 only): the scenario
+of a model run under mixed precision: the inputs are tensors of the request's half dtype (the
+model's outputs and the targets), and the loss function (formula or, with --native, the F.*
+call) is called inside ``torch.autocast(device_type="cpu", dtype=<the request's dtype>)``.
+Autocast's CPU policy runs the losses of its float32 list (mse_loss, l1_loss, huber_loss,
+smooth_l1_loss, binary_cross_entropy_with_logits, cross_entropy with its log_softmax/nll_loss,
+kl_div, poisson_nll_loss, …) in float32 on upcast inputs; other ops (the elementwise arithmetic,
+log, exp of the formulas) are not on any list and run in the inputs' dtype. The result, float32
+or half, is rounded once to the request's dtype (ties to even) when it is written; gradients are
+autograd's through the autocast graph, returned in the leaves' (half) dtype.
 """
 
 import os
@@ -34,9 +54,51 @@ torch.set_num_threads(1)  # deterministic sums; one adapter per core is enough
 # ---------------------------------------------------------------- formula mode
 
 
+try:
+    from losscheck_adapter import BFLOAT16
+except ImportError:
+    BFLOAT16 = None
+
+
 def tensor(x):
-    """A torch tensor of a numpy array (0-d arrays stay 0-d; np.ascontiguousarray would not)."""
-    return torch.from_numpy(np.array(x, order="C"))
+    """A torch tensor of a numpy array (0-d arrays stay 0-d; np.ascontiguousarray would not); an
+    ml_dtypes.bfloat16 array becomes a torch.bfloat16 tensor through float32 (exact)."""
+    a = np.array(x, order="C")
+    if BFLOAT16 is not None and a.dtype == BFLOAT16:
+        return torch.from_numpy(a.astype(np.float32)).to(torch.bfloat16)
+    return torch.from_numpy(a)
+
+
+def to_numpy(t):
+    """A result tensor as numpy: bfloat16 (which numpy cannot hold) through float32, exactly."""
+    t = t.detach()
+    return (t.float() if t.dtype == torch.bfloat16 else t).numpy()
+
+
+AUTOCAST = None  # the torch dtype of --autocast for the current request, or None
+
+
+def run(f, req):
+    """f(req), inside torch.autocast for --autocast (the request's half dtype)."""
+    if AUTOCAST is None:
+        return f(req)
+    with torch.autocast(device_type="cpu", dtype=TORCH_HALF[req.dtype_name]):
+        return f(req)
+
+
+TORCH_HALF = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def numpy_results(table):
+    """The loss table as losscheck_adapter calls it: each value computed by `run` and handed
+    back as numpy (`.torch_fn` keeps the tensor function for `gradient`)."""
+    def wrap(f):
+        def g(req):
+            out = run(f, req)
+            return to_numpy(out) if isinstance(out, torch.Tensor) else out
+        g.torch_fn = f
+        return g
+    return {name: wrap(f) for name, f in table.items()}
 
 
 def tensors(req):
@@ -91,7 +153,8 @@ def mse(req):
 
 def msle(req):
     yhat, y = tensors(req)
-    ratio = (yhat + req.eps) / (y + req.eps)
+    eps = float(req.eps)  # a Python number (torch takes no ml_dtypes bfloat16 scalar), as elsewhere
+    ratio = (yhat + eps) / (y + eps)
     check_domain(ratio, "msle")
     return agg(torch.log(ratio) ** 2, req)
 
@@ -278,13 +341,14 @@ NATIVE.update(
 
 
 def gradient(req, f):
+    f = getattr(f, "torch_fn", f)
     want_y = "y" in req.grad
     yhat = tensor(req.yhat).requires_grad_(True)
     y_leaf = tensor(np.asarray(req.y)).requires_grad_(want_y)
     target = y_leaf.expand(yhat.shape) if req.y_is_scalar else y_leaf
     req.leaves = (yhat, target)
     try:
-        out = f(req)
+        out = run(f, req)
         inputs = [yhat, y_leaf] if want_y else [yhat]
         if not out.requires_grad:  # a constant (the NaN mean of nothing): zero gradients
             grads = [torch.zeros_like(t) for t in inputs]
@@ -296,10 +360,16 @@ def gradient(req, f):
         raise Unsupported(f"torch autograd: {str(e).splitlines()[0]}")
     finally:
         req.leaves = None
-    return grads[0].detach().numpy(), grads[1].detach().numpy() if want_y else None
+    return to_numpy(grads[0]), to_numpy(grads[1]) if want_y else None
 
 
 if __name__ == "__main__":
     native = "--native" in sys.argv[1:]
     mode = "native (torch.nn.functional as users call it)" if native else "formulas"
-    serve(f"torch {torch.__version__} — {mode}", NATIVE if native else FORMULAS, gradient=gradient)
+    table = numpy_results(NATIVE if native else FORMULAS)
+    if "--autocast" in sys.argv[1:]:
+        AUTOCAST = True
+        serve(f"torch-autocast {torch.__version__} — {mode} under torch.autocast(cpu, request dtype)", table,
+              dtypes=("float16", "bfloat16"), gradient=gradient)
+    else:
+        serve(f"torch {torch.__version__} — {mode}", table, gradient=gradient)

@@ -12,9 +12,11 @@ raised (and in the end the case is dropped).  Where the loss is a rational funct
 an exact-rational central difference at two step sizes (identical only on a quadratic piece) is
 additionally tried, which settles exact rounding ties.
 
-Writes Conformance/oracle/gradient_cases.jsonl.  Deterministic (fixed seed).
+Writes Conformance/oracle/gradient_cases.jsonl.  Deterministic (fixed seed).  With --half it writes
+Conformance/oracle/half_gradient_cases.jsonl instead: float16/bfloat16 cases (issue 15) whose value and
+gradient elements also carry the request dtype's correctly rounded value under the dtype's name.
 
-Usage:  python3 Conformance/oracle/mpmath_gradient_oracle.py [--out FILE] [--selftest-only] [--jobs N]
+Usage:  python3 Conformance/oracle/mpmath_gradient_oracle.py [--half] [--out FILE] [--selftest-only] [--jobs N]
 """
 
 import functools
@@ -219,11 +221,16 @@ def exact_central(F, x0):
     return qs[0] if qs[0] == qs[1] else None
 
 
+# The formats an element is rounded to: float32 and float64, and for a float16/bfloat16 case also
+# that dtype (set per case by grad_oracle; each worker process handles one case at a time).
+KEYS = ("float32", "float64")
+
+
 def determinate(d, err):
-    """True if every value in [d - err, d + err] rounds to the same float32 and float64."""
+    """True if every value in [d - err, d + err] rounds to the same value in each format of KEYS."""
     if err == 0:
         return True
-    for dt in ("float32", "float64"):
+    for dt in KEYS:
         lo, hi = mo.round_fraction(d - err, dt), mo.round_fraction(d + err, dt)
         if lo != hi:
             return False
@@ -297,9 +304,8 @@ def element_gradient(req, arg, idx, S):
 
 
 def describe(d):
-    return OrderedDict([("exact", mo.exact_string(d)),
-                        ("float32", mo.fmt_float(mo.round_fraction(d, "float32"), "float32")),
-                        ("float64", mo.fmt_float(mo.round_fraction(d, "float64"), "float64"))])
+    return OrderedDict([("exact", mo.exact_string(d))] +
+                       [(k, mo.fmt_float(mo.round_fraction(d, k), k)) for k in KEYS])
 
 
 def arg_gradient(req, arg, S):
@@ -308,17 +314,17 @@ def arg_gradient(req, arg, S):
         idxs, shape = [0], []
     else:
         idxs, shape = list(range(n)), list(req["shape"])
-    out = OrderedDict([("shape", shape), ("exact", []), ("float32", []), ("float64", [])])
+    out = OrderedDict([("shape", shape), ("exact", [])] + [(k, []) for k in KEYS])
     sub = []
     for i in idxs:
         r = element_gradient(req, arg, i, S)
         if r[0] == "value":
             dsc = describe(r[1])
-            for k in ("exact", "float32", "float64"):
+            for k in ("exact",) + KEYS:
                 out[k].append(dsc[k])
             sub.append(None)
         else:
-            for k in ("exact", "float32", "float64"):
+            for k in ("exact",) + KEYS:
                 out[k].append(None)
             sub.append(OrderedDict([("lower", describe(r[1])), ("upper", describe(r[2]))]))
     if any(s is not None for s in sub):
@@ -328,12 +334,14 @@ def arg_gradient(req, arg, S):
 
 def grad_oracle(req):
     """The full oracle object for one gradient case, or None if it must be dropped."""
+    global KEYS
+    KEYS = mo.rounded_keys(req["dtype"])
     val = mo.oracle(req)
     o = OrderedDict()
     o["outcome"] = val["outcome"]
     if "shape" in val:
         o["shape"] = val["shape"]
-    for k in ("exact", "float32", "float64"):
+    for k in ("exact",) + KEYS:
         if k in val:
             o[k] = val[k]
     if val["outcome"] in ("DomainError", "DimensionMismatch", "ArgumentError"):
@@ -695,6 +703,116 @@ def generate():
 
 
 # ------------------------------------------------------------------------------------------------
+# Half precision (float16, bfloat16; issue 15): --half writes half_gradient_cases.jsonl
+# ------------------------------------------------------------------------------------------------
+# A generator and seed of its own (the float32/float64 file is unchanged). Small cases (the
+# differentiation costs two loss evaluations per element and precision rung), in the regimes that
+# matter in half precision: benign inputs, logits where exp overflows the dtype, the default ϵ
+# (2⁻¹⁰ / 2⁻⁷) dominating small probabilities, squares near the float16 maximum, subnormals.
+
+SEED_HALF = 20261516
+RH = random.Random(SEED_HALF)
+
+
+def hu(a, b, n):
+    return [RH.uniform(a, b) for _ in range(n)]
+
+
+def hcot(n):
+    return [round(RH.uniform(-2, 2), 2) for _ in range(n)]
+
+
+def gen_half(loss, dtype):
+    f16 = dtype == "float16"
+    tiny = mo.HALF_TINY[dtype]
+    if loss in ("crossentropy", "logitcrossentropy", "kldivergence"):
+        ce = loss != "logitcrossentropy"
+
+        def pred(C, B):
+            return mo.prob_columns(C, B, rng=RH) if ce else hu(-4, 4, C * B)
+
+        kl_y = ("yhat",) if loss == "kldivergence" else ("yhat", "y")   # ∂/∂y of KL at a zero target: a pole
+        add(loss, dtype, "benign", [4], pred(4, 1), mo.onehot_columns(4, 1, rng=RH), grad=kl_y)
+        add(loss, dtype, "benign", [3, 4], pred(3, 4), mo.prob_columns(3, 4, rng=RH))
+        add(loss, dtype, "benign", [3, 3], pred(3, 3), mo.prob_columns(3, 3, rng=RH), {"agg": "sum"})
+        add(loss, dtype, "benign", [3, 2], pred(3, 2), mo.prob_columns(3, 2, rng=RH), {"agg": "none"},
+            cot=hcot(2))
+        add(loss, dtype, "dims", [3, 4], pred(3, 4), mo.onehot_columns(3, 4, rng=RH), {"dims": [2]}, grad=kl_y)
+        if loss != "kldivergence":
+            add(loss, dtype, "weight", [3, 2], pred(3, 2), mo.onehot_columns(3, 2, rng=RH),
+                {"weight": {"shape": [3, 1], "data": [0.25, 1.0, 3.0]}})
+        if ce:
+            add(loss, dtype, "eps", [4], [tiny, "0.0001", "0.001", 0.5], [0.25, 0.25, 0.25, 0.25])
+            add(loss, dtype, "eps", [3, 2], [0.0, 0.5, 0.5, "0.001", 0.499, 0.5], [1.0, 0.0, 0.0, 0.5, 0.5, 0.0],
+                grad=("yhat",))
+            add(loss, dtype, "eps", [3], [0.2, 0.3, 0.5], [0.5, 0.25, 0.25], {"eps": 0.0})
+        else:
+            cols = [[12.0, 0.0, -3.0], [15.0, 14.0, 13.0], [11.0, 11.25, 11.5]] if f16 else \
+                [[90.0, 0.0, -3.0], [100.0, 99.0, 98.0], [1000.0, 0.0, -1000.0]]
+            for c in cols:
+                add(loss, dtype, "saturated", [3], c, [0.0, 1.0, 0.0])
+            add(loss, dtype, "saturated", [3, 3], [v for c in cols for v in c], mo.prob_columns(3, 3, rng=RH),
+                {"agg": "none"}, cot=hcot(3))
+        return
+    if loss in ("dice_coeff_loss", "tversky_loss"):
+        pname = "smooth" if loss == "dice_coeff_loss" else "beta"
+        for n in (4, 6, 9):
+            add(loss, dtype, "benign", [n], hu(0, 1, n), [float(RH.randrange(2)) for _ in range(n)])
+        add(loss, dtype, "benign", [5], hu(0, 1, 5), hu(0, 1, 5))
+        add(loss, dtype, "param", [4], hu(0, 1, 4), [1.0, 0.0, 1.0, 0.0], {pname: 0.5 if pname == "smooth" else 0.3})
+        y = [mo.hround(v, dtype) for v in hu(0.1, 0.9, 5)]
+        add(loss, dtype, "cancellation", [5], y, y)
+        add(loss, dtype, "extreme", [3], [120.0, 100.0, 1.0] if f16 else [1e19, 5e18, 1.0], [100.0, 0.0, 1.0]
+            if f16 else [1e19, 0.0, 1.0])
+        add(loss, dtype, "subnormal", [3], [tiny, 0.5, 0.25], [1.0, 0.0, 1.0])
+        return
+    gh, gy = {
+        "mae": (lambda: RH.uniform(-3, 3), lambda: RH.uniform(-3, 3)),
+        "mse": (lambda: RH.uniform(-3, 3), lambda: RH.uniform(-3, 3)),
+        "huber_loss": (lambda: RH.uniform(-3, 3), lambda: RH.uniform(-3, 3)),
+        "msle": (lambda: RH.uniform(0.05, 5), lambda: RH.uniform(0.05, 5)),
+        "binarycrossentropy": (lambda: RH.uniform(0.01, 0.99), lambda: RH.uniform(0, 1)),
+        "logitbinarycrossentropy": (lambda: RH.uniform(-6, 6), lambda: RH.uniform(0, 1)),
+        "poisson_loss": (lambda: RH.uniform(0.1, 6), lambda: float(RH.randrange(6))),
+        "hinge": (lambda: RH.gauss(0, 1.5), lambda: RH.choice([-1.0, 1.0])),
+        "squared_hinge": (lambda: RH.gauss(0, 1.5), lambda: RH.choice([-1.0, 1.0])),
+    }[loss]
+    for n, params in ((5, {}), (4, {"agg": "sum"})):
+        add(loss, dtype, "benign", [n], [gh() for _ in range(n)], [gy() for _ in range(n)], params)
+    add(loss, dtype, "benign", [2, 2], [gh() for _ in range(4)], [gy() for _ in range(4)], {"agg": "none"},
+        cot=hcot(4))
+    add(loss, dtype, "scalar-y", [4], [gh() for _ in range(4)], gy())
+    if loss == "mse":
+        add(loss, dtype, "extreme", [2], [181.0, 0.5] if f16 else [1.3e19, 0.5], [0.0, 0.0])  # squares near the maximum
+        add(loss, dtype, "subnormal", [2], ["0.000244", tiny] if f16 else ["1.1e-20", tiny], [0.0, 0.0])
+    elif loss == "huber_loss":
+        add(loss, dtype, "param", [3], [0.5, 2.0, -0.05], [0.0, 0.0, 0.0], {"delta": 0.1})
+    elif loss == "msle":
+        add(loss, dtype, "eps", [3], [0.0, tiny, 0.5], [0.0, 0.5, 0.5])
+    elif loss == "binarycrossentropy":
+        add(loss, dtype, "eps", [4], [tiny, "0.0001", "0.001", 0.999], [1.0, 1.0, 0.0, 0.0])
+        add(loss, dtype, "eps", [3], [0.0, 1.0, 0.5], [0.0, 1.0, 0.5], grad=("yhat",))
+    elif loss == "logitbinarycrossentropy":
+        add(loss, dtype, "saturated", [6], [10.0, 11.5, 12.0, -12.0, 16.0, -20.0] if f16 else
+            [50.0, 88.0, 90.0, -90.0, 200.0, -300.0], [1.0, 0.0, 1.0, 0.0, 0.5, 1.0])
+    elif loss == "poisson_loss":
+        e = mo.hround(math.e, dtype)
+        add(loss, dtype, "cancellation", [2], [e, 2.0], [e, 2.0])
+    elif loss in ("hinge", "squared_hinge"):
+        add(loss, dtype, "kink", [3], [0.5, 1.0, -0.25], [2.0, 1.0, -4.0], {"agg": "none"}, cot=[1.0, 0.5, 2.0])
+        add(loss, dtype, "extreme", [2], [200.0, 0.5] if f16 else [1e19, 0.5], [-1.0, 1.0])
+    elif loss == "mae":
+        add(loss, dtype, "kink", [3], [1.0, 0.5, -2.0], [1.0, 0.0, -2.0])
+        add(loss, dtype, "subnormal", [2], [tiny, 1.0], [0.0, 0.0])
+
+
+def generate_half():
+    for loss in mo.ALL_LOSSES:
+        for dtype in mo.HALF_DTYPES:
+            gen_half(loss, dtype)
+
+
+# ------------------------------------------------------------------------------------------------
 # Self test of the differentiation machinery (analytic derivatives written here only for this test)
 # ------------------------------------------------------------------------------------------------
 
@@ -780,7 +898,8 @@ def work(i):
 def main(argv):
     t0 = time.time()
     here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "gradient_cases.jsonl")
+    half = "--half" in argv
+    out = os.path.join(here, "half_gradient_cases.jsonl" if half else "gradient_cases.jsonl")
     if "--out" in argv:
         out = argv[argv.index("--out") + 1]
     jobs = os.cpu_count() or 1
@@ -790,7 +909,7 @@ def main(argv):
     print("selftest ok (%.1f s)" % (time.time() - t0))
     if "--selftest-only" in argv:
         return 0
-    generate()
+    generate_half() if half else generate()
     if jobs > 1:
         import multiprocessing as mpr
         with mpr.get_context("fork").Pool(jobs) as pool:
@@ -821,12 +940,13 @@ def main(argv):
     print("wrote %d cases to %s (%.1f s)" % (len(lines), out, time.time() - t0))
     allcats = sorted(set(c for _, c in cats))
     w = max(len(x) for x in mo.ALL_LOSSES)
-    print("%-*s %4s %4s %5s  " % (w, "loss", "f32", "f64", "kinks") + " ".join("%6s" % c[:6] for c in allcats))
+    d1, d2 = mo.HALF_DTYPES if half else DTYPES
+    print("%-*s %4s %4s %5s  " % (w, "loss", mo.SHORT[d1], mo.SHORT[d2], "kinks") + " ".join("%6s" % c[:6] for c in allcats))
     for loss in mo.ALL_LOSSES:
-        print("%-*s %4d %4d %5d  " % (w, loss, by[(loss, "float32")], by[(loss, "float64")], kinks[loss])
+        print("%-*s %4d %4d %5d  " % (w, loss, by[(loss, d1)], by[(loss, d2)], kinks[loss])
               + " ".join("%6d" % cats[(loss, c)] for c in allcats))
-    print("%-*s %4d %4d %5d  " % (w, "all", sum(by[(l, "float32")] for l in mo.ALL_LOSSES),
-                                  sum(by[(l, "float64")] for l in mo.ALL_LOSSES), sum(kinks.values()))
+    print("%-*s %4d %4d %5d  " % (w, "all", sum(by[(l, d1)] for l in mo.ALL_LOSSES),
+                                  sum(by[(l, d2)] for l in mo.ALL_LOSSES), sum(kinks.values()))
           + " ".join("%6d" % sum(cats[(l, c)] for l in mo.ALL_LOSSES) for c in allcats))
     for cid, why in dropped:
         print("dropped %s: %s" % (cid, why))

@@ -11,12 +11,17 @@ line plus an "oracle" object (outcome, exact value to 45 significant digits, cor
 binary32 and binary64 values).  Deterministic: fixed seed, standard-library `random` only, no
 dependence on dict ordering or the platform's libm.
 
-Usage:  python3 Conformance/oracle/mpmath_oracle.py [--out FILE] [--selftest-only]
+With --half it writes Conformance/oracle/half_cases.jsonl instead: float16 and bfloat16 cases
+(issue 15), whose "oracle" object also has the request dtype's correctly rounded value under the
+dtype's name ("float16" or "bfloat16"), from a generator and seed of their own.
+
+Usage:  python3 Conformance/oracle/mpmath_oracle.py [--half] [--out FILE] [--selftest-only]
 """
 
 import math
 import os
 import random
+import struct
 import sys
 import time
 from collections import Counter, OrderedDict
@@ -36,10 +41,14 @@ DIGITS = 45
 # Binary formats and exact rounding
 # ------------------------------------------------------------------------------------------------
 
-# (precision p incl. hidden bit, emin, emax)
-FORMATS = {"float32": (24, -126, 127), "float64": (53, -1022, 1023)}
-DEFAULT_EPS = {"float32": Fraction(1, 2 ** 23), "float64": Fraction(1, 2 ** 52)}
-SHORT = {"float32": "f32", "float64": "f64"}
+# (precision p incl. hidden bit, emin, emax).  float16 is IEEE binary16; bfloat16 has binary32's
+# exponent range and an 8-bit significand (issue 15, SEMANTICS.md "Half precision").
+FORMATS = {"float32": (24, -126, 127), "float64": (53, -1022, 1023),
+           "float16": (11, -14, 15), "bfloat16": (8, -126, 127)}
+DEFAULT_EPS = {"float32": Fraction(1, 2 ** 23), "float64": Fraction(1, 2 ** 52),
+               "float16": Fraction(1, 2 ** 10), "bfloat16": Fraction(1, 2 ** 7)}
+SHORT = {"float32": "f32", "float64": "f64", "float16": "f16", "bfloat16": "bf16"}
+HALF_DTYPES = ("float16", "bfloat16")
 
 
 def round_fraction(x, dtype):
@@ -111,14 +120,49 @@ def fmt_float(f, dtype):
         return "Infinity" if f > 0 else "-Infinity"
     if dtype == "float64":
         s = repr(f)
-    else:
+    elif dtype == "float32":
         s = str(np.float32(f))
+    else:
+        s = shortest_half(f, dtype)
     if "inf" in s or "nan" in s:
         raise AssertionError(s)
     # exact check: correctly rounded parse of s is f
     if round_fraction(Fraction(s), dtype) != f or (f == 0 and math.copysign(1, f) != (-1 if s.startswith("-") else 1)):
         raise AssertionError("shortest string %s does not round-trip to %r in %s" % (s, f, dtype))
     return s
+
+
+def shortest_half(f, dtype):
+    """The shortest decimal that rounds (exactly, ties to even) back to the float16/bfloat16 value
+    f: for d = 1, 2, … significant digits, the d-digit decimals just below and above |f|; the first
+    d for which one rounds back wins (the nearer one if both do, the even last digit on a tie).
+    Written as Python's repr of that decimal's double (fixed notation from 1e-4 to 1e16, else
+    d.ddde±XX), a JSON number token; numpy's float16 str is the same number."""
+    if f == 0:
+        return "-0.0" if math.copysign(1, f) < 0 else "0.0"
+    x = Fraction(f)
+    a = abs(x)
+    e10 = int(math.floor(math.log10(abs(f))))
+    while a >= Fraction(10) ** (e10 + 1):
+        e10 += 1
+    while a < Fraction(10) ** e10:
+        e10 -= 1
+    for d in range(1, 18):
+        scale = Fraction(10) ** (d - 1 - e10)
+        lo = math.floor(a * scale)
+        best = None
+        for k in (lo, lo + 1):
+            c = Fraction(k) / scale
+            if k > 0 and round_fraction(c, dtype) == abs(f):
+                key = (abs(c - a), k % 2)
+                if best is None or key < best[0]:
+                    best = (key, c)
+        if best is not None:
+            c = best[1]
+            s = repr(float(c))
+            assert Fraction(s) == c, (s, c)
+            return ("-" + s) if f < 0 else s
+    raise AssertionError("no short decimal for %r in %s" % (f, dtype))
 
 
 def parse_number(tok, dtype):
@@ -670,12 +714,18 @@ def outcome_of(v):
     return "finite"
 
 
-def describe(v):
-    return (exact_string(v), fmt_float(round_value(v, "float32"), "float32"),
-            fmt_float(round_value(v, "float64"), "float64"))
+def rounded_keys(dtype):
+    """The correctly rounded members of an oracle object: float32 and float64, and for a half
+    dtype request also that dtype (float16 or bfloat16)."""
+    return ("float32", "float64") + ((dtype,) if dtype in HALF_DTYPES else ())
+
+
+def describe(v, keys=("float32", "float64")):
+    return (exact_string(v),) + tuple(fmt_float(round_value(v, k), k) for k in keys)
 
 
 def evaluate_at(req, prec):
+    keys = rounded_keys(req["dtype"])
     with mp.workprec(prec):
         try:
             res = compute(req)
@@ -683,12 +733,16 @@ def evaluate_at(req, prec):
             return {"outcome": e.kind}
         if res[0] == "scalar":
             v = res[1]
-            ex, f32, f64 = describe(v)
-            return {"outcome": outcome_of(v), "exact": ex, "float32": f32, "float64": f64}
+            d = describe(v, keys)
+            out = {"outcome": outcome_of(v), "exact": d[0]}
+            out.update(zip(keys, d[1:]))
+            return out
         vals, shape = res[1], res[2]
-        ds = [describe(v) for v in vals]
-        return {"outcome": "array", "shape": shape, "exact": [d[0] for d in ds],
-                "float32": [d[1] for d in ds], "float64": [d[2] for d in ds]}
+        ds = [describe(v, keys) for v in vals]
+        out = {"outcome": "array", "shape": shape, "exact": [d[0] for d in ds]}
+        for i, k in enumerate(keys):
+            out[k] = [d[i + 1] for d in ds]
+        return out
 
 
 def oracle(req):
@@ -754,6 +808,9 @@ def tok(x, dtype):
     if dtype == "float32":
         via_double = float(np.float32(float(s)))
         if via_double != f:
+            raise ValueError("double-rounding hazard for %s" % s)
+    elif dtype in HALF_DTYPES:
+        if round_fraction(Fraction(float(s)), dtype) != f:
             raise ValueError("double-rounding hazard for %s" % s)
     return Raw(s)
 
@@ -1226,6 +1283,343 @@ def generate():
 
 
 # ------------------------------------------------------------------------------------------------
+# Half-precision cases (float16, bfloat16; issue 15): `--half` writes half_cases.jsonl
+# ------------------------------------------------------------------------------------------------
+# A generator of its own (seed SEED_HALF), so oracle_cases.jsonl is unchanged byte for byte.  The
+# regimes that matter in half precision: exp of logits beyond ~11.1 overflows Float16 (88.7 in
+# BFloat16); the default ϵ (2⁻¹⁰, 2⁻⁷) dominates small probabilities; squares near the Float16
+# maximum 65504 (a residual of 300: 90000 rounds to Infinity, 255: 65025 fits); subnormals (2⁻²⁴,
+# 2⁻¹³³); and sums of thousands of elements, where an accumulation in the dtype stalls.
+
+SEED_HALF = 20261515
+RH = random.Random(SEED_HALF)
+HALF_MAX = {"float16": 65504.0, "bfloat16": float((2 - Fraction(1, 2 ** 7)) * Fraction(2) ** 127)}
+HALF_TINY = {"float16": "6e-08", "bfloat16": "9.2e-41"}           # the least subnormals 2⁻²⁴, 2⁻¹³³
+HALF_MIN_NORMAL = {"float16": math.ldexp(1, -14), "bfloat16": math.ldexp(1, -126)}
+
+
+def hround(x, dtype):
+    """x (a float, decimal string or Fraction) rounded to the dtype, as a float."""
+    return round_fraction(Fraction(x), dtype)
+
+
+def hnext(x, dtype):
+    """The next value of the dtype above the finite dtype value x."""
+    p, emin, _ = FORMATS[dtype]
+    a = Fraction(x)
+    if a == 0:
+        return math.ldexp(1, emin - p + 1)
+    e = max(math.floor(math.log2(abs(x))), emin)
+    if a < 0 and abs(a) == Fraction(2) ** e and e > emin:
+        e -= 1
+    return float(a + Fraction(2) ** (e - p + 1))
+
+
+def hunif(a, b):
+    return RH.uniform(a, b)
+
+
+def hvec(n, a, b):
+    return [hunif(a, b) for _ in range(n)]
+
+
+def hdomain(loss):
+    """Random (ŷ, y) element generators of each loss's natural domain (half cases)."""
+    if loss in ("mae", "mse", "huber_loss"):
+        return (lambda: hunif(-3, 3)), (lambda: hunif(-3, 3))
+    if loss == "msle":
+        return (lambda: hunif(0.01, 5)), (lambda: hunif(0.01, 5))
+    if loss == "binarycrossentropy":
+        return (lambda: hunif(0.001, 0.999)), (lambda: float(RH.randrange(2)))
+    if loss == "logitbinarycrossentropy":
+        return (lambda: hunif(-6, 6)), (lambda: float(RH.randrange(2)))
+    if loss == "poisson_loss":
+        return (lambda: hunif(0.05, 6)), (lambda: float(RH.randrange(6)))
+    if loss in ("hinge", "squared_hinge"):
+        return (lambda: RH.gauss(0, 1.5)), (lambda: RH.choice([-1.0, 1.0]))
+    if loss in ("dice_coeff_loss", "tversky_loss"):
+        return (lambda: hunif(0, 1)), (lambda: float(RH.randrange(2)))
+    if loss in ("crossentropy", "kldivergence"):
+        return (lambda: hunif(0.05, 0.9)), (lambda: hunif(0, 1))
+    if loss == "logitcrossentropy":
+        return (lambda: hunif(-3, 3)), (lambda: hunif(0, 1))
+    raise ValueError(loss)
+
+
+def hpair(loss, n):
+    gh, gy = hdomain(loss)
+    return [gh() for _ in range(n)], [gy() for _ in range(n)]
+
+
+def gen_half_elementwise(loss, dtype):
+    f16 = dtype == "float16"
+    big = HALF_MAX[dtype]
+    tiny = HALF_TINY[dtype]
+    gh, gy = hdomain(loss)
+    # benign
+    for shape, params in [([RH.randint(3, 12)], {}), ([RH.randint(3, 12)], {}), ([3, 4], {"agg": "none"}),
+                          ([2, 3, 2], {"agg": "sum"}), ([RH.randint(33, 64)], {}), ([5, 6], {})]:
+        yh, y = hpair(loss, prod(shape))
+        add_case(loss, dtype, "benign", shape, yh, y, params)
+    if loss == "binarycrossentropy":
+        add_case(loss, dtype, "benign", [3], [0.1, 0.2, 0.9], 1.0)      # the seed's own example
+        add_case(loss, dtype, "benign", [2, 2], [0.3, 0.6, 0.8, 0.05], 0.0, {"agg": "none"})
+        add_case(loss, dtype, "benign", [6], [hunif(0.01, 0.99) for _ in range(6)], hvec(6, 0, 1))
+    else:
+        add_case(loss, dtype, "benign", [5], [gh() for _ in range(5)], gy())
+        add_case(loss, dtype, "benign", [2, 2], [gh() for _ in range(4)], gy(), {"agg": "none"})
+    # accumulation: 4096 elements (mean); an in-dtype running sum stalls long before the end
+    yh, y = hpair(loss, 4096)
+    add_case(loss, dtype, "accumulation", [4096], yh, y)
+    # empty
+    add_case(loss, dtype, "empty", [0], [], [])
+    add_case(loss, dtype, "empty", [3, 0], [], [], {"agg": "sum"})
+    # shape error
+    add_case(loss, dtype, "error", [3], [gh() for _ in range(3)], [gy() for _ in range(4)], {}, yshape=[4])
+
+    if loss == "mae":
+        add_case(loss, dtype, "benign", [2], [1.0, 2.0], [0.0, 0.0])
+        add_case(loss, dtype, "extreme", [2], [big, big], [0.0, 0.0])                   # sum overflows, mean fits
+        add_case(loss, dtype, "extreme", [2], [big, -big], [-big, big], {"agg": "sum"})  # the difference overflows
+        add_case(loss, dtype, "extreme", [2], [0.75 * big, 0.5 * big], [-0.5 * big, 0.0])
+        add_case(loss, dtype, "subnormal", [2], [tiny, "1.2e-07" if f16 else "1.8e-40"], [0.0, 0.0])  # 1.5 tiny: tie
+        add_case(loss, dtype, "subnormal", [3], [tiny, tiny, tiny], [0.0, 0.0, 0.0])
+        add_case(loss, dtype, "nonfinite", [3], [INF, 1.0, 2.0], [0.0, 0.0, 0.0])
+        add_case(loss, dtype, "nonfinite", [2], [INF, 1.0], [INF, 0.0])
+        add_case(loss, dtype, "nonfinite", [3], [NAN, 1.0, 2.0], [0.0, 0.0, 0.0], {"agg": "none"})
+        n = 16384 if f16 else 8192
+        add_case(loss, dtype, "accumulation", [n], [hunif(0.25, 1.0) for _ in range(n)], 0.0)
+    elif loss == "mse":
+        add_case(loss, dtype, "benign", [2], [1.0, 2.0], [0.0, 0.0])
+        add_case(loss, dtype, "benign", [4], [0.9, 0.1, 0.1, 0.9], [1.0, 1.0, 0.0, 0.0])
+        r_over, r_fit = (300.0, 255.0) if f16 else (2e19, 1.8e19)
+        add_case(loss, dtype, "extreme", [1], [r_over], [0.0])                        # exact value → Infinity
+        add_case(loss, dtype, "extreme", [1], [r_fit], [0.0])                         # fits: 65025
+        add_case(loss, dtype, "extreme", [2], [r_over, 0.0], [0.0, 0.0])              # the square overflows, the mean does not in f16
+        add_case(loss, dtype, "extreme", [2], [181.0 if f16 else 1.31e19, -181.0 if f16 else -1.31e19], [0.0, 0.0])
+        add_case(loss, dtype, "extreme", [3], [r_fit, 1.0, 0.5], [-r_fit, 0.0, 0.0], {"agg": "none"})
+        add_case(loss, dtype, "extreme", [2], [200.0 if f16 else 1e19, 100.0], [0.0, 0.0], {"agg": "sum"})
+        add_case(loss, dtype, "subnormal", [2], ["0.000244" if f16 else "1.08e-20", "0.000122" if f16 else "5.4e-21"],
+                 [0.0, 0.0])                                                          # squares at the subnormal floor
+        add_case(loss, dtype, "subnormal", [2], [tiny, "1.2e-07" if f16 else "1.8e-40"], [0.0, 0.0])  # squares underflow
+        y = [hround(v, dtype) for v in hvec(6, -2, 2)]
+        add_case(loss, dtype, "cancellation", [6], [hnext(v, dtype) for v in y], y)
+        add_case(loss, dtype, "nonfinite", [2], [INF, 1.0], [INF, 0.0])
+        add_case(loss, dtype, "nonfinite", [2], [NAN, 1.0], [0.0, 0.0])
+        n = 20000 if f16 else 8192
+        add_case(loss, dtype, "accumulation", [n], [hunif(-1.5, 1.5) for _ in range(n)], 0.0)
+        add_case(loss, dtype, "accumulation", [4096], [hunif(-1.5, 1.5) for _ in range(4096)], 0.0, {"agg": "sum"})
+    elif loss == "msle":
+        add_case(loss, dtype, "eps", [3], [0.5, 1.0, 2.0], [1.0, 1.0, 1.0], {"eps": 0.0})
+        add_case(loss, dtype, "eps", [3], [0.0, 1.0, 2.0], [0.0, 0.5, 2.0])
+        add_case(loss, dtype, "eps", [3], [0.0, 1.0, 2.0], [1.0, 0.5, 2.0], {"eps": 0.0})   # log 0 → +Inf
+        add_case(loss, dtype, "eps", [3], [0.0, tiny, "0.001"], [1.0, 1.0, 1.0])           # ϵ dominates ŷ
+        add_case(loss, dtype, "eps", [2], [0.25, 3.0], [0.5, 1.0], {"eps": 0.01, "agg": "none"})
+        add_case(loss, dtype, "extreme", [2], [big, 1.0], [HALF_MIN_NORMAL[dtype], 1.0], {"eps": 0.0})
+        add_case(loss, dtype, "subnormal", [2], [tiny, 1.0], [1.0, 1.0], {"eps": 0.0})
+        y = [hround(v, dtype) for v in hvec(5, 0.5, 4)]
+        add_case(loss, dtype, "cancellation", [5], y, y)
+        add_case(loss, dtype, "cancellation", [5], [hnext(v, dtype) for v in y], y, {"agg": "sum"})
+        add_case(loss, dtype, "error", [2], [-0.5, 1.0], [1.0, 1.0])
+        add_case(loss, dtype, "nonfinite", [2], [INF, 1.0], [1.0, 1.0])
+        add_case(loss, dtype, "nonfinite", [2], [NAN, 1.0], [1.0, 1.0])
+    elif loss == "huber_loss":
+        add_case(loss, dtype, "benign", [5], hvec(5, -3, 3), hvec(5, -3, 3), {"delta": 0.5})
+        add_case(loss, dtype, "benign", [2, 3], hvec(6, -3, 3), hvec(6, -3, 3), {"delta": 2.0, "agg": "none"})
+        add_case(loss, dtype, "boundary", [2], [1.5, 0.75], [0.5, 0.25], {"delta": 1.0, "agg": "none"})
+        d = hround(0.1, dtype)
+        add_case(loss, dtype, "boundary", [3], [d, 0.0, -d], [0.0, d, 0.0], {"delta": 0.1, "agg": "none"})
+        add_case(loss, dtype, "extreme", [2], [60000.0 if f16 else 1e38, 0.5], [0.0, 0.0])   # untaken ½e² overflows
+        add_case(loss, dtype, "extreme", [2], [big, 0.0], [-big, 0.0])
+        add_case(loss, dtype, "extreme", [2], [300.0 if f16 else 2e19, 0.0], [0.0, 0.0], {"delta": 1000.0 if f16 else 1e20})
+        add_case(loss, dtype, "subnormal", [2], [tiny, 0.0], [0.0, 0.0])
+        add_case(loss, dtype, "nonfinite", [2], [INF, 0.0], [0.0, 0.0])
+        add_case(loss, dtype, "nonfinite", [2], [NAN, 0.0], [0.0, 0.0])
+        add_case(loss, dtype, "error", [2], [1.0, 0.0], [0.0, 0.0], {"delta": 0.0})
+    elif loss == "binarycrossentropy":
+        # the default ϵ = 2⁻¹⁰ / 2⁻⁷ dominates small probabilities
+        add_case(loss, dtype, "eps", [6], [0.0, 0.0, tiny, tiny, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+                 {"agg": "none"})
+        add_case(loss, dtype, "eps", [4], ["0.0001", "0.001", "0.01", "0.999"], [1.0, 1.0, 1.0, 0.0], {"agg": "none"})
+        add_case(loss, dtype, "eps", [3], [0.0, 1.0, 0.5], [1.0, 0.0, 0.5], {"eps": 0.0})   # +Inf
+        add_case(loss, dtype, "eps", [4], [0.0, 1.0, 0.2, 0.7], [1.0, 0.0, 1.0, 0.0], {"eps": 1e-4})
+        add_case(loss, dtype, "eps", [2], [1.0, 1.0], [1.0, 1.0])                         # slightly negative
+        add_case(loss, dtype, "eps", [5], [hunif(0.0, 0.01) for _ in range(5)], 1.0)
+        add_case(loss, dtype, "subnormal", [2], [tiny, 0.5], [1.0, 0.0], {"eps": 0.0})
+        add_case(loss, dtype, "nonfinite", [2], [NAN, 0.5], [0.0, 1.0])
+        add_case(loss, dtype, "error", [3], [0.1, 1.5, 0.2], [1.0, 0.0, 1.0])
+        add_case(loss, dtype, "accumulation", [8192], [hunif(0.5, 0.999) for _ in range(8192)], 1.0)
+    elif loss == "logitbinarycrossentropy":
+        add_case(loss, dtype, "benign", [6], hvec(6, -6, 6), hvec(6, 0, 1))
+        logits = ([10.0, 11.0, 11.25, 12.0, 15.0, 20.0], [-10.0, -11.5, -12.0, -16.0, -20.0, -8.0]) if f16 else \
+            ([50.0, 88.0, 89.0, 100.0, 200.0, 1000.0], [-50.0, -88.5, -90.0, -100.0, -300.0, -1e4])
+        for L in logits:
+            add_case(loss, dtype, "logits", [6], L, [1.0, 0.0, 1.0, 0.0, 1.0, 0.0], {"agg": "none"})
+            add_case(loss, dtype, "logits", [6], L, [0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+            add_case(loss, dtype, "logits", [6], L, hvec(6, 0, 1), {"agg": "sum"})
+        add_case(loss, dtype, "logits", [4], [hunif(10, 20) if f16 else hunif(50, 120) for _ in range(4)], 1.0)
+        add_case(loss, dtype, "extreme", [2], [big, -big], [0.0, 1.0])
+        add_case(loss, dtype, "extreme", [2], [big, -big], [1.0, 0.0])
+        add_case(loss, dtype, "subnormal", [2], [tiny, 0.0], [1.0, 0.0])
+        add_case(loss, dtype, "nonfinite", [4], [INF, INF, -INF, -INF], [0.0, 1.0, 0.0, 1.0], {"agg": "none"})
+        add_case(loss, dtype, "nonfinite", [2], [NAN, 0.0], [1.0, 1.0])
+        add_case(loss, dtype, "accumulation", [8192], [hunif(-4, 4) for _ in range(8192)], 1.0)
+    elif loss == "poisson_loss":
+        add_case(loss, dtype, "boundary", [3], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0])
+        add_case(loss, dtype, "boundary", [2], [0.0, 1.0], [2.0, 1.0])                    # +Inf
+        e = hround(math.e, dtype)
+        add_case(loss, dtype, "cancellation", [1], [e], [e])
+        add_case(loss, dtype, "cancellation", [3], [e, 1.0, 2.0], [e, 1.0, 2.0], {"agg": "none"})
+        add_case(loss, dtype, "extreme", [2], [big, 1.0], [big, 1.0])
+        add_case(loss, dtype, "extreme", [2], [0.75 * big, 0.75 * big], [0.0, 1.0], {"agg": "sum"})
+        add_case(loss, dtype, "subnormal", [2], [tiny, 0.5], [1.0, 0.0])
+        add_case(loss, dtype, "nonfinite", [2], [INF, 1.0], [0.0, 1.0])
+        add_case(loss, dtype, "nonfinite", [2], [1.0, 1.0], [NAN, 1.0])
+        add_case(loss, dtype, "error", [2], [-1.0, 1.0], [0.0, 1.0])
+    elif loss in ("hinge", "squared_hinge"):
+        add_case(loss, dtype, "boundary", [4], [0.5, -0.25, 1.0, 0.125], [2.0, -4.0, 1.0, 8.0], {"agg": "none"})
+        add_case(loss, dtype, "boundary", [3], [0.5, 0.3, -2.0], [2.0, 1.0, 1.0])
+        add_case(loss, dtype, "boundary", [3], [1.0, 2.0, 3.0], [1.0, 1.0, 1.0])
+        add_case(loss, dtype, "extreme", [2], [-big, 0.5], [big, 1.0])
+        add_case(loss, dtype, "extreme", [2], [299.0 if f16 else 2e19, 0.0], [-1.0, 1.0])   # squared: 90000 → Infinity
+        add_case(loss, dtype, "extreme", [2], [254.0 if f16 else 1.8e19, 0.0], [-1.0, -1.0])  # squared: 65025 fits
+        add_case(loss, dtype, "extreme", [2], [299.0 if f16 else 2e19, 1.0], [-1.0, 1.0], {"agg": "none"})
+        add_case(loss, dtype, "subnormal", [2], [tiny, 1.0], [-1.0, 1.0])
+        add_case(loss, dtype, "nonfinite", [3], [NAN, 2.0, 2.0], [1.0, 1.0, 1.0])
+        add_case(loss, dtype, "nonfinite", [2], [INF, 0.5], [0.0, 1.0], {"agg": "none"})
+        add_case(loss, dtype, "accumulation", [8192], [RH.gauss(0, 1.5) for _ in range(8192)], 1.0)
+
+
+def gen_half_dims(loss, dtype):
+    f16 = dtype == "float16"
+    ce = loss in ("crossentropy", "kldivergence")
+    tiny = HALF_TINY[dtype]
+
+    def pred(C, B):
+        return prob_columns(C, B, rng=RH) if ce else [hunif(-4, 4) for _ in range(C * B)]
+
+    add_case(loss, dtype, "benign", [5], pred(5, 1), onehot_columns(5, 1, rng=RH))
+    add_case(loss, dtype, "benign", [3, 4], pred(3, 4), onehot_columns(3, 4, rng=RH))
+    add_case(loss, dtype, "benign", [4, 3], pred(4, 3), prob_columns(4, 3, rng=RH), {"agg": "sum"})
+    add_case(loss, dtype, "benign", [3, 5], pred(3, 5), prob_columns(3, 5, rng=RH), {"agg": "none"})
+    add_case(loss, dtype, "benign", [4, 3], pred(4, 3), onehot_columns(4, 3, rng=RH), {"dims": [2]})
+    add_case(loss, dtype, "benign", [3, 4], pred(3, 4), prob_columns(3, 4, rng=RH), {"dims": [1, 2]})
+    add_case(loss, dtype, "benign", [2, 3, 4], pred(2, 12), prob_columns(2, 12, rng=RH), {"dims": [2], "agg": "none"})
+    add_case(loss, dtype, "benign", [10, 8], pred(10, 8), prob_columns(10, 8, rng=RH))
+    add_case(loss, dtype, "benign", [10, 8], pred(10, 8), onehot_columns(10, 8, rng=RH), {"agg": "sum"})
+    if loss != "kldivergence":
+        add_case(loss, dtype, "benign", [3, 4], pred(3, 4), onehot_columns(3, 4, rng=RH), {"weight": 0.5})
+        add_case(loss, dtype, "benign", [3, 4], pred(3, 4), onehot_columns(3, 4, rng=RH),
+                 {"weight": {"shape": [3, 1], "data": [0.2, 1.0, 3.0]}})
+        add_case(loss, dtype, "benign", [3, 2], pred(3, 2), 1.0 if ce else 0.5)
+    # accumulation: 4096 classes in one column, and 64 × 64
+    add_case(loss, dtype, "accumulation", [4096], pred(4096, 1), prob_columns(4096, 1, rng=RH))
+    add_case(loss, dtype, "accumulation", [64, 64], pred(64, 64), onehot_columns(64, 64, rng=RH), {"agg": "sum"})
+    # empty, errors
+    add_case(loss, dtype, "empty", [3, 0], [], [])
+    add_case(loss, dtype, "empty", [0, 4], [], [], {"agg": "sum"})
+    add_case(loss, dtype, "error", [2, 3], pred(2, 3), prob_columns(2, 3, rng=RH), {}, yshape=[3, 2])
+    if ce:
+        add_case(loss, dtype, "eps", [3, 2], [0.0, 0.5, 0.5, 0.2, 0.3, 0.5], [0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                 {"eps": 0.0})
+        add_case(loss, dtype, "eps", [3, 2], [0.0, 0.5, 0.5, 0.2, 0.3, 0.5], [1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+                 {"eps": 0.0})                                                          # log 0 → +Inf
+        # the default ϵ dominates: ŷ = 0, subnormal, 1e-4, 1e-3 under a positive target
+        add_case(loss, dtype, "eps", [3, 2], [0.0, tiny, 1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.5, 0.5],
+                 {"agg": "none"})
+        add_case(loss, dtype, "eps", [4, 2], [0.0, tiny, "0.0001", 1.0, "0.001", "0.002", "0.005", 0.992],
+                 [0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25], {"agg": "none"})
+        add_case(loss, dtype, "eps", [4], prob_columns(4, 1, rng=RH), onehot_columns(4, 1, rng=RH), {"eps": 1e-3})
+        add_case(loss, dtype, "subnormal", [2, 2], [tiny, 1.0, 0.5, 0.5], [1.0, 0.0, 0.5, 0.5], {"eps": 0.0})
+        add_case(loss, dtype, "nonfinite", [3], [NAN, 0.5, 0.5], [0.0, 0.5, 0.5])        # xlogy(0, NaN) = 0
+        add_case(loss, dtype, "nonfinite", [2, 2], [INF, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5], {"agg": "none"})
+        add_case(loss, dtype, "error", [3], [-0.5, 0.5, 1.0], [0.0, 0.5, 0.5])           # DomainError
+        if loss == "kldivergence":
+            p = prob_columns(4, 3, rng=RH)
+            add_case(loss, dtype, "cancellation", [4, 3], p, p, {"eps": 0.0})            # exactly 0
+            add_case(loss, dtype, "cancellation", [4, 3], p, p)                            # slightly negative
+            q = [hround(v, dtype) for v in prob_columns(5, 1, rng=RH)]
+            add_case(loss, dtype, "cancellation", [5], [hnext(v, dtype) for v in q], q, {"eps": 0.0})
+            add_case(loss, dtype, "eps", [3], [0.2, 0.3, 0.5], [0.0, 0.5, 0.5], {"eps": 0.0})
+        else:
+            add_case(loss, dtype, "extreme", [3], [0.5, 0.5, 0.5], [1.0, 0.0, 0.0],
+                     {"weight": 60000.0 if f16 else 3e38})
+    else:
+        # logits where exp overflows the dtype: beyond ~11.09 in Float16, ~88.7 in BFloat16
+        if f16:
+            cols = [[12.0, 0.0, -3.0], [15.0, 14.0, 13.0], [20.0, 10.0, 0.0], [11.0, 11.25, 11.5],
+                    [-12.0, 0.0, 12.0], [16.0, 16.0, -16.0]]
+        else:
+            cols = [[90.0, 0.0, -3.0], [100.0, 99.0, 98.0], [200.0, 100.0, 0.0], [88.0, 89.0, 90.0],
+                    [-1000.0, 0.0, 1000.0], [1e4, 1e4, -1e4]]
+        for c in cols:
+            add_case(loss, dtype, "logits", [3], c, [0.0, 1.0, 0.0])
+        add_case(loss, dtype, "logits", [3, 6], [v for c in cols for v in c],
+                 onehot_columns(3, 6, rng=RH), {"agg": "none"})
+        add_case(loss, dtype, "logits", [3, 6], [v for c in cols for v in c],
+                 prob_columns(3, 6, rng=RH), {"agg": "sum"})
+        add_case(loss, dtype, "logits", [4, 4], [hunif(10, 20) if f16 else hunif(80, 120) for _ in range(16)],
+                 prob_columns(4, 4, rng=RH))
+        add_case(loss, dtype, "extreme", [2], [HALF_MAX[dtype], -HALF_MAX[dtype]], [0.0, 1.0])
+        add_case(loss, dtype, "subnormal", [3], [tiny, 0.0, "-" + tiny], [1.0, 0.0, 0.0])
+        add_case(loss, dtype, "nonfinite", [3], [-INF, 0.0, 1.0], [0.0, 0.5, 0.5])     # 0 · −Inf = NaN
+        add_case(loss, dtype, "nonfinite", [3], [INF, 0.0, 1.0], [1.0, 0.0, 0.0])
+        add_case(loss, dtype, "boundary", [4], [2.0, 2.0, 2.0, 2.0], [0.25, 0.25, 0.25, 0.25])
+
+
+def gen_half_dice_tversky(loss, dtype):
+    f16 = dtype == "float16"
+    pname = "smooth" if loss == "dice_coeff_loss" else "beta"
+    tiny = HALF_TINY[dtype]
+
+    def labels(n):
+        return [float(RH.randrange(2)) for _ in range(n)]
+
+    for shape in ([4, 4], [2, 3, 4], [RH.randint(40, 64)], [7], [3, 3]):
+        n = prod(shape)
+        add_case(loss, dtype, "benign", shape, hvec(n, 0, 1), labels(n))
+    add_case(loss, dtype, "benign", [5], hvec(5, 0, 1), hvec(5, 0, 1))                 # soft targets
+    add_case(loss, dtype, "benign", [3], [0.9, 0.1, 0.4], [1.0, 0.0, 1.0])
+    for v in ((0.0, 0.5, 100.0) if pname == "smooth" else (0.0, 0.3, 1.0, 0.7)):
+        add_case(loss, dtype, "benign", [6], hvec(6, 0, 1), labels(6), {pname: v})
+    if pname == "beta":
+        add_case(loss, dtype, "benign", [3, 2], hvec(6, 0, 1), 1.0)                     # scalar target
+    y = labels(8)
+    add_case(loss, dtype, "cancellation", [8], list(y), y)
+    yv = [hround(v, dtype) for v in hvec(8, 0.1, 0.9)]
+    add_case(loss, dtype, "cancellation", [8], yv, yv)
+    add_case(loss, dtype, "cancellation", [8], [hnext(v, dtype) for v in y], y)
+    # squares that overflow the dtype although the ratio is representable
+    b1 = 300.0 if f16 else 2e19
+    add_case(loss, dtype, "extreme", [3], [b1, b1, 1.0], [b1, 0.0, 1.0])
+    add_case(loss, dtype, "extreme", [2], [HALF_MAX[dtype], 1.0], [1.0, 1.0])
+    add_case(loss, dtype, "subnormal", [3], [tiny, 0.0, 0.0], [1.0, 0.0, 0.0], {pname: 0.0} if pname == "smooth" else {})
+    add_case(loss, dtype, "boundary", [4], [0.0] * 4, [0.0] * 4, {pname: 0.0} if pname == "smooth" else {})
+    if pname == "beta":
+        add_case(loss, dtype, "boundary", [1], [-1.0], [-1.0], {"beta": 0.5})          # denominator 0 → −Inf
+    add_case(loss, dtype, "nonfinite", [3], [NAN, 0.5, 0.5], [1.0, 0.0, 1.0])
+    add_case(loss, dtype, "nonfinite", [3], [INF, 0.5, 0.5], [1.0, 0.0, 1.0])
+    add_case(loss, dtype, "error", [3], [0.5, 0.5, 0.5], [1.0, 0.0, 1.0], {pname: -1.0})
+    add_case(loss, dtype, "empty", [0], [], [])
+    # accumulation: sums of 4096 and 8192 elements (Σŷ² near 2000–4000: in-dtype sums stall)
+    add_case(loss, dtype, "accumulation", [4096], hvec(4096, 0, 1), labels(4096))
+    add_case(loss, dtype, "accumulation", [8192], hvec(8192, 0.5, 1), 1.0)
+
+
+def generate_half():
+    for loss in ALL_LOSSES:
+        for dtype in HALF_DTYPES:
+            if loss in ELEMENTWISE:
+                gen_half_elementwise(loss, dtype)
+            elif loss in ("crossentropy", "logitcrossentropy", "kldivergence"):
+                gen_half_dims(loss, dtype)
+            else:
+                gen_half_dice_tversky(loss, dtype)
+            if loss not in ("dice_coeff_loss", "tversky_loss"):
+                add_case(loss, dtype, "error", [3], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], {"agg": "median"})
+
+
+# ------------------------------------------------------------------------------------------------
 # Self tests of the rounding machinery
 # ------------------------------------------------------------------------------------------------
 
@@ -1285,6 +1679,61 @@ def selftest():
     assert fmt_float(float(np.float32(0.7)), "float32") == "0.7"
     assert fmt_float(math.ldexp(1, -149), "float32") == "1e-45"
     assert fmt_float(5e-324, "float64") == "5e-324"
+    selftest_half(rr)
+
+
+def selftest_half(rr):
+    """float16/bfloat16 rounding and shortest strings against numpy (and ml_dtypes when present)."""
+    F = Fraction
+    # binary16: numpy's float64 -> float16 cast rounds once, correctly (npy_double_to_half)
+    for _ in range(20000):
+        e = rr.randint(-30, 18)
+        m = rr.getrandbits(53) | (1 << 52)
+        x = math.ldexp(m, e - 52) * rr.choice([-1, 1])
+        with np.errstate(over="ignore"):
+            ref = float(np.float16(x))
+        assert round_fraction(F(x), "float16") == ref, (x, ref)
+    try:
+        import ml_dtypes
+    except ImportError:
+        ml_dtypes = None
+    if ml_dtypes is not None:
+        for _ in range(20000):
+            e = rr.randint(-140, 127)
+            m = rr.getrandbits(24) | (1 << 23)
+            x = float(np.float32(math.ldexp(m, e - 23) * rr.choice([-1, 1])))
+            with np.errstate(over="ignore"):
+                ref = float(np.float32(x).astype(ml_dtypes.bfloat16))
+            assert round_fraction(F(x), "bfloat16") == ref, (x, ref)
+    assert round_fraction(F(90000), "float16") == math.inf
+    assert round_fraction(F(65519), "float16") == 65504.0
+    assert round_fraction(F(65520), "float16") == math.inf                        # the overflow midpoint
+    assert round_fraction(F(65025), "float16") == 65024.0
+    assert round_fraction(F(1, 2 ** 25), "float16") == 0.0                        # half the least subnormal
+    assert round_fraction(F(3, 2 ** 25), "float16") == math.ldexp(1, -23)         # 1.5 tiny → even (2)
+    assert round_fraction(F(1, 2 ** 134) + F(1, 2 ** 200), "bfloat16") == math.ldexp(1, -133)
+    assert round_fraction(F(7, 10), "bfloat16") == 0.69921875
+    assert round_fraction(1 + F(1, 2 ** 8) + F(1, 2 ** 30), "bfloat16") == 1.0078125  # no double rounding
+    # shortest strings: every finite value of both formats, exact round trip, numpy's f16 length
+    for bits in range(1 << 16):
+        h = float(np.array([bits], dtype=np.uint16).view(np.float16)[0])
+        if math.isfinite(h):
+            s = shortest_half(h, "float16")
+            assert round_fraction(F(s), "float16") == h or (h == 0), (h, s)
+            ref = str(np.float16(h))
+            digits = len(ref.split("e")[0].replace("-", "").replace(".", "").strip("0") or "0")
+            mine = len(s.split("e")[0].replace("-", "").replace(".", "").strip("0") or "0")
+            assert mine <= digits, (h, s, ref)
+            assert float(s) == float(ref) or mine < digits, (h, s, ref)
+        b = struct.unpack("<f", struct.pack("<I", bits << 16))[0]
+        if math.isfinite(b):
+            s = shortest_half(b, "bfloat16")
+            assert round_fraction(F(s), "bfloat16") == b or b == 0, (b, s)
+            assert round_fraction(F(float(s)), "bfloat16") == b or b == 0, (b, s)
+    assert shortest_half(65504.0, "float16") == "65500.0"
+    assert shortest_half(math.ldexp(1, -24), "float16") == "6e-08"
+    assert shortest_half(0.69921875, "bfloat16") == "0.7"
+    assert shortest_half(0.10009765625, "bfloat16") == "0.1"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1293,14 +1742,15 @@ def selftest():
 def main(argv):
     t0 = time.time()
     here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "oracle_cases.jsonl")
+    half = "--half" in argv
+    out = os.path.join(here, "half_cases.jsonl" if half else "oracle_cases.jsonl")
     if "--out" in argv:
         out = argv[argv.index("--out") + 1]
     selftest()
     if "--selftest-only" in argv:
         print("selftest ok")
         return 0
-    generate()
+    generate_half() if half else generate()
     ids = set()
     lines = []
     by_loss = Counter()
@@ -1316,7 +1766,7 @@ def main(argv):
         o["outcome"] = orc["outcome"]
         if "shape" in orc:
             o["shape"] = orc["shape"]
-        for k in ("exact", "float32", "float64"):
+        for k in ("exact",) + rounded_keys(req["dtype"]):
             if k in orc:
                 o[k] = orc[k]
         req["oracle"] = o

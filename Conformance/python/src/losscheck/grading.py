@@ -1,7 +1,7 @@
 """Grading answers against golden expectations (a port of LossConformance's ``Grading.swift``).
 
 DESIGN.md, "Verdicts": for an expected value ``v`` (``exact``), the answer ``r`` in dtype ``T``
-with unit roundoff ``u`` (2⁻²⁴, 2⁻⁵³), and the error scale ``S``: ``ulps = |r − v| / ulp_T(v)``
+with unit roundoff ``u`` (2⁻²⁴, 2⁻⁵³; 2⁻¹¹ for float16, 2⁻⁸ for bfloat16), and the error scale ``S``: ``ulps = |r − v| / ulp_T(v)``
 and ``scaled = |r − v| / (u·S)``, with ``n`` the number of elements reduced into the value
 (:attr:`losscheck.vectors.GoldenCase.terms`). The tier is decided **exactly**, with
 :class:`~losscheck.exact.ExactRational` (no float in the comparison: a ratio of 1 − 10⁻⁷⁷ must
@@ -79,6 +79,10 @@ class BinaryFormat:
     def __init__(self, dtype):
         if dtype == "float32":
             self.precision, self.min_exponent, self.max_exponent = 24, -126, 127
+        elif dtype == "float16":
+            self.precision, self.min_exponent, self.max_exponent = 11, -14, 15
+        elif dtype == "bfloat16":
+            self.precision, self.min_exponent, self.max_exponent = 8, -126, 127
         else:
             self.precision, self.min_exponent, self.max_exponent = 53, -1022, 1023
 
@@ -91,7 +95,7 @@ class BinaryFormat:
         return binade - self.precision + 1
 
 
-_FORMATS = {"float32": BinaryFormat("float32"), "float64": BinaryFormat("float64")}
+_FORMATS = {d: BinaryFormat(d) for d in ("float32", "float64", "float16", "bfloat16")}
 _GREATEST_FINITE = 1.7976931348623157e308
 #: 10⁴²: the snap of an exactly representable value written rounded to 45 digits.
 _SNAP_DIGITS = 42

@@ -9,6 +9,12 @@ Float32, ties to even, with subnormals and overflow as IEEE 754 binary32 has the
 
 Float32 values are held as Python floats (Float64), which represent every Float32 exactly, the
 way LossCore holds Float32 data as the Doubles that represent them.
+
+Half precision (issue 15): ``float16`` (IEEE binary16: precision 11, normal exponents −14 … 15,
+max 65504) and ``bfloat16`` (precision 8, binary32's exponent range) are held the same way, as
+the Python floats that represent them; a decimal is rounded to them once, exactly (its rational
+value, ties to even, gradual underflow, overflow to ±∞ at the midpoint), never through Float64 or
+Float32 first.
 """
 
 import math
@@ -19,11 +25,16 @@ from fractions import Fraction
 from .jsontext import Number, type_name
 
 __all__ = [
-    "DTYPES", "ProtocolError", "decode_number", "round_to_float32", "round_decimal_to_float32",
+    "DTYPES", "HALF_FORMATS", "ProtocolError", "decode_number", "round_to_float32", "round_decimal_to_float32",
+    "round_decimal_to_half", "round_fraction",
     "round_to_dtype", "spell", "encode_number", "unit_roundoff_exponent", "machine_epsilon",
 ]
 
-DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64", "float16", "bfloat16")
+
+#: (precision incl. the implicit bit, smallest normal exponent, largest exponent) of the formats
+#: rounded through exact rationals (the half dtypes; Float32 has its fast path below).
+HALF_FORMATS = {"float16": (11, -14, 15), "bfloat16": (8, -126, 127)}
 
 #: 2^128: the first power of two beyond Float32's range. A value that rounds to it overflows.
 _F32_OVERFLOW = Fraction(2**128)
@@ -63,6 +74,53 @@ def _round_fraction_to_float32(q):
     value = Fraction(m) * Fraction(2) ** quantum_exp
     result = math.inf if value >= _F32_OVERFLOW else float(value)  # exact: m < 2^24 (or 2^24)
     return -result if negative else result
+
+
+def round_fraction(q, dtype):
+    """The value of ``dtype`` nearest the exact rational ``q`` (ties to even, gradual underflow), as a
+    float; ±inf when it rounds beyond the largest finite value (a negative ``q`` that rounds to
+    zero gives −0.0). Any of the four dtypes."""
+    if dtype == "float64":
+        try:
+            return q.numerator / q.denominator  # CPython's int/int division rounds correctly
+        except OverflowError:
+            return math.inf if q > 0 else -math.inf
+    if dtype == "float32":
+        return _round_fraction_to_float32(q)
+    precision, min_exp, max_exp = HALF_FORMATS[dtype]
+    if q == 0:
+        return 0.0
+    negative = q < 0
+    q = -q if negative else q
+    e = q.numerator.bit_length() - q.denominator.bit_length()
+    if q < Fraction(2) ** e:
+        e -= 1
+    quantum_exp = max(e, min_exp) - (precision - 1)
+    m = round(q / (Fraction(2) ** quantum_exp))  # half to even
+    if m == 0:
+        return -0.0 if negative else 0.0
+    value = Fraction(m) * Fraction(2) ** quantum_exp
+    result = math.inf if value >= Fraction(2) ** (max_exp + 1) else float(value)
+    return -result if negative else result
+
+
+def round_decimal_to_half(text, dtype):
+    """Rounds a decimal string once, exactly, to float16 or bfloat16 (``None`` if not a number)."""
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not d.is_finite():
+        return None
+    if d.is_zero():
+        return -0.0 if d.is_signed() else 0.0
+    # Far outside the formats the exact rational is not needed: beyond 10⁴⁰ everything rounds to
+    # ±∞, below 10⁻⁵⁰ to ±0 (bfloat16's least subnormal is 9.2·10⁻⁴¹).
+    if d.adjusted() > 40:
+        return -math.inf if d.is_signed() else math.inf
+    if d.adjusted() < -50:
+        return -0.0 if d.is_signed() else 0.0
+    return round_fraction(Fraction(d), dtype)
 
 
 def _f32_of_double(x):
@@ -117,13 +175,21 @@ def round_to_float32(x):
 
 
 def round_to_dtype(x, dtype):
-    """``DType.round``: Float64 is the identity, Float32 one rounding (``ofeltype``)."""
+    """``DType.round``: Float64 is the identity, the others one rounding of the Float64 ``x``
+    (``ofeltype``)."""
+    if dtype in HALF_FORMATS:
+        x = float(x)
+        if math.isnan(x) or math.isinf(x) or x == 0:
+            return x
+        return round_fraction(Fraction(x), dtype)
     return round_to_float32(x) if dtype == "float32" else float(x)
 
 
 def _parse_text(text, dtype):
     if dtype == "float32":
         return round_decimal_to_float32(text)
+    if dtype in HALF_FORMATS:
+        return round_decimal_to_half(text, dtype)
     try:
         return float(text)
     except ValueError:
@@ -153,14 +219,18 @@ def decode_number(value, dtype, field):
     raise argument_error(f'{field} must be a number or "NaN"/"Infinity"/"-Infinity", got {type_name(value)}')
 
 
+_PRECISION = {"float32": 24, "float64": 53, "float16": 11, "bfloat16": 8}
+
+
 def unit_roundoff_exponent(dtype):
-    """``-significandBits``: u = 2⁻²⁴ (Float32), 2⁻⁵³ (Float64)."""
-    return -24 if dtype == "float32" else -53
+    """``-significandBits``: u = 2⁻²⁴ (Float32), 2⁻⁵³ (Float64), 2⁻¹¹ (Float16), 2⁻⁸ (BFloat16)."""
+    return -_PRECISION[dtype]
 
 
 def machine_epsilon(dtype):
-    """Flux's default ϵ, ``eps(eltype(ŷ))``: 2⁻²³ for Float32, 2⁻⁵² for Float64."""
-    return 2.0**-23 if dtype == "float32" else 2.0**-52
+    """Flux's default ϵ, ``eps(eltype(ŷ))``: 2⁻²³ for Float32, 2⁻⁵² for Float64, 2⁻¹⁰ for Float16,
+    2⁻⁷ for BFloat16."""
+    return 2.0 ** (1 - _PRECISION[dtype])
 
 
 # MARK: Spelling numbers as Swift's `description` does
@@ -172,10 +242,10 @@ def _shortest_digits(x, dtype):
     Float64: ``repr`` (shortest round trip). Float32: the fewest significant digits ``p`` whose
     correctly rounded ``%.{p}e`` spelling rounds back to ``x`` (the nearest such decimal).
     """
-    if dtype == "float32":
+    if dtype == "float32" or dtype in HALF_FORMATS:
         for p in range(1, 10):
             text = f"{x:.{p - 1}e}"
-            if round_decimal_to_float32(text) == x:
+            if _parse_text(text, dtype) == x:
                 break
     else:
         text = repr(x)
@@ -192,7 +262,8 @@ def spell(x, dtype):
     written in positional notation with at least one fractional digit (``"1.0"``, ``"0.0001"``)
     when ``2⁻¹⁴ ≤ |x| < 2⁵³`` roughly — precisely, when the decimal exponent is at least −4 and
     ``|x| ≤ 2^(significand bits)`` (2²⁴ for Float32, 2⁵³ for Float64) — and in exponential
-    notation otherwise (``"1e-05"``, ``"1.5e+20"``, two exponent digits at least).
+    notation otherwise (``"1e-05"``, ``"1.5e+20"``, two exponent digits at least). Float16 and
+    BFloat16 use Float32's limit 2²⁴ (every finite Float16 is below it: ``"65500.0"``).
     """
     if math.isnan(x):
         return "NaN"
@@ -203,7 +274,7 @@ def spell(x, dtype):
     if x == 0:
         return sign + "0.0"
     digits, exp10 = _shortest_digits(abs(x), dtype)
-    limit = 2.0**24 if dtype == "float32" else 2.0**53
+    limit = 2.0**53 if dtype == "float64" else 2.0**24
     if exp10 < -4 or abs(x) > limit:
         mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         return f"{sign}{mantissa}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"

@@ -172,8 +172,8 @@ def decode_request(obj):
     dtype = "float64"
     if "dtype" in obj:
         d = obj["dtype"]
-        if isinstance(d, Number) or d not in ("float32", "float64"):
-            raise argument_error(f'dtype must be "float32" or "float64", got {serialize(d)}')
+        if isinstance(d, Number) or d not in ("float32", "float64", "float16", "bfloat16"):
+            raise argument_error(f'dtype must be "float32", "float64", "float16" or "bfloat16", got {serialize(d)}')
         dtype = str(d)
     yhat_values = _decode_numbers(obj.get("yhat"), dtype, "yhat")
     shape = Shape([len(yhat_values)]) if "shape" not in obj else _decode_shape(obj["shape"], "shape")

@@ -16,7 +16,13 @@ from .protocol import Tensor, decode_request
 
 __all__ = ["Request", "LossError", "Unsupported"]
 
-_NUMPY = {"float32": np.float32, "float64": np.float64}
+_NUMPY = {"float32": np.float32, "float64": np.float64, "float16": np.float16}
+try:  # numpy has no bfloat16; ml_dtypes (JAX's package) provides it
+    import ml_dtypes
+
+    _NUMPY["bfloat16"] = ml_dtypes.bfloat16
+except ImportError:
+    pass
 
 
 class LossError(Exception):
@@ -43,6 +49,8 @@ class Request:
 
             obj = parse(json.dumps(obj))
         r = decode_request(obj)
+        if r.dtype not in _NUMPY:
+            raise Unsupported(f"dtype {r.dtype} needs the ml_dtypes package, which is not installed")
         t = _NUMPY[r.dtype]
         self.id = r.id
         self.loss = r.loss

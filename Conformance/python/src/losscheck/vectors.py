@@ -13,7 +13,7 @@ import json
 import os
 
 from .jsontext import JSONSyntaxError, Number, Object, parse, serialize
-from .numbers import ProtocolError, decode_number, machine_epsilon, round_to_dtype
+from .numbers import HALF_FORMATS, ProtocolError, decode_number, machine_epsilon, round_to_dtype
 from .protocol import LOSSES, ERROR_KINDS, Shape, decode_request, reduces_over_dims, takes_aggregation
 from .tiers import Regime
 
@@ -35,13 +35,17 @@ class Expectation:
     ``outcome`` is ``"scalar"``, ``"array"`` (with ``shape``) or an error kind (``error_kind``);
     ``exact`` holds per value a decimal (≥ 40 significant digits) or ``"NaN"``, ``"Infinity"``,
     ``"-Infinity"``; ``float32``/``float64`` the exact value correctly rounded to each format (as
-    floats); ``error_scale`` the error scale ``S``; ``regime`` and ``tags``.
+    floats); ``error_scale`` the error scale ``S``; ``regime`` and ``tags``. A float16 or bfloat16
+    case (issue 15) also has ``half``: the exact value correctly rounded to the request's dtype, the
+    vector's member named by the dtype (``"float16"`` or ``"bfloat16"``); it is what the case's
+    answers are graded against (``rounded``).
     """
 
-    __slots__ = ("outcome", "shape", "error_kind", "exact", "float32", "float64", "error_scale", "regime", "tags")
+    __slots__ = ("outcome", "shape", "error_kind", "exact", "float32", "float64", "error_scale", "regime", "tags",
+                 "half", "half_dtype")
 
     def __init__(self, outcome, regime, tags, shape=None, error_kind=None, exact=(), float32=(), float64=(),
-                 error_scale=()):
+                 error_scale=(), half=(), half_dtype=None):
         self.outcome = outcome
         self.shape = shape
         self.error_kind = error_kind
@@ -51,9 +55,15 @@ class Expectation:
         self.error_scale = list(error_scale)
         self.regime = regime
         self.tags = list(tags)
+        self.half = list(half)
+        self.half_dtype = half_dtype
 
     def rounded(self, dtype):
         """The correctly rounded values in ``dtype``."""
+        if dtype in HALF_FORMATS:
+            if dtype != self.half_dtype:
+                raise VectorFileError(f"expect has no {dtype} member")
+            return self.half
         return self.float32 if dtype == "float32" else self.float64
 
     @property
@@ -80,6 +90,9 @@ class Expectation:
         tags = []
         if isinstance(obj.get("tags"), list):
             tags = [str(t) for t in obj["tags"] if isinstance(t, str) and not isinstance(t, Number)]
+
+        # A half-dtype case carries its dtype's correctly rounded value under the dtype's name.
+        is_half = dtype in HALF_FORMATS
 
         def number(value, dt, field):
             if value is None:
@@ -115,10 +128,12 @@ class Expectation:
             f32 = [number(v, "float32", "float32") for v in items("float32")]
             f64 = [number(v, "float64", "float64") for v in items("float64")]
             scales = [number(v, "float64", "errorScale") for v in items("errorScale")]
+            half = [number(v, dtype, dtype) for v in items(dtype)] if is_half else f64
             n = shape.count
-            if not (len(exact) == len(f32) == len(f64) == len(scales) == n):
+            if not (len(exact) == len(f32) == len(f64) == len(scales) == len(half) == n):
                 raise VectorFileError(f"expect: the value arrays must have {n} elements for shape {shape}")
-            return cls("array", regime, tags, shape=shape, exact=exact, float32=f32, float64=f64, error_scale=scales)
+            return cls("array", regime, tags, shape=shape, exact=exact, float32=f32, float64=f64, error_scale=scales,
+                       half=half if is_half else (), half_dtype=dtype if is_half else None)
         if outcome in _OUTCOME_CLASSES:
             exact = obj.get("exact")
             if not isinstance(exact, str) or isinstance(exact, Number):
@@ -126,10 +141,24 @@ class Expectation:
             return cls("scalar", regime, tags, exact=[str(exact)],
                        float32=[number(obj.get("float32"), "float32", "float32")],
                        float64=[number(obj.get("float64"), "float64", "float64")],
-                       error_scale=[number(obj.get("errorScale"), "float64", "errorScale")])
+                       error_scale=[number(obj.get("errorScale"), "float64", "errorScale")],
+                       half=[number(obj.get(dtype), dtype, dtype)] if is_half else (),
+                       half_dtype=dtype if is_half else None)
         if outcome not in ERROR_KINDS:
             raise VectorFileError(f"expect.outcome '{outcome}' is not an outcome")
         return cls("error", regime, tags, error_kind=str(outcome))
+
+
+def numpy_dtype(dtype):
+    """The numpy scalar type of a dtype: float32, float64, float16, and ``ml_dtypes.bfloat16`` for
+    bfloat16 (an ImportError without ml_dtypes: numpy has no bfloat16)."""
+    import numpy as np  # noqa: PLC0415
+
+    if dtype == "bfloat16":
+        import ml_dtypes  # noqa: PLC0415
+
+        return ml_dtypes.bfloat16
+    return {"float32": np.float32, "float64": np.float64, "float16": np.float16}[dtype]
 
 
 class GoldenCase:
@@ -229,7 +258,7 @@ class GoldenCase:
         column-major) and ``request.yhat.shape``."""
         import numpy as np  # noqa: PLC0415
 
-        t = np.float32 if self.dtype == "float32" else np.float64
+        t = numpy_dtype(self.dtype)
         r = self.request
 
         def array(tensor):
@@ -363,7 +392,8 @@ def content_id(golden):
     of the SHA-256 of the canonical request (the request line with ``"id":""``)."""
     pairs = [(k, "" if k == "id" else v) for k, v in golden.request_object.pairs]
     digest = hashlib.sha256(serialize(Object(pairs)).encode("utf-8")).hexdigest()
-    return f"{golden.loss}-{'f32' if golden.dtype == 'float32' else 'f64'}-{digest[:12]}"
+    short = {"float32": "f32", "float64": "f64", "float16": "f16", "bfloat16": "bf16"}[golden.dtype]
+    return f"{golden.loss}-{short}-{digest[:12]}"
 
 
 def find_vectors(start=None):
