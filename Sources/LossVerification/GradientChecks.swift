@@ -20,6 +20,9 @@ public enum GradientChecks {
   static let group = "gradients"
   /// The default file of the oracle check.
   public static let defaultOraclePath = "Conformance/oracle/gradient_cases.jsonl"
+
+  /// The mpmath gradient oracle's Float16 and BFloat16 cases (skipped if absent).
+  public static let defaultHalfPrecisionOraclePath = "Conformance/oracle/half_gradient_cases.jsonl"
   /// The default number of central-difference cases per loss: about 5 s in a release build.
   public static let defaultCount = 100
 
@@ -30,14 +33,19 @@ public enum GradientChecks {
     public var seed: UInt64
     /// The mpmath gradient oracle file, and whether it was named on the command line.
     public var oracleFile: VerificationContext.InputFile
+    /// The mpmath gradient oracle's half-precision cases.
+    public var halfPrecisionOracleFile: VerificationContext.InputFile
 
     public init(
       count: Int = GradientChecks.defaultCount, seed: UInt64 = SplitMix64.freshSeed(),
-      oracleFile: VerificationContext.InputFile = .init(path: GradientChecks.defaultOraclePath, isExplicit: false)
+      oracleFile: VerificationContext.InputFile = .init(path: GradientChecks.defaultOraclePath, isExplicit: false),
+      halfPrecisionOracleFile: VerificationContext.InputFile = .init(
+        path: GradientChecks.defaultHalfPrecisionOraclePath, isExplicit: false)
     ) {
       self.count = count
       self.seed = seed
       self.oracleFile = oracleFile
+      self.halfPrecisionOracleFile = halfPrecisionOracleFile
     }
   }
 
@@ -45,6 +53,7 @@ public enum GradientChecks {
   /// loss, in `LossID` order.
   static func checks(for context: VerificationContext) async -> [Check] {
     var checks = oracleChecks(context.gradients.oracleFile)
+    checks += oracleChecks(context.gradients.halfPrecisionOracleFile, label: "half ")
     let options = context.gradients
     if options.count > 0 {
       for loss in LossID.allCases {
@@ -95,14 +104,14 @@ public enum GradientChecks {
     return parsed
   }
 
-  static func oracleChecks(_ file: VerificationContext.InputFile) -> [Check] {
+  static func oracleChecks(_ file: VerificationContext.InputFile, label: String = "") -> [Check] {
     let text: String
-    switch file.read(group: group, name: "oracle", what: "LossSpec's gradients against the mpmath oracle") {
+    switch file.read(group: group, name: "\(label)oracle", what: "LossSpec's gradients against the mpmath oracle") {
     case .text(let contents): text = contents
     case .standIn(let checks): return checks
     }
     let parsed = parseOracle(text)
-    let fileCheck = Check(group: group, name: "oracle file") {
+    let fileCheck = Check(group: group, name: "\(label)oracle file") {
       guard parsed.problems.isEmpty else {
         var findings = FindingList()
         for problem in parsed.problems { findings.append(problem) }
@@ -120,7 +129,7 @@ public enum GradientChecks {
     let order = LossID.allCases.map(\.rawValue) + byLoss.keys.filter { LossID(rawValue: $0) == nil }.sorted()
     return [fileCheck]
       + order.compactMap { loss in
-        byLoss[loss].map { cases in Check(group: group, name: "oracle \(loss)") { runOracle(cases) } }
+        byLoss[loss].map { cases in Check(group: group, name: "\(label)oracle \(loss)") { runOracle(cases) } }
       }
   }
 
