@@ -7,7 +7,7 @@ import Foundation
 ///
 /// | tier | holds when |
 /// |---|---|
-/// | ``correctlyRounded`` | `r` is `v` rounded to `T` (the `float32`/`float64` of the vector) |
+/// | ``correctlyRounded`` | `r` is `v` rounded to `T` (the vector's `float32`, `float64`, `float16` or `bfloat16`) |
 /// | ``faithful`` | `|r − v| < ulp_T(v)`: `r` is one of the two values of `T` around `v` |
 /// | ``stable`` | `|r − v| ≤ u·S·(c·log₂(n + 1) + c₀)`: pairwise-summation grade |
 /// | ``acceptable`` | `|r − v| ≤ u·S·(c·n + c₀)`: recursive-summation grade |
@@ -118,7 +118,7 @@ public struct ToleranceModel: Sendable, Hashable, Codable {
     let c0 = chainAllowance.formatted(significantDigits: 3)
     return """
       ulps = |r − v| / ulp(v); scaled = |r − v| / (u·S), S the case's error scale (the magnitudes a \
-      straightforward evaluation rounds, per element and summed), u the unit roundoff (2⁻²⁴, 2⁻⁵³). \
+      straightforward evaluation rounds, per element and summed), u the unit roundoff (2⁻²⁴, 2⁻⁵³; 2⁻¹¹, 2⁻⁸ for float16, bfloat16). \
       correctlyRounded: r is v rounded to the dtype. faithful: ulps < 1. stable: scaled ≤ \(c)·log₂(n+1) + \(c0) \
       (pairwise summation errs by ⌈log₂ n⌉·u·Σ|t| per reduction level, the elementwise chain and the mean's \
       division by a few u·S; c doubles the first-order coefficient for two reduction levels and second-order \

@@ -38,11 +38,11 @@ extension CatalogueBuilder {
     switch loss {
     case .crossentropy, .logitcrossentropy, .kldivergence:
       addRandom([3, 4], LossParameters(dims: [2]))
-      addRandom([3, 4], LossParameters(eps: 0))
+      if loss.acceptedParameters.contains(.eps) { addRandom([3, 4], LossParameters(eps: 0)) }
       if loss != .kldivergence {
         addRandom([3, 4], LossParameters(weight: .array(tensor([3, 1], [0.5, 1, 2]))))
       }
-    case .msle, .binarycrossentropy, .poissonLoss:
+    case .msle, .binarycrossentropy:
       addRandom([6], LossParameters(eps: 0x1p-5))
     case .huberLoss:
       addRandom([6], LossParameters(delta: 0.25))
@@ -117,7 +117,7 @@ extension CatalogueBuilder {
     case .msle:
       add([3], [0, tiny, 0x1p-12], array([1, 0, 0]), regime: .edge, tags: tags)
     case .poissonLoss:
-      add([3], [0, tiny, 0x1p-12], array([1, 2, 0.5]), regime: .edge, tags: tags)
+      add([3], [0, tiny, 0x1p-12], array([1, 2, 0.5]), regime: .edge, tags: ["log-pole"])
     default:
       break
     }
