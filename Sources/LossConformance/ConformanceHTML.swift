@@ -135,7 +135,10 @@ extension ConformanceReport {
   private func tiersSection() -> HTML {
     let t = options.grading.tolerance
     let rows: [(String, String)] = [
-      ("correctlyRounded", "r is the exact value v rounded to the dtype (the vector's float32, float64, float16 or bfloat16)"),
+      (
+        "correctlyRounded",
+        "r is the exact value v rounded to the dtype (the vector's float32, float64, float16 or bfloat16)"
+      ),
       ("faithful", "|r − v| < ulp(v): r is one of the two values of the dtype around v"),
       (
         "stable",
