@@ -79,7 +79,7 @@ public struct VectorGenerator: Sendable {
   public init(seed: UInt64 = VectorGenerator.defaultSeed) { self.seed = seed }
 
   /// Every planned case, loss by loss (in `LossID` order), float32 before float64; then the
-  /// half-precision cases, loss by loss, float16 before bfloat16 (``CatalogueBuilder/buildHalfPrecision()``,
+  /// half-precision cases, loss by loss, float16 before bfloat16 (`CatalogueBuilder.buildHalfPrecision()`,
   /// with random streams of their own, so the Float32 and Float64 cases stay as they were).
   public func catalogue() -> [PlannedCase] {
     var all: [PlannedCase] = []
