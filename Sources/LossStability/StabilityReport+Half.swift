@@ -84,7 +84,7 @@ extension StabilityReport {
       guard let first = result.points.first(where: { $0.graded(k) && $0.accuracy[k].bits == nil }) else { continue }
       let count = result.nonFiniteCount(k)
       overflows.append(
-        "\(result.sweep.name): \(first.accuracy[k].summary) from \(result.sweep.variable) = \(formatX(first.x)) "
+        "\(result.sweep.name): \(first.accuracy[k].summary.replacingOccurrences(of: "\"", with: "")) from \(result.sweep.variable) = \(formatX(first.x)) "
           + "(exact \(first.referenceSummary); \(count) point\(count == 1 ? "" : "s"))")
     }
     if overflows.isEmpty {
