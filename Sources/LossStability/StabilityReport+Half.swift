@@ -51,7 +51,7 @@ extension StabilityReport {
       ])
   }
 
-  /// One cell line of ``halfPrecisionTable()``: implementation `k` over the sweeps `results` of
+  /// One cell line of `halfPrecisionTable()`: implementation `k` over the sweeps `results` of
   /// one loss and dtype, and whether it is worth marking (a non-finite result, or more than 4 bits).
   static func userView(of results: [SweepResult], _ k: Int) -> (text: String, bad: Bool) {
     var parts: [String] = []
@@ -96,7 +96,7 @@ extension StabilityReport {
     return (parts.joined(separator: ". "), bad)
   }
 
-  /// How the half-precision page was made, after ``method``.
+  /// How the half-precision page was made, after `method`.
   static let halfMethod = [
     "Half precision: inputs are exact values of Float16 or BFloat16, ϵ defaults to the dtype's eps (2⁻¹⁰, 2⁻⁷), and the reference is LossSpec's exact value correctly rounded to the dtype (±∞ beyond its range: an implementation returning the same ±∞ agrees). Bits of error are capped at 11 (Float16) and 8 (BFloat16).",
     "Flux order in Float16: Swift's Float16, every operation rounded to Float16 and log, exp, log1p evaluated in Float32 and rounded (as Julia's Base.Math does for Float16); sums are sequential, an upper envelope of Julia's pairwise sum. A sequential Float16 sum stops growing once half an ulp of the partial sum exceeds a term, where a pairwise sum keeps growing and can overflow 65504 instead (the sum of 10⁶ terms of about 0.3). A mean of n ≥ 65520 terms divides by n converted to Float16, which is ∞, and is 0 (Julia promotes the Int length to Float16 likewise). BFloat16 (BFloat16s.jl) is not emulated: not run.",
