@@ -20,7 +20,10 @@ extension LossCheck {
         by every adapter named with --adapter (numpy, JAX, PyTorch: Conformance/adapters). Writes a self-contained HTML report (charts, ULP tables, errata). \
         Then the gradient sweeps: ∂L/∂ŷ of the same implementations (Flux order: Zygote's rules \
         for Flux's source) graded by its worst element against LossSpec's exact gradient, written \
-        to --gradients-out; an implementation without gradients is shown as not run.
+        to --gradients-out; an implementation without gradients is shown as not run. \
+        Then the half-precision sweeps (Float16, BFloat16: input scale, and growing n up to \
+        min(--max-n, 10⁶)), written to --half-out; an implementation (or adapter) that does not \
+        list a half dtype is shown as not run there.
         """)
 
     @Option(name: .customLong("impl"), help: "A built-in implementation to include (repeatable).")
@@ -50,6 +53,14 @@ extension LossCheck {
     @Flag(name: .customLong("no-gradients"), help: "Skip the gradient sweeps.")
     var noGradients = false
 
+    @Option(
+      name: .customLong("half-out"),
+      help: "Where to write the half-precision report (default: the report's name with -half, same directory).")
+    var halfOut: String?
+
+    @Flag(name: .customLong("no-half"), help: "Skip the half-precision sweeps (Float16, BFloat16).")
+    var noHalf = false
+
     @Option(name: .customLong("max-n"), help: "The largest n of the growing-n sweeps.")
     var maxN: Int = 10_000_000
 
@@ -70,6 +81,7 @@ extension LossCheck {
       do throws(ReportFile.Failure) {
         try ReportFile.check(out)
         if !noGradients { try ReportFile.check(gradientPath) }
+        if !noHalf { try ReportFile.check(halfPath) }
       } catch {
         throw CommandFailure(error.description)
       }
@@ -103,9 +115,11 @@ extension LossCheck {
         ("Reproduce", reproduction),
       ]
       let gradientLink = Self.relativeAddress(of: gradientPath, from: out)
+      let halfLink = Self.relativeAddress(of: halfPath, from: out)
       let html = StabilityReport(
         run: run, environment: environment,
-        companion: noGradients ? nil : (gradientLink, "the gradient sweeps (∂L/∂ŷ)")
+        companion: noGradients ? nil : (gradientLink, "the gradient sweeps (∂L/∂ŷ)"),
+        seeAlso: noHalf ? [] : [(halfLink, "the sweeps in half precision (Float16, BFloat16)")]
       ).html()
       do throws(ReportFile.Failure) {
         try ReportFile.write(html, to: out)
@@ -144,6 +158,34 @@ extension LossCheck {
           console.write("stability: LossSpec left \(gradients.undecidedCount) gradient points undecided\n")
         }
       }
+      if !noHalf {
+        var half = StabilityRun(implementations: run.implementations)
+        let halfSweeps = SweepCatalogue.halfPrecision(maxN: quick ? 1000 : Swift.min(maxN, 1_000_000)).filter {
+          losses.isEmpty || losses.contains($0.loss)
+        }
+        await half.run(halfSweeps) { done, total in
+          if console.errorIsTerminal { console.writeError("\rstability: \(done)/\(total) half-precision sweeps") }
+        }
+        if console.errorIsTerminal { console.writeError("\n") }
+        var halfEnvironment = environment
+        halfEnvironment[1] = ("Duration", String(format: "%.1f s", half.seconds))
+        let page = StabilityReport(
+          run: half, environment: halfEnvironment,
+          companion: (Self.relativeAddress(of: out, from: halfPath), "the value sweeps in Float32 and Float64")
+        ).html()
+        do throws(ReportFile.Failure) {
+          try ReportFile.write(page, to: halfPath)
+        } catch {
+          throw CommandFailure(error.description)
+        }
+        for k in half.implementations.indices { console.write("half: " + half.summary(k).line + "\n") }
+        for adapter in external where !adapter.dtypes.contains(where: \.isHalfPrecision) {
+          console.write("half: \(adapter.name) lists no half dtype (its hello): not run in half precision\n")
+        }
+        console.write(
+          "stability: \(half.results.count) half-precision sweeps in \(String(format: "%.1f", half.seconds)) s; report: \(halfPath)\n"
+        )
+      }
       // An adapter that failed (crashed, hung, answered garbage) or answered nothing is an adapter
       // error, not a clean sweep: its points are missing from the charts.
       var failed: [String] = []
@@ -169,6 +211,14 @@ extension LossCheck {
       return out + "-gradients.html"
     }
 
+    /// Where the half-precision report goes: `--half-out`, else the report's path with `-half`
+    /// before its extension.
+    var halfPath: String {
+      if let halfOut { return halfOut }
+      if out.hasSuffix(".html") { return String(out.dropLast(5)) + "-half.html" }
+      return out + "-half.html"
+    }
+
     /// `target`'s address relative to the page at `page`: its file name when both are in the same
     /// directory, else the path as given.
     static func relativeAddress(of target: String, from page: String) -> String {
@@ -187,6 +237,8 @@ extension LossCheck {
       for loss in losses { words.append("--loss \(loss.rawValue)") }
       if let gradientsOut { words.append("--gradients-out " + Verify.shellQuoted(gradientsOut)) }
       if noGradients { words.append("--no-gradients") }
+      if let halfOut { words.append("--half-out " + Verify.shellQuoted(halfOut)) }
+      if noHalf { words.append("--no-half") }
       return words.joined(separator: " ")
     }
 

@@ -24,17 +24,46 @@ public struct StabilityReport: Sendable {
   /// the value page, and back.
   public var companion: (address: String, title: String)?
 
+  /// A report of `run`.
+  ///
+  /// - Parameters:
+  ///   - run: the evaluated sweeps (values, or gradients with `measure` `.gradients`).
+  ///   - environment: name–value pairs for the method-and-environment section.
+  ///   - measure: what the run graded.
+  ///   - companion: a page to link from the summary (relative address and title).
+  ///   - seeAlso: more pages to link after the companion.
   public init(
     run: StabilityRun, environment: [(String, String)], measure: Measure = .values,
-    companion: (address: String, title: String)? = nil
+    companion: (address: String, title: String)? = nil, seeAlso: [(address: String, title: String)] = []
   ) {
     self.run = run
     self.environment = environment
     self.measure = measure
     self.companion = companion
+    self.seeAlso = seeAlso
   }
 
+  /// More pages to link from the summary (relative address and title), after ``companion``.
+  public var seeAlso: [(address: String, title: String)] = []
+
   var names: [String] { run.implementations.map(\.name) }
+
+  /// The dtypes the run swept, in `DType.allCases` order: the columns of the tables.
+  var dtypes: [DType] { DType.allCases.filter { dtype in run.results.contains { $0.sweep.dtype == dtype } } }
+
+  /// Whether the run swept only the half dtypes (the half-precision page: its own title, the
+  /// user-view table, no errata).
+  var halfPrecisionOnly: Bool { !dtypes.isEmpty && dtypes.allSatisfy(\.isHalfPrecision) }
+
+  /// "Float32", "Float64", "Float16", "BFloat16".
+  static func displayName(_ dtype: DType) -> String {
+    switch dtype {
+    case .float32: "Float32"
+    case .float64: "Float64"
+    case .float16: "Float16"
+    case .bfloat16: "BFloat16"
+    }
+  }
 
   /// Formats ulps compactly: "0", "0.5", "12", "3.4e5", "—" for a different outcome.
   static func formatUlps(_ u: Double) -> String {
@@ -48,29 +77,39 @@ public struct StabilityReport: Sendable {
   static func formatX(_ x: Double) -> String { String(format: "%g", x) }
 
   public func html() -> String {
-    var body: [HTML] = [summarySection(), measure == .values ? ulpTable() : gradientTable()]
+    var body: [HTML] = [summarySection()]
+    if measure == .values && halfPrecisionOnly { body.append(halfPrecisionTable()) }
+    body.append(measure == .values ? ulpTable() : gradientTable())
     for loss in LossID.allCases {
       let sweeps = run.results.filter { $0.sweep.loss == loss }
       if !sweeps.isEmpty { body.append(lossSection(loss, sweeps)) }
     }
-    if measure == .values { body.append(errataSection()) }
+    if measure == .values && !halfPrecisionOnly { body.append(errataSection()) }
     let title =
-      measure == .values
-      ? "Numerical stability of the fourteen losses" : "Gradient stability of the fourteen losses (∂L/∂ŷ)"
+      measure == .gradients
+      ? "Gradient stability of the fourteen losses (∂L/∂ŷ)"
+      : halfPrecisionOnly
+        ? "Numerical stability of the fourteen losses in half precision (Float16, BFloat16)"
+        : "Numerical stability of the fourteen losses"
     var page = ReportPage(title: title, body: body, styles: [LineChart.css, Self.css])
-    page.documentTitle = measure == .values ? "losscheck — numerical stability" : "losscheck — gradient stability"
+    page.documentTitle =
+      measure == .gradients
+      ? "losscheck — gradient stability"
+      : halfPrecisionOnly ? "losscheck — numerical stability in half precision" : "losscheck — numerical stability"
     page.environmentTitle = "Method and environment"
-    page.environmentNotes = measure == .values ? Self.method : Self.gradientMethod
+    page.environmentNotes =
+      measure == .gradients ? Self.gradientMethod : halfPrecisionOnly ? Self.method + Self.halfMethod : Self.method
     page.environment = environment.map { (name: $0.0, value: $0.1) }
     return page.html()
   }
 
   private func summarySection() -> HTML {
     let points = run.results.reduce(0) { $0 + $1.points.count }
+    let everything = halfPrecisionOnly ? "11 (Float16) or 8 (BFloat16)" : "24 or 53"
     let graded =
       measure == .values
       ? "Every point is graded against LossSpec's correctly rounded value: bits of error = log₂(1 + ulps) "
-        + "(0 is exact, 1 bit is about an ulp, 24 or 53 bits is everything wrong); shaded bands mark NaN, ±∞ or an error where the exact value is finite."
+        + "(0 is exact, 1 bit is about an ulp, \(everything) bits is everything wrong); shaded bands mark NaN, ±∞ or an error where the exact value is finite."
       : "Every point asks for ∂L/∂ŷ and is graded by its worst element against LossSpec's exact gradient, correctly rounded per element: "
         + "bits of error = log₂(1 + ulps) (0 is exact, 24 or 53 bits is everything wrong); at a kink any value between the one-sided derivatives is exact. "
         + "Shaded bands mark NaN, ±∞ or an error where the exact element is finite; an implementation that does not differentiate is shown as not run."
@@ -86,24 +125,23 @@ public struct StabilityReport: Sendable {
         .element(
           "p", ["class": "note"], text: "LossSpec left \(run.undecidedCount) points undecided (midpoint rounding)."))
     }
-    if let companion {
-      items.append(
-        .element(
-          "p", [:],
-          [.text("See also: "), .element("a", ["href": companion.address], text: companion.title), .text(".")]))
+    let links = (companion.map { [$0] } ?? []) + seeAlso
+    if !links.isEmpty {
+      var line: [HTML] = [.text("See also: ")]
+      for (i, link) in links.enumerated() {
+        if i > 0 { line.append(.text("; ")) }
+        line.append(.element("a", ["href": link.address], text: link.title))
+      }
+      line.append(.text("."))
+      items.append(.element("p", [:], line))
     }
-    var rows: [HTML] = [
-      .element(
-        "tr", [:],
-        [
-          .element("th", text: "implementation"), .element("th", text: "worst bits (Float32)"),
-          .element("th", text: "worst bits (Float64)"), .element("th", text: "non-finite where finite"),
-          .element("th", text: "not run"),
-        ])
-    ]
+    var header: [HTML] = [.element("th", text: "implementation")]
+    for dtype in dtypes { header.append(.element("th", text: "worst bits (\(Self.displayName(dtype)))")) }
+    header += [.element("th", text: "non-finite where finite"), .element("th", text: "not run")]
+    var rows: [HTML] = [.element("tr", [:], header)]
     for (k, name) in names.enumerated() {
       var cells: [HTML] = [.element("td", text: name)]
-      for dtype in DType.allCases {
+      for dtype in dtypes {
         let worst = run.results.filter { $0.sweep.dtype == dtype }.compactMap { $0.worst(k) }
         let nonFinite = worst.contains { $0.bits == nil }
         let bits = worst.compactMap(\.bits).max() ?? 0
@@ -130,13 +168,13 @@ public struct StabilityReport: Sendable {
   private func ulpTable() -> HTML {
     var header: [HTML] = [.element("th", text: "loss")]
     for name in names {
-      for dtype in DType.allCases { header.append(.element("th", text: "\(name), \(dtype.rawValue)")) }
+      for dtype in dtypes { header.append(.element("th", text: "\(name), \(dtype.rawValue)")) }
     }
     var rows: [HTML] = [.element("tr", [:], header)]
     for loss in LossID.allCases {
       var cells: [HTML] = [.element("th", ["scope": "row"], text: loss.rawValue)]
       for k in names.indices {
-        for dtype in DType.allCases {
+        for dtype in dtypes {
           var worst: (ulps: Double, where: String)?
           for result in run.results where result.sweep.loss == loss && result.sweep.dtype == dtype {
             for p in result.points where p.graded(k) {
@@ -186,7 +224,7 @@ public struct StabilityReport: Sendable {
       for k in names.indices {
         var lines: [HTML] = []
         var bad = false
-        for dtype in DType.allCases {
+        for dtype in dtypes {
           let mine = results.filter { $0.sweep.dtype == dtype }
           let candidates = mine.compactMap { result in result.worst(k).map { (result, $0) } }
           let nonFinite = mine.reduce(0) { $0 + $1.nonFiniteCount(k) }
@@ -225,7 +263,7 @@ public struct StabilityReport: Sendable {
 
   private func lossSection(_ loss: LossID, _ results: [SweepResult]) -> HTML {
     var parts: [HTML] = [.element("h2", ["id": loss.rawValue], text: loss.rawValue)]
-    // Pair the Float32 and Float64 versions of each sweep.
+    // Pair the versions of each sweep in the dtypes swept.
     let names = results.map(\.sweep.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     for (s, sweepName) in names.enumerated() {
       let pair = results.filter { $0.sweep.name == sweepName }

@@ -154,7 +154,22 @@ public struct StabilityRun: Sendable {
     return summary
   }
 
-  /// Evaluates every point of every sweep. `progress` is called after each sweep.
+  /// `.unsupported` when `implementation` does not list the request's loss or dtype (it is not
+  /// asked: a point it would answer with an error, such as the Flux order's bfloat16, is shown as
+  /// not run, not as a wrong outcome); nil when it lists both.
+  static func lists(_ implementation: any LossImplementation, _ request: LossRequest) -> LossOutcome? {
+    if !implementation.dtypes.contains(request.dtype) {
+      return .unsupported("\(implementation.name) does not list \(request.dtype.rawValue)")
+    }
+    if !implementation.losses.contains(request.loss) {
+      return .unsupported("\(implementation.name) does not list \(request.loss.rawValue)")
+    }
+    return nil
+  }
+
+  /// Evaluates every point of every sweep. `progress` is called after each sweep. An
+  /// implementation is asked only for the losses and dtypes it lists (`LossImplementation`'s
+  /// `losses` and `dtypes`); elsewhere it is not run.
   public mutating func run(_ sweeps: [Sweep], progress: (Int, Int) -> Void = { _, _ in }) async {
     let start = Date()
     results = []
@@ -164,16 +179,23 @@ public struct StabilityRun: Sendable {
         guard let request = sweep.request(at: x) else { continue }
         var reference: Double?
         var referenceSummary: String
+        var decided = true
         do {
           let spec = try LossSpec.evaluate(request)
           reference = spec.rounded[0]
           referenceSummary = ProtocolCodec.encode(spec.rounded[0], dtype: sweep.dtype).serialized()
+          decided = spec.decided
         } catch {
           referenceSummary = error.kind.rawValue
         }
         var accuracy: [Accuracy] = []
         for implementation in implementations {
-          let outcome = await implementation.evaluate(request)
+          let outcome: LossOutcome
+          if let skipped = Self.lists(implementation, request) {
+            outcome = skipped
+          } else {
+            outcome = await implementation.evaluate(request)
+          }
           if let reference {
             accuracy.append(Accuracy.grade(outcome, reference: reference, dtype: sweep.dtype))
           } else if case .unsupported(let reason) = outcome {
@@ -187,7 +209,9 @@ public struct StabilityRun: Sendable {
               ))
           }
         }
-        points.append(SweepPoint(x: x, reference: reference, referenceSummary: referenceSummary, accuracy: accuracy))
+        var point = SweepPoint(x: x, reference: reference, referenceSummary: referenceSummary, accuracy: accuracy)
+        point.decided = decided
+        points.append(point)
       }
       results.append(SweepResult(sweep: sweep, points: points))
       progress(s + 1, sweeps.count)

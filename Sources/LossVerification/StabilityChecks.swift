@@ -44,7 +44,49 @@ enum StabilityChecks {
   }
 
   static func sweeps(for context: VerificationContext) async -> [Check] {
-    await valueSweeps(for: context) + gradientSweeps(for: context)
+    await valueSweeps(for: context) + gradientSweeps(for: context) + halfSweeps(for: context)
+  }
+
+  /// The largest n of the half-precision sweeps in `verify` (coarse sweeps: a few seconds).
+  static let halfMaxN = 10_000
+
+  /// The half-precision sweeps (coarse, growing n up to `halfMaxN`), written to
+  /// `<reports>/stability-half.html`: the Flux order in Float16 and every built-in implementation
+  /// on the half dtypes it lists. It passes when LossSpec decided every point and the page was
+  /// written; the bits of error are findings, not gated (Flux's in-dtype sums are what Flux users
+  /// get; LossFast's half results are gated on the golden vectors).
+  static func halfSweeps(for context: VerificationContext) async -> [Check] {
+    let directory = context.reportsDirectory
+    let builtIn = BuiltInImplementation.allCases.filter { $0 != .spec }.map(\.implementation)
+    return [
+      Check(group: "stability", name: "half-precision sweeps against LossSpec (report: stability-half.html)") {
+        var run = StabilityRun(implementations: [NaiveFluxImplementation()] + builtIn)
+        await run.run(SweepCatalogue.halfPrecision(maxN: halfMaxN, coarse: true))
+        let html = StabilityReport(
+          run: run,
+          environment: [
+            ("Reproduce", "losscheck stability --max-n 10000 (its half-precision page; coarse sweeps)"),
+            ("Duration", String(format: "%.1f s", run.seconds)),
+          ],
+          companion: ("stability.html", "the value sweeps in Float32 and Float64")
+        ).html()
+        do throws(ReportFile.Failure) {
+          try ReportFile.write(html, to: directory + "/stability-half.html")
+        } catch {
+          return CheckResult(passed: false, detail: error.description, cases: 0)
+        }
+        let findings = run.implementations.indices.map { run.summary($0).line + " (reported, not gated)" }
+        let points = run.results.reduce(0) { $0 + $1.points.count }
+        let undecided = run.undecidedCount
+        return CheckResult(
+          passed: undecided == 0,
+          detail:
+            "\(run.results.count) sweeps, \(points) points in Float16 and BFloat16 in \(String(format: "%.1f", run.seconds)) s"
+            + (undecided == 0 ? ", LossSpec decided every point" : ", LossSpec left \(undecided) points undecided")
+            + "; see stability-half.html",
+          cases: points, findings: findings)
+      }
+    ]
   }
 
   static func valueSweeps(for context: VerificationContext) async -> [Check] {
@@ -59,7 +101,8 @@ enum StabilityChecks {
           environment: [
             ("Reproduce", "losscheck stability --max-n 10000"), ("Duration", String(format: "%.1f s", run.seconds)),
           ],
-          companion: ("stability-gradients.html", "the gradient sweeps (∂L/∂ŷ)")
+          companion: ("stability-gradients.html", "the gradient sweeps (∂L/∂ŷ)"),
+          seeAlso: [("stability-half.html", "the sweeps in half precision (Float16, BFloat16)")]
         ).html()
         do throws(ReportFile.Failure) {
           try ReportFile.write(html, to: directory + "/stability.html")

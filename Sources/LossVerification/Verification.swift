@@ -72,7 +72,7 @@ public enum Verification {
   public static let linkedPages = [
     ("Properties", "properties.html"), ("Conformance of LossSpec", "conformance-spec.html"),
     ("Conformance of LossFast", "conformance-fast.html"), ("Numerical stability and errata", "stability.html"),
-    ("Gradient stability", "stability-gradients.html"),
+    ("Gradient stability", "stability-gradients.html"), ("Stability in half precision", "stability-half.html"),
   ]
 
   /// The pages a run writes into the reports directory (with `verify.json`, the summary).
