@@ -116,9 +116,20 @@ struct HalfCaseGenerator {
   }
 
   /// A long sum (10⁴–10⁵ elements): Flux's own half sums lose bits here, LossFast's do not.
-  mutating func long(_ loss: LossID, id: String) -> LossRequest {
+  ///
+  /// LossSpec evaluates the logarithms and exponentials of the transcendental losses with GSL and
+  /// error bounds, about half a millisecond per element in a debug build: their long sums stay
+  /// at 10⁴–2·10⁴ elements and run only with `LOSSFAST_HALF_TABLE=1`; the others reach 10⁵.
+  static let transcendental: Set<LossID> = [
+    .msle, .crossentropy, .logitcrossentropy, .binarycrossentropy, .logitbinarycrossentropy, .kldivergence,
+    .poissonLoss,
+  ]
+
+  mutating func long(_ loss: LossID, long: Bool, id: String) -> LossRequest {
     var requestValue = base.request(loss, id: id)
-    let n = base.int(10_000...60_000)
+    let n =
+      Self.transcendental.contains(loss)
+      ? base.int(10_000...20_000) : long ? base.int(10_000...100_000) : base.int(10_000...11_000)
     let shape = loss.reducesOverDims ? [10, n / 10] : [n]
     let count = shape.reduce(1, *)
     requestValue.yhat = try! Tensor(shape: Shape(shape), values: (0..<count).map { _ in base.value(loss, role: "yhat") })
@@ -136,17 +147,15 @@ struct LossFastHalfTests {
   static let dtypes: [DType] = [.float16, .bfloat16]
   static let printTable = environmentFlag("LOSSFAST_HALF_TABLE")
   /// Random cases per loss and dtype (more with `LOSSFAST_HALF_TABLE=1`).
-  static let randomCount = printTable ? 400 : 60
-  static let regimeCount = printTable ? 150 : 24
+  static let randomCount = printTable ? 200 : 24
+  static let regimeCount = printTable ? 100 : 12
 
   /// Grades `request` into `tally`: LossFast's outcome class must be LossSpec's, and every
   /// finite value faithful where the loss is well conditioned (as for Float32).
   static func grade(_ request: LossRequest, _ tally: inout HalfTally, worst: inout WorstCases) {
-    checkAgreement(request, worst: &worst)
-    let fast = FastImplementation(threads: 1).evaluateSynchronously(request)
-    let (_, spec) = specOutcome(request)
-    guard let spec, case .value(let value) = fast else { return }
-    for (i, r) in value.values.enumerated() where i < spec.rounded.count {
+    var graded: [(Double, SpecResult, Int)] = []
+    checkAgreement(request, worst: &worst, each: { graded.append(($0, $1, $2)) })
+    for (r, spec, i) in graded {
       tally.record(
         r, spec: spec, index: i,
         "\(request.loss.rawValue) n=\(request.yhat.count) ŷ[0…]=\(request.yhat.values.prefix(3)) y=\(describe(request.y)) \(request.params.agg.map { "\($0)" } ?? "mean"): r=\(r) v=\(spec.float64[i])"
@@ -174,8 +183,11 @@ struct LossFastHalfTests {
       for k in 0..<Self.regimeCount {
         Self.grade(regimes.regime(loss, k, id: "half-regime-\(loss)-\(k)"), &tally, worst: &worst)
       }
-      for k in 0..<(Self.printTable ? 4 : 1) {
-        Self.grade(regimes.long(loss, id: "half-long-\(loss)-\(k)"), &tally, worst: &worst)
+      let clock = ContinuousClock()
+      let start = clock.now
+      defer { if environmentFlag("LOSSFAST_HALF_TIMING") { print("half timing \(loss) \(dtype): \(clock.now - start)") } }
+      for k in 0..<(Self.printTable || !HalfCaseGenerator.transcendental.contains(loss) ? 1 : 0) {
+        Self.grade(regimes.long(loss, long: Self.printTable, id: "half-long-\(loss)-\(k)"), &tally, worst: &worst)
       }
       #expect(tally.correctlyRounded > 0)
       if Self.printTable || tally.other > 0 {
@@ -251,7 +263,7 @@ struct LossFastHalfTests {
       }
     }
     var result = [widen(value)] + dyhat.map(widen) + dy.map(widen)
-    if loss.takesAggregation {
+    if loss.takesAggregation && (threads == 1 || threads == 8) {
       let unreduced = loss.reducesOverDims ? LossFast.outputCount(shape: shape!) : yhat.count
       var values = [T](repeating: zero, count: unreduced)
       var g = [T](repeating: zero, count: yhat.count)
@@ -286,15 +298,17 @@ struct LossFastHalfTests {
         results.append(doubles.map(\.bitPattern))
       }
       for (k, r) in results.enumerated().dropFirst() {
-        #expect(r == results[0], "\(loss) \(dtype): thread count #\(k) differs from 1 thread")
+        let count = Swift.min(r.count, results[0].count)
+        #expect(r.prefix(count) == results[0].prefix(count), "\(loss) \(dtype): thread count #\(k) differs from 1 thread")
       }
+      #expect(results[3] == results[0])
     }
   }
 
   @Test("Double → BFloat16 rounding in the kernels' outputs is LossCore's correctly rounded one")
   func bfloat16Rounding() {
     var rng = SplitMix64(seed: 0xBF16)
-    for _ in 0..<200_000 {
+    for _ in 0..<20_000 {
       let e = Int.random(in: -140...130, using: &rng)
       let x = Double(sign: Bool.random(using: &rng) ? .minus : .plus, exponent: e, significand: Double.random(in: 1..<2, using: &rng))
       let value: BFloat16 = LossFast._bfloat16(x)
