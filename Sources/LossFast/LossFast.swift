@@ -17,6 +17,9 @@ import LossCore
 /// label (``LossFastTarget``); the functions that return one value take `agg: .mean` or `.sum`
 /// (``LossFast/ReducingAggregation``), and `agg = none` is each loss's `into:` form.
 ///
+/// Element types (``LossFastElement``): `Float`, `Double`, `Float16` and LossCore's `BFloat16`;
+/// half data are computed exactly as Float data and each result rounded once to the half type.
+///
 /// Accuracy: Float32 data are widened to Double and summed in Double; the terms with logarithms
 /// and exponentials use short kernels accurate to about 2⁻³² (`ShortMath`) wherever the sum of
 /// the terms' error bounds shows the result within 2⁻²⁸ relative, else full-precision ones

@@ -25,7 +25,8 @@ extension LossFast {
   /// inputs: the IEEE reading of the derivative formula; `xlogy(0, ·)` has `∂/∂ŷ = 0` exactly.
   ///
   /// Accuracy (measured against LossSpec's exact gradient, `Tests/LossFastTests/GradientTests`):
-  /// Float32 gradients are computed in Double and rounded once; Float64 gradients carry each
+  /// Float32, Float16 and BFloat16 gradients are computed in Double and rounded once (Double →
+  /// the element type directly); Float64 gradients carry each
   /// derivative as a double-double pair before the one rounding. Where the derivative formula
   /// does not cancel, each element is within about an ulp of the exact derivative.
   ///
@@ -52,7 +53,7 @@ extension LossFast {
   ///   negative number: such a case has no gradient, and the buffers' contents are then
   ///   unspecified), ArgumentError naming a parameter, or a buffer of the wrong length (naming
   ///   the buffer and both counts).
-  /// - Complexity: O(n) work, O(n / threads) time. No allocation for Float and Double data,
+  /// - Complexity: O(n) work, O(n / threads) time. No allocation (any element type),
   ///   except where the value path allocates (weight arrays; `dims` that are not a leading block
   ///   for logitcrossentropy) and on the rare path of non-finite terms. The buffers must not
   ///   overlap ŷ or y.

@@ -69,7 +69,9 @@ struct HalfCaseGenerator {
       let classes = base.int(2...6)
       let samples = base.int(1...6)
       let top = dtype == .float16 ? 60000.0 : 1e6
-      let yhat = (0..<(classes * samples)).map { _ in base.uniform(0, 1) < 0.5 ? base.uniform(11, 40) : base.uniform(-top, top) }
+      let yhat = (0..<(classes * samples)).map { _ in
+        base.uniform(0, 1) < 0.5 ? base.uniform(11, 40) : base.uniform(-top, top)
+      }
       let y = (0..<(classes * samples)).map { _ in base.chance(0.5) ? 1 : base.uniform(0, 1) }
       return request(loss, yhat, y, shape: [classes, samples], params: params, id: id)
     case (.logitbinarycrossentropy, _):
@@ -132,7 +134,8 @@ struct HalfCaseGenerator {
       ? base.int(10_000...20_000) : long ? base.int(10_000...100_000) : base.int(10_000...11_000)
     let shape = loss.reducesOverDims ? [10, n / 10] : [n]
     let count = shape.reduce(1, *)
-    requestValue.yhat = try! Tensor(shape: Shape(shape), values: (0..<count).map { _ in base.value(loss, role: "yhat") })
+    requestValue.yhat = try! Tensor(
+      shape: Shape(shape), values: (0..<count).map { _ in base.value(loss, role: "yhat") })
     requestValue.y = .array(
       try! Tensor(shape: Shape(shape), values: (0..<count).map { _ in base.value(loss, role: "y") }))
     requestValue.params.dims = nil
@@ -185,7 +188,9 @@ struct LossFastHalfTests {
       }
       let clock = ContinuousClock()
       let start = clock.now
-      defer { if environmentFlag("LOSSFAST_HALF_TIMING") { print("half timing \(loss) \(dtype): \(clock.now - start)") } }
+      defer {
+        if environmentFlag("LOSSFAST_HALF_TIMING") { print("half timing \(loss) \(dtype): \(clock.now - start)") }
+      }
       for k in 0..<(Self.printTable || !HalfCaseGenerator.transcendental.contains(loss) ? 1 : 0) {
         Self.grade(regimes.long(loss, long: Self.printTable, id: "half-long-\(loss)-\(k)"), &tally, worst: &worst)
       }
@@ -299,7 +304,8 @@ struct LossFastHalfTests {
       }
       for (k, r) in results.enumerated().dropFirst() {
         let count = Swift.min(r.count, results[0].count)
-        #expect(r.prefix(count) == results[0].prefix(count), "\(loss) \(dtype): thread count #\(k) differs from 1 thread")
+        #expect(
+          r.prefix(count) == results[0].prefix(count), "\(loss) \(dtype): thread count #\(k) differs from 1 thread")
       }
       #expect(results[3] == results[0])
     }
@@ -310,7 +316,9 @@ struct LossFastHalfTests {
     var rng = SplitMix64(seed: 0xBF16)
     for _ in 0..<20_000 {
       let e = Int.random(in: -140...130, using: &rng)
-      let x = Double(sign: Bool.random(using: &rng) ? .minus : .plus, exponent: e, significand: Double.random(in: 1..<2, using: &rng))
+      let x = Double(
+        sign: Bool.random(using: &rng) ? .minus : .plus, exponent: e, significand: Double.random(in: 1..<2, using: &rng)
+      )
       let value: BFloat16 = LossFast._bfloat16(x)
       #expect(value.bitPattern == BFloat16(x).bitPattern, "\(x)")
     }
@@ -337,6 +345,14 @@ struct LossFastHalfTests {
     let r = try LossFast.valueAndGradient(.mse, b, by, withTarget: true)
     #expect(r.yhat.count == 4 && r.y?.count == 4)
     #expect(Double(r.value) > 0.4 && Double(r.value) < 0.42)
+    // The DocC example (LossFast.md, "Element types"): e¹² overflows Float16, not LossFast.
+    let logits: [Float16] = [12, 0, -3, 40]
+    let labels: [Float16] = [1, 0, 0, 1]
+    let l16 = try LossFast.logitcrossentropy(logits, labels, shape: [2, 2])
+    let bl: [BFloat16] = logits.map { BFloat16(Float($0)) }
+    let lb = try LossFast.logitcrossentropy(bl, labels.map { BFloat16(Float($0)) }, shape: [2, 2])
+    #expect(abs(Double(l16) - 3.0721e-6) < 1e-7, "\(l16)")
+    #expect(abs(Double(lb) - 3.0721e-6) < 2e-8, "\(lb)")
     let huber = try LossFast.huberLoss(b, by, delta: BFloat16(0.5 as Double))
     #expect(Double(huber) > 0)
   }
