@@ -9,7 +9,8 @@ public protocol LossFastValues<Scalar>: LossFastTarget {
 }
 
 /// A y for LossFast: values of ŷ's length (any ``LossFastValues``) or a constant label (`Float`,
-/// `Double`; a literal label is a Double unless typed: `Float(1)` for Float data).
+/// `Double`, `Float16`, `BFloat16`; a literal label is a Double unless typed: `Float(1)` for
+/// Float data, `Float16(1)` for Float16 data).
 public protocol LossFastTarget<Scalar> {
   associatedtype Scalar: LossFastElement
   /// Calls `body` with the target (a buffer is valid only during the call).
