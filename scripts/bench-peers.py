@@ -16,20 +16,29 @@ import os
 import sys
 import time
 
-EPS = {"float32": 2.0**-23, "float64": 2.0**-52}
+EPS = {"float32": 2.0**-23, "float64": 2.0**-52, "float16": 2.0**-10, "bfloat16": 2.0**-7}
+
+
+def storage(dtype, np):
+    """The numpy dtype of `dtype` (bfloat16: ml_dtypes', which JAX installs)."""
+    if dtype == "bfloat16":
+        import ml_dtypes
+
+        return ml_dtypes.bfloat16
+    return np.dtype(dtype)
 
 
 def inputs(n, dtype, np):
     rng = np.random.default_rng(0x5EED)
-    yhat = (0.001 + 0.998 * rng.random(n)).astype(dtype)
+    yhat = (0.001 + 0.998 * rng.random(n)).astype(storage(dtype, np))
     b = rng.random(n)
-    y = np.where(b < 0.3, 0.0, b).astype(dtype)
+    y = np.where(b < 0.3, 0.0, b).astype(storage(dtype, np))
     return yhat, y
 
 
 def losses_numpy(np, dtype):
-    eps = np.dtype(dtype).type(EPS[dtype])
-    one = np.dtype(dtype).type(1)
+    eps = storage(dtype, np).type(EPS[dtype]) if dtype != "bfloat16" else storage(dtype, np)(EPS[dtype])
+    one = storage(dtype, np).type(1) if dtype != "bfloat16" else storage(dtype, np)(1)
 
     def classes(a):
         return a.reshape(-1, 10)
@@ -170,7 +179,7 @@ def report(peer, loss, dtype, n, result):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,100000,10000000")
-    parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("--dtypes", default="float32,float64", help="float32, float64, float16, bfloat16")
     parser.add_argument("--repetitions", type=int, default=15)
     parser.add_argument("--peers", default="numpy,jax,torch,torch.compile")
     parser.add_argument("--losses", default="")
@@ -235,7 +244,12 @@ def main():
 
                     else:
                         table = losses_torch(torch, dtype, compiled=(peer == "torch.compile"))
-                        args_ = (torch.from_numpy(yhat), torch.from_numpy(y))
+                        if dtype in ("float16", "bfloat16"):
+                            # bfloat16 is not a numpy dtype torch reads: through float32 (exact).
+                            half = torch.float16 if dtype == "float16" else torch.bfloat16
+                            args_ = tuple(torch.from_numpy(a.astype(np.float32)).to(half) for a in (yhat, y))
+                        else:
+                            args_ = (torch.from_numpy(yhat), torch.from_numpy(y))
 
                         def call(f, a=args_):
                             with torch.no_grad():

@@ -1,3 +1,5 @@
+import LossCore
+
 /// Error-free transformations and the accumulators built on them.
 ///
 /// Post-conditions, in exact arithmetic, for finite arguments without overflow:
@@ -175,6 +177,59 @@ struct DoubleOperand: Operand {
     return v
   }
   @inline(__always) subscript(_ i: Int) -> Double { base[i] }
+}
+
+#if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+  /// Float16 data, widened to Double on load (exactly: every Float16 is a Double).
+  struct Float16Operand: Operand {
+    let base: UnsafePointer<Float16>
+    @inline(__always) func load(_ i: Int) -> Lanes {
+      Lanes(Double(base[i]), Double(base[i + 1]), Double(base[i + 2]), Double(base[i + 3]))
+    }
+    @inline(__always) func loadPartial(_ i: Int, count: Int) -> Lanes {
+      var v = Lanes(repeating: 1)
+      for j in 0..<count { v[j] = Double(base[i + j]) }
+      return v
+    }
+    @inline(__always) subscript(_ i: Int) -> Double { Double(base[i]) }
+  }
+#endif
+
+/// BFloat16 data (their bit patterns), widened to Double on load: the 16 bits are the upper half
+/// of a Float's, and the Float widens exactly.
+struct BFloat16Operand: Operand {
+  let base: UnsafePointer<UInt16>
+  @inline(__always) static func widen(_ bits: UInt16) -> Double {
+    Double(Float(bitPattern: UInt32(bits) &<< 16))
+  }
+  @inline(__always) func load(_ i: Int) -> Lanes {
+    Lanes(
+      Self.widen(base[i]), Self.widen(base[i + 1]), Self.widen(base[i + 2]), Self.widen(base[i + 3]))
+  }
+  @inline(__always) func loadPartial(_ i: Int, count: Int) -> Lanes {
+    var v = Lanes(repeating: 1)
+    for j in 0..<count { v[j] = Self.widen(base[i + j]) }
+    return v
+  }
+  @inline(__always) subscript(_ i: Int) -> Double { Self.widen(base[i]) }
+}
+
+/// `x` rounded once to the nearest BFloat16 (ties to even), as its bit pattern: the same bits as
+/// `BFloat16(x)` (LossCore), without its general path where the result is a normal BFloat16.
+///
+/// For `2⁻¹²⁶ ≤ |x| < 2¹²⁸` the Double's fraction is rounded to the BFloat16's 7 bits in place
+/// (adding `2⁴⁴ − 1` plus the kept part's last bit carries into the kept part exactly when the
+/// discarded 45 bits are above half, or half with an odd kept part; a carry out of the fraction
+/// increments the exponent, which is right); the rounded Double is then a BFloat16 value (or
+/// 2¹²⁸, which becomes ∞ as a Float), so its Float conversion is exact and its upper 16 bits are
+/// the answer. Elsewhere (subnormal results, ±∞, NaN, 0) LossCore's conversion.
+@inline(__always) func bfloat16Bits(_ x: Double) -> UInt16 {
+  let magnitude = x.magnitude
+  guard magnitude >= 0x1p-126, magnitude < 0x1p128 else { return BFloat16(x).bitPattern }
+  let bits = x.bitPattern
+  let lastKept = (bits >> 45) & 1
+  let rounded = Double(bitPattern: (bits &+ ((1 << 44) - 1) &+ lastKept) & ~((1 << 45) - 1))
+  return UInt16(truncatingIfNeeded: Float(rounded).bitPattern >> 16)
 }
 
 struct ConstantOperand: Operand {

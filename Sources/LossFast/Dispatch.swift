@@ -1,7 +1,7 @@
 import LossCore
 
 /// One call of a loss, before the dtype dispatch.
-struct LossCall<T: LossFastFloat> {
+struct LossCall<T: LossFastElement> {
   /// The loss and its parameter, resolved by LossCore's rules.
   var loss: ResolvedLoss
   var yhat: UnsafeBufferPointer<T>
@@ -27,14 +27,35 @@ private var emptyBase: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 0x40)! }
     .assumingMemoryBound(to: Double.self)
 }
 
-/// `T` → Double without a generic conversion.
-@inline(__always) func widen<T: LossFastFloat>(_ v: T) -> Double {
-  T._lossFastDType == .float32 ? Double(unsafeBitCast(v, to: Float.self)) : unsafeBitCast(v, to: Double.self)
+/// `T` → Double (exact) without a generic conversion.
+@inline(__always) func widen<T: LossFastElement>(_ v: T) -> Double {
+  switch T._lossFastDType {
+  case .float32: return Double(unsafeBitCast(v, to: Float.self))
+  case .float64: return unsafeBitCast(v, to: Double.self)
+  case .float16:
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+      return Double(unsafeBitCast(v, to: Float16.self))
+    #else
+      preconditionFailure("Float16 is unavailable on this platform")
+    #endif
+  case .bfloat16: return BFloat16Operand.widen(unsafeBitCast(v, to: UInt16.self))
+  }
 }
 
-/// Double → `T`, rounded once.
-@inline(__always) func narrow<T: LossFastFloat>(_ v: Double) -> T {
-  T._lossFastDType == .float32 ? unsafeBitCast(Float(v), to: T.self) : unsafeBitCast(v, to: T.self)
+/// Double → `T`, rounded once (Float16 and BFloat16 directly from the Double, never through
+/// Float, which would round twice).
+@inline(__always) func narrow<T: LossFastElement>(_ v: Double) -> T {
+  switch T._lossFastDType {
+  case .float32: return unsafeBitCast(Float(v), to: T.self)
+  case .float64: return unsafeBitCast(v, to: T.self)
+  case .float16:
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+      return unsafeBitCast(Float16(v), to: T.self)
+    #else
+      preconditionFailure("Float16 is unavailable on this platform")
+    #endif
+  case .bfloat16: return unsafeBitCast(bfloat16Bits(v), to: T.self)
+  }
 }
 
 extension LossCall {
@@ -148,8 +169,47 @@ struct ErasedCall {
         DoubleOperand(base: values.assumingMemoryBound(to: Double.self)))
     case (.float64, .scalar(let v)):
       return try evaluate(DoubleOperand(base: yhat.assumingMemoryBound(to: Double.self)), ConstantOperand(value: v))
-    case (.float16, _), (.bfloat16, _):
-      throw LossError.argumentError("LossFast has no \(dtype.rawValue) kernels")
+    case (.float16, .array(let values)):
+      #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        return try evaluate(
+          Float16Operand(base: yhat.assumingMemoryBound(to: Float16.self)),
+          Float16Operand(base: values.assumingMemoryBound(to: Float16.self)))
+      #else
+        throw LossError.argumentError("Float16 is unavailable on this platform")
+      #endif
+    case (.float16, .scalar(let v)):
+      #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        return try evaluate(
+          Float16Operand(base: yhat.assumingMemoryBound(to: Float16.self)), ConstantOperand(value: v))
+      #else
+        throw LossError.argumentError("Float16 is unavailable on this platform")
+      #endif
+    case (.bfloat16, .array(let values)):
+      return try evaluate(
+        BFloat16Operand(base: yhat.assumingMemoryBound(to: UInt16.self)),
+        BFloat16Operand(base: values.assumingMemoryBound(to: UInt16.self)))
+    case (.bfloat16, .scalar(let v)):
+      return try evaluate(BFloat16Operand(base: yhat.assumingMemoryBound(to: UInt16.self)), ConstantOperand(value: v))
+    }
+  }
+
+  /// The unreduced values written to `base` as elements of the dtype, each rounded once.
+  private func store(_ values: [Double], to base: UnsafeMutableRawPointer) {
+    switch dtype {
+    case .float32:
+      let target = base.assumingMemoryBound(to: Float.self)
+      for (i, v) in values.enumerated() { target[i] = Float(v) }
+    case .float64:
+      let target = base.assumingMemoryBound(to: Double.self)
+      for (i, v) in values.enumerated() { target[i] = v }
+    case .float16:
+      #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        let target = base.assumingMemoryBound(to: Float16.self)
+        for (i, v) in values.enumerated() { target[i] = Float16(v) }
+      #endif
+    case .bfloat16:
+      let target = base.assumingMemoryBound(to: UInt16.self)
+      for (i, v) in values.enumerated() { target[i] = bfloat16Bits(v) }
     }
   }
 
@@ -165,13 +225,24 @@ struct ErasedCall {
       guard let (base, length) = out, length == count else {
         throw .argumentError("agg = none writes \(count) values: pass an output buffer of that length")
       }
-      if compensated {
+      switch dtype {
+      case .float64:
         try ElementwiseKernel.map(
           term, p, y, count: count, into: DoubleOutput(base: base.assumingMemoryBound(to: Double.self)),
           compensated: true, threads: threads)
-      } else {
+      case .float32:
         try ElementwiseKernel.map(
           term, p, y, count: count, into: FloatOutput(base: base.assumingMemoryBound(to: Float.self)),
+          compensated: false, threads: threads)
+      case .float16:
+        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+          try ElementwiseKernel.map(
+            term, p, y, count: count, into: Float16Output(base: base.assumingMemoryBound(to: Float16.self)),
+            compensated: false, threads: threads)
+        #endif
+      case .bfloat16:
+        try ElementwiseKernel.map(
+          term, p, y, count: count, into: BFloat16Output(base: base.assumingMemoryBound(to: UInt16.self)),
           compensated: false, threads: threads)
       }
       return nil
@@ -192,13 +263,7 @@ struct ErasedCall {
           "agg = none writes \(values.count) values (LossFast.outputCount(shape:dims:)): pass an output buffer of that length"
         )
       }
-      if dtype == .float32 {
-        let target = base.assumingMemoryBound(to: Float.self)
-        for (i, v) in values.enumerated() { target[i] = Float(v) }
-      } else {
-        let target = base.assumingMemoryBound(to: Double.self)
-        for (i, v) in values.enumerated() { target[i] = v }
-      }
+      store(values, to: base)
       return nil
     }
   }

@@ -1,6 +1,7 @@
 import LossCore
 
-/// Where an unreduced result (`agg = none`) is written: Float or Double elements.
+/// Where an unreduced result (`agg = none`) is written: elements of the dtype, each rounded once
+/// from its Double.
 protocol OutputStore {
   /// Stores lanes `0 ..< count` at `i ..< i + count`.
   func store(_ v: Lanes, at i: Int, count: Int)
@@ -30,6 +31,27 @@ struct DoubleOutput: OutputStore {
     }
   }
   @inline(__always) func store(_ v: Double, at i: Int) { base[i] = v }
+}
+
+#if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+  /// Float16 elements: each Double rounded once to Float16 (`Float16(Double)` is correctly
+  /// rounded; never through Float, which would round twice).
+  struct Float16Output: OutputStore {
+    let base: UnsafeMutablePointer<Float16>
+    @inline(__always) func store(_ v: Lanes, at i: Int, count: Int) {
+      for j in 0..<count { base[i + j] = Float16(v[j]) }
+    }
+    @inline(__always) func store(_ v: Double, at i: Int) { base[i] = Float16(v) }
+  }
+#endif
+
+/// BFloat16 elements (their bit patterns): each Double rounded once (``bfloat16Bits(_:)``).
+struct BFloat16Output: OutputStore {
+  let base: UnsafeMutablePointer<UInt16>
+  @inline(__always) func store(_ v: Lanes, at i: Int, count: Int) {
+    for j in 0..<count { base[i + j] = bfloat16Bits(v[j]) }
+  }
+  @inline(__always) func store(_ v: Double, at i: Int) { base[i] = bfloat16Bits(v) }
 }
 
 /// Whether each lane is finite (`v − v` is 0 exactly for finite `v`, NaN otherwise).

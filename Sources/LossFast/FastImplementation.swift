@@ -4,7 +4,8 @@ import LossCore
 /// against LossSpec (`--impl fast`).
 ///
 /// A request's values (Doubles that represent the dtype's values exactly) are converted once to
-/// `[Float]` or `[Double]`; the loss then runs on those buffers exactly as the public API does.
+/// `[Float]`, `[Double]`, `[Float16]` or `[BFloat16]`; the loss then runs on those buffers exactly
+/// as the public API does.
 public struct FastImplementation: LossImplementation {
   /// The thread count; `nil` is ``LossFast/defaultThreadCount``.
   public var threads: Int?
@@ -15,7 +16,7 @@ public struct FastImplementation: LossImplementation {
 
   public var name: String { "LossFast 1 (SIMD, chunked reductions, \(threads ?? LossFast.defaultThreadCount) threads)" }
   public var losses: [LossID] { LossID.allCases }
-  public var dtypes: [DType] { DType.standard }
+  public var dtypes: [DType] { [.float32, .float64, .float16, .bfloat16] }
 
   public func evaluate(_ request: LossRequest) async -> LossOutcome {
     evaluateSynchronously(request)
@@ -28,18 +29,24 @@ public struct FastImplementation: LossImplementation {
       switch request.dtype {
       case .float32: return .value(try run(request, params, as: Float.self))
       case .float64: return .value(try run(request, params, as: Double.self))
-      case .float16, .bfloat16: return .error(.argumentError("LossFast has no \(request.dtype.rawValue) kernels"))
+      case .float16:
+        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+          return .value(try run(request, params, as: Float16.self))
+        #else
+          return .error(.argumentError("Float16 is unavailable on this platform"))
+        #endif
+      case .bfloat16: return .value(try run(request, params, as: BFloat16.self))
       }
     } catch {
       return .error(error)
     }
   }
 
-  private func run<T: LossFastFloat>(_ request: LossRequest, _ params: ResolvedParameters, as _: T.Type)
+  private func run<T: LossFastElement>(_ request: LossRequest, _ params: ResolvedParameters, as _: T.Type)
     throws(LossError)
     -> LossValue
   {
-    let yhat = request.yhat.values.map { T($0) }
+    let yhat = request.yhat.values.map { narrow($0) as T }
     // Julia's broadcast of ŷ and y: ŷ's shape, or y's when it has more (size-1) dimensions.
     let termShape = request.termShape
     let shape = termShape.dims
@@ -49,12 +56,12 @@ public struct FastImplementation: LossImplementation {
     var scalarWeight: T?
     switch params.weight {
     case .array(let t)?:
-      weightValues = t.values.map { T($0) }
+      weightValues = t.values.map { narrow($0) as T }
       weightShape = t.shape.dims
     case .scalar(let w)?:
       weightValues = []
       weightShape = []
-      scalarWeight = T(w)
+      scalarWeight = narrow(w) as T
     case nil:
       weightValues = []
       weightShape = []
@@ -64,15 +71,15 @@ public struct FastImplementation: LossImplementation {
     switch request.y {
     case .scalar(let v):
       yValues = []
-      scalarY = T(v)
+      scalarY = narrow(v) as T
     case .array(let t):
-      yValues = t.values.map { T($0) }
+      yValues = t.values.map { narrow($0) as T }
     }
     let reducesOverDims = request.loss.reducesOverDims
     let agg = request.loss.takesAggregation ? params.agg : .mean
     let outputShape: Shape =
       reducesOverDims ? Reduction(termShape, dims: params.dims).output : termShape
-    var output = [T](repeating: 0, count: agg == .none ? outputShape.count : 0)
+    var output = [T](repeating: T._lossFastZero, count: agg == .none ? outputShape.count : 0)
     let value: Double? = try yhat.withUnsafeBufferPointer { (p) throws(LossError) -> Double? in
       try yValues.withUnsafeBufferPointer { (q) throws(LossError) -> Double? in
         try weightValues.withUnsafeBufferPointer { (w) throws(LossError) -> Double? in
@@ -92,9 +99,9 @@ public struct FastImplementation: LossImplementation {
       }
     }
     if let value {
-      return .scalar(Double(T(value)))
+      return .scalar(widen(narrow(value) as T))
     }
-    return .array(try Tensor(shape: outputShape, values: output.map { Double($0) }))
+    return .array(try Tensor(shape: outputShape, values: output.map { widen($0) }))
   }
 }
 
@@ -125,8 +132,16 @@ extension FastImplementation {
       case .float64:
         result = try runGradient(
           request, params, cotangent: cotangent, withTarget: gradient.includesTarget, as: Double.self)
-      case .float16, .bfloat16:
-        return LossAnswer(outcome: .error(.argumentError("LossFast has no \(request.dtype.rawValue) kernels")))
+      case .float16:
+        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+          result = try runGradient(
+            request, params, cotangent: cotangent, withTarget: gradient.includesTarget, as: Float16.self)
+        #else
+          return LossAnswer(outcome: .error(.argumentError("Float16 is unavailable on this platform")))
+        #endif
+      case .bfloat16:
+        result = try runGradient(
+          request, params, cotangent: cotangent, withTarget: gradient.includesTarget, as: BFloat16.self)
       }
       return LossAnswer(outcome: outcome, gradient: .gradient(result))
     } catch {
@@ -134,10 +149,10 @@ extension FastImplementation {
     }
   }
 
-  private func runGradient<T: LossFastFloat>(
+  private func runGradient<T: LossFastElement>(
     _ request: LossRequest, _ params: ResolvedParameters, cotangent: [Double]?, withTarget: Bool, as _: T.Type
   ) throws(LossError) -> LossGradient {
-    let yhat = request.yhat.values.map { T($0) }
+    let yhat = request.yhat.values.map { narrow($0) as T }
     let termShape = request.termShape
     let reducesOverDims = request.loss.reducesOverDims
     let dims = reducesOverDims ? params.dims.sorted() : [1]
@@ -146,23 +161,23 @@ extension FastImplementation {
     var scalarWeight: T?
     switch params.weight {
     case .array(let t)?:
-      weight = t.values.map { T($0) }
+      weight = t.values.map { narrow($0) as T }
       weightShape = t.shape.dims
-    case .scalar(let w)?: scalarWeight = T(w)
+    case .scalar(let w)?: scalarWeight = narrow(w) as T
     case nil: break
     }
     var yValues: [T] = []
     var scalarY: T?
     switch request.y {
-    case .scalar(let v): scalarY = T(v)
-    case .array(let t): yValues = t.values.map { T($0) }
+    case .scalar(let v): scalarY = narrow(v) as T
+    case .array(let t): yValues = t.values.map { narrow($0) as T }
     }
     let agg = request.loss.takesAggregation ? params.agg : .mean
-    let cotangentValues = (cotangent ?? []).map { T($0) }
-    var dyhat = [T](repeating: 0, count: yhat.count)
-    var dy = [T](repeating: 0, count: withTarget ? (scalarY == nil ? yValues.count : 1) : 0)
+    let cotangentValues = (cotangent ?? []).map { narrow($0) as T }
+    var dyhat = [T](repeating: T._lossFastZero, count: yhat.count)
+    var dy = [T](repeating: T._lossFastZero, count: withTarget ? (scalarY == nil ? yValues.count : 1) : 0)
     let resolved = params.loss
-    func parameter(_ v: Double?) -> T? { v.map { T($0) } }
+    func parameter(_ v: Double?) -> T? { v.map { narrow($0) as T } }
     var eps: Double?
     var delta: Double?
     var smooth: Double?
@@ -198,6 +213,6 @@ extension FastImplementation {
         }
       }
     }
-    return LossGradient(yhat: dyhat.map { Double($0) }, y: withTarget ? dy.map { Double($0) } : nil)
+    return LossGradient(yhat: dyhat.map { widen($0) }, y: withTarget ? dy.map { widen($0) } : nil)
   }
 }

@@ -2,7 +2,7 @@ import LossCore
 
 /// One value-and-gradient call, before the dtype dispatch: the value's call (its validation is
 /// the value path's) and the caller's buffers.
-struct GradientCall<T: LossFastFloat> {
+struct GradientCall<T: LossFastElement> {
   var call: LossCall<T>
   /// `agg = none`: the cotangent, one element per unreduced value (`nil`: all ones).
   var cotangent: UnsafeBufferPointer<T>?
@@ -129,8 +129,30 @@ struct ErasedGradientCall {
       return try evaluate(
         DoubleOperand(base: yhat.assumingMemoryBound(to: Double.self)), ConstantOperand(value: v),
         outputs(DoubleOutput.self))
-    case (.float16, _), (.bfloat16, _):
-      throw LossError.argumentError("LossFast has no \(dtype.rawValue) kernels")
+    case (.float16, .array(let values)):
+      #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        return try evaluate(
+          Float16Operand(base: yhat.assumingMemoryBound(to: Float16.self)),
+          Float16Operand(base: values.assumingMemoryBound(to: Float16.self)), outputs(Float16Output.self))
+      #else
+        throw LossError.argumentError("Float16 is unavailable on this platform")
+      #endif
+    case (.float16, .scalar(let v)):
+      #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        return try evaluate(
+          Float16Operand(base: yhat.assumingMemoryBound(to: Float16.self)), ConstantOperand(value: v),
+          outputs(Float16Output.self))
+      #else
+        throw LossError.argumentError("Float16 is unavailable on this platform")
+      #endif
+    case (.bfloat16, .array(let values)):
+      return try evaluate(
+        BFloat16Operand(base: yhat.assumingMemoryBound(to: UInt16.self)),
+        BFloat16Operand(base: values.assumingMemoryBound(to: UInt16.self)), outputs(BFloat16Output.self))
+    case (.bfloat16, .scalar(let v)):
+      return try evaluate(
+        BFloat16Operand(base: yhat.assumingMemoryBound(to: UInt16.self)), ConstantOperand(value: v),
+        outputs(BFloat16Output.self))
     }
   }
 
@@ -149,9 +171,18 @@ struct ErasedGradientCall {
     case .sum: return GradientFactor(kind: .unit)
     case .none:
       guard let cotangent else { return GradientFactor(kind: .unit) }
-      return dtype == .float32
-        ? GradientFactor(kind: .cotangent, floats: cotangent.assumingMemoryBound(to: Float.self))
-        : GradientFactor(kind: .cotangent, doubles: cotangent.assumingMemoryBound(to: Double.self))
+      switch dtype {
+      case .float32: return GradientFactor(kind: .cotangent, floats: cotangent.assumingMemoryBound(to: Float.self))
+      case .float64: return GradientFactor(kind: .cotangent, doubles: cotangent.assumingMemoryBound(to: Double.self))
+      case .float16:
+        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+          return GradientFactor(kind: .cotangent, halves: cotangent.assumingMemoryBound(to: Float16.self))
+        #else
+          return GradientFactor(kind: .unit)
+        #endif
+      case .bfloat16:
+        return GradientFactor(kind: .cotangent, brains: cotangent.assumingMemoryBound(to: UInt16.self))
+      }
     }
   }
 
@@ -208,4 +239,14 @@ extension FloatOutput: RawOutputStore {
 
 extension DoubleOutput: RawOutputStore {
   init(raw: UnsafeMutableRawPointer) { self.init(base: raw.assumingMemoryBound(to: Double.self)) }
+}
+
+#if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+  extension Float16Output: RawOutputStore {
+    init(raw: UnsafeMutableRawPointer) { self.init(base: raw.assumingMemoryBound(to: Float16.self)) }
+  }
+#endif
+
+extension BFloat16Output: RawOutputStore {
+  init(raw: UnsafeMutableRawPointer) { self.init(base: raw.assumingMemoryBound(to: UInt16.self)) }
 }

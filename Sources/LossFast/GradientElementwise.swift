@@ -25,11 +25,20 @@ struct GradientFactor {
   /// The cotangent (`agg = none`), elements of the dtype.
   var floats: UnsafePointer<Float>? = nil
   var doubles: UnsafePointer<Double>? = nil
+  #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+    var halves: UnsafePointer<Float16>? = nil
+  #endif
+  /// BFloat16 elements, as their bit patterns.
+  var brains: UnsafePointer<UInt16>? = nil
 
   /// Element `i` of the cotangent (1 when there is none).
   @inline(__always) func cotangent(_ i: Int) -> Double {
     if let doubles { return doubles[i] }
     if let floats { return Double(floats[i]) }
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+      if let halves { return Double(halves[i]) }
+    #endif
+    if let brains { return BFloat16Operand.widen(brains[i]) }
     return 1
   }
 

@@ -17,6 +17,9 @@ import LossCore
 /// label (``LossFastTarget``); the functions that return one value take `agg: .mean` or `.sum`
 /// (``LossFast/ReducingAggregation``), and `agg = none` is each loss's `into:` form.
 ///
+/// Element types (``LossFastElement``): `Float`, `Double`, `Float16` and LossCore's `BFloat16`;
+/// half data are computed exactly as Float data and each result rounded once to the half type.
+///
 /// Accuracy: Float32 data are widened to Double and summed in Double; the terms with logarithms
 /// and exponentials use short kernels accurate to about 2⁻³² (`ShortMath`) wherever the sum of
 /// the terms' error bounds shows the result within 2⁻²⁸ relative, else full-precision ones
@@ -45,10 +48,21 @@ public enum LossFast {
   }
 }
 
-/// The element types LossFast computes in: `Float` and `Double`.
-public protocol LossFastFloat: BinaryFloatingPoint, Sendable {
+/// The element types LossFast reads and writes: `Float`, `Double`, `Float16` and LossCore's
+/// ``LossCore/BFloat16``.
+///
+/// Every public function takes its data, parameters and buffers in one element type `T`. Half
+/// data (`Float16`, `BFloat16`) are widened to Double on load, computed and summed like Float
+/// data, and each result is rounded once to the element type. `BFloat16` is a storage type (no
+/// arithmetic), so it conforms to this protocol only; the arithmetic element types conform to
+/// ``LossFastFloat``, which refines it.
+public protocol LossFastElement: Sendable {
   /// The dtype of this element type (an implementation detail of the dispatch).
   static var _lossFastDType: DType { get }
+  /// Zero (an implementation detail: what the allocating functions fill new arrays with).
+  static var _lossFastZero: Self { get }
+  /// A quiet NaN (an implementation detail: the value the `agg = none` functions return).
+  static var _lossFastNaN: Self { get }
   /// Evaluates one call of a public function (an implementation detail: a concrete entry point per
   /// element type, so a client that knows the type calls it without generic metadata).
   static func _lossFastEvaluate(
@@ -66,6 +80,17 @@ public protocol LossFastFloat: BinaryFloatingPoint, Sendable {
   ) throws(LossError) -> Self
 }
 
+/// The element types of LossFast that are also Swift floating-point types: `Float`, `Double`
+/// and `Float16` (generic client code that needs arithmetic on `T` can require this one).
+public protocol LossFastFloat: LossFastElement, BinaryFloatingPoint {}
+
+extension LossFastFloat {
+  /// Zero.
+  @inlinable public static var _lossFastZero: Self { 0 }
+  /// A quiet NaN.
+  @inlinable public static var _lossFastNaN: Self { .nan }
+}
+
 extension Float: LossFastFloat {
   public static var _lossFastDType: DType { .float32 }
 }
@@ -77,7 +102,7 @@ extension Double: LossFastFloat {
 extension LossFast {
   /// A class weight of crossentropy and logitcrossentropy: a number, or an array broadcast
   /// against ŷ by Julia's rule (each dimension equal or 1, missing trailing dimensions 1).
-  public enum Weight<T: LossFastFloat> {
+  public enum Weight<T: LossFastElement> {
     case scalar(T)
     case array(UnsafeBufferPointer<T>, shape: [Int])
   }
@@ -98,12 +123,12 @@ extension LossFast {
   /// throughput can be stated as a fraction of what merely reading its two inputs costs.
   ///
   /// - Complexity: O(n) work, O(n / threads) time, no allocation.
-  public static func _streamingSum<T: LossFastFloat>(_ a: [T], _ b: [T], threads: Int? = nil) -> T {
+  public static func _streamingSum<T: LossFastElement>(_ a: [T], _ b: [T], threads: Int? = nil) -> T {
     let n = Swift.min(a.count, b.count)
     let threads = threads ?? defaultThreadCount
     return a.withUnsafeBufferPointer { p in
       b.withUnsafeBufferPointer { q in
-        guard let pa = p.baseAddress, let qb = q.baseAddress else { return 0 }
+        guard let pa = p.baseAddress, let qb = q.baseAddress else { return narrow(0) }
         return narrow(
           streamingSum(UnsafeRawPointer(pa), UnsafeRawPointer(qb), count: n, dtype: T._lossFastDType, threads: threads))
       }
@@ -116,14 +141,29 @@ extension LossFast {
     _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count n: Int, dtype: DType, threads: Int
   ) -> Double {
     let total: DoubleDouble
-    if dtype == .float32 {
+    switch dtype {
+    case .float32:
       total = ElementwiseKernel.sum(
         StreamingTerm(), FloatOperand(base: a.assumingMemoryBound(to: Float.self)),
         FloatOperand(base: b.assumingMemoryBound(to: Float.self)), count: n, threads: threads, PlainAccumulator.self)
-    } else {
+    case .float64:
       total = ElementwiseKernel.sum(
         StreamingTerm(), DoubleOperand(base: a.assumingMemoryBound(to: Double.self)),
         DoubleOperand(base: b.assumingMemoryBound(to: Double.self)), count: n, threads: threads, PlainAccumulator.self)
+    case .float16:
+      #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        total = ElementwiseKernel.sum(
+          StreamingTerm(), Float16Operand(base: a.assumingMemoryBound(to: Float16.self)),
+          Float16Operand(base: b.assumingMemoryBound(to: Float16.self)), count: n, threads: threads,
+          PlainAccumulator.self)
+      #else
+        total = .zero
+      #endif
+    case .bfloat16:
+      total = ElementwiseKernel.sum(
+        StreamingTerm(), BFloat16Operand(base: a.assumingMemoryBound(to: UInt16.self)),
+        BFloat16Operand(base: b.assumingMemoryBound(to: UInt16.self)), count: n, threads: threads,
+        PlainAccumulator.self)
     }
     return total.value
   }

@@ -25,7 +25,8 @@ extension LossFast {
   /// inputs: the IEEE reading of the derivative formula; `xlogy(0, ·)` has `∂/∂ŷ = 0` exactly.
   ///
   /// Accuracy (measured against LossSpec's exact gradient, `Tests/LossFastTests/GradientTests`):
-  /// Float32 gradients are computed in Double and rounded once; Float64 gradients carry each
+  /// Float32, Float16 and BFloat16 gradients are computed in Double and rounded once (Double →
+  /// the element type directly); Float64 gradients carry each
   /// derivative as a double-double pair before the one rounding. Where the derivative formula
   /// does not cancel, each element is within about an ulp of the exact derivative.
   ///
@@ -52,11 +53,11 @@ extension LossFast {
   ///   negative number: such a case has no gradient, and the buffers' contents are then
   ///   unspecified), ArgumentError naming a parameter, or a buffer of the wrong length (naming
   ///   the buffer and both counts).
-  /// - Complexity: O(n) work, O(n / threads) time. No allocation for Float and Double data,
+  /// - Complexity: O(n) work, O(n / threads) time. No allocation (any element type),
   ///   except where the value path allocates (weight arrays; `dims` that are not a leading block
   ///   for logitcrossentropy) and on the rare path of non-finite terms. The buffers must not
   ///   overlap ŷ or y.
-  @inlinable public static func valueAndGradient<T: LossFastFloat>(
+  @inlinable public static func valueAndGradient<T: LossFastElement>(
     _ loss: LossID, _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil,
     dims: [Int] = [1], weight: Weight<T>? = nil, eps: T? = nil, delta: T? = nil, smooth: T? = nil, beta: T? = nil,
     agg: ReducingAggregation = .mean, into gradient: UnsafeMutableBufferPointer<T>,
@@ -107,7 +108,7 @@ extension LossFast {
   ///   ArgumentError naming both counts.
   /// - Complexity: as the reducing form; crossentropy and kldivergence allocate their unreduced
   ///   values (as the value path does).
-  @inlinable public static func valueAndGradient<T: LossFastFloat>(
+  @inlinable public static func valueAndGradient<T: LossFastElement>(
     _ loss: LossID, _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil,
     dims: [Int] = [1], weight: Weight<T>? = nil, eps: T? = nil, delta: T? = nil, smooth: T? = nil, beta: T? = nil,
     cotangent: UnsafeBufferPointer<T>?, values: UnsafeMutableBufferPointer<T>? = nil,
@@ -125,7 +126,7 @@ extension LossFast {
   }
 
   /// `agg = none` with the cotangent as an array (see the buffer form).
-  @inlinable public static func valueAndGradient<T: LossFastFloat>(
+  @inlinable public static func valueAndGradient<T: LossFastElement>(
     _ loss: LossID, _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil,
     dims: [Int] = [1], weight: Weight<T>? = nil, eps: T? = nil, delta: T? = nil, smooth: T? = nil, beta: T? = nil,
     cotangent: [T], values: UnsafeMutableBufferPointer<T>? = nil, into gradient: UnsafeMutableBufferPointer<T>,
@@ -139,7 +140,7 @@ extension LossFast {
   }
 
   /// A value and its gradients, as the allocating convenience functions return them.
-  public struct ValueAndGradient<T: LossFastFloat>: Sendable {
+  public struct ValueAndGradient<T: LossFastElement>: Sendable {
     /// The loss's value (`agg` mean or sum), NaN for `agg = none`.
     public var value: T
     /// `agg = none`: the unreduced values; empty otherwise.
@@ -165,7 +166,7 @@ extension LossFast {
   /// ```
   ///
   /// - Complexity: as the buffer form, plus the arrays.
-  @inlinable public static func valueAndGradient<T: LossFastFloat>(
+  @inlinable public static func valueAndGradient<T: LossFastElement>(
     _ loss: LossID, _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil,
     dims: [Int] = [1], weight: Weight<T>? = nil, eps: T? = nil, delta: T? = nil, smooth: T? = nil, beta: T? = nil,
     agg: ReducingAggregation = .mean, withTarget: Bool = false, threads: Int? = nil
@@ -175,8 +176,8 @@ extension LossFast {
       if case .array(let b) = t { return b.count }
       return 1
     }
-    var dyhat = [T](repeating: 0, count: n)
-    var dy = [T](repeating: 0, count: withTarget ? yCount : 0)
+    var dyhat = [T](repeating: T._lossFastZero, count: n)
+    var dy = [T](repeating: T._lossFastZero, count: withTarget ? yCount : 0)
     let value = try dyhat.withUnsafeMutableBufferPointer { (g) throws(LossError) -> T in
       try dy.withUnsafeMutableBufferPointer { (gy) throws(LossError) -> T in
         try valueAndGradient(
@@ -191,7 +192,7 @@ extension LossFast {
   /// (`cotangent` `nil`: all ones).
   ///
   /// - Complexity: as the buffer form, plus the arrays.
-  @inlinable public static func valueAndGradient<T: LossFastFloat>(
+  @inlinable public static func valueAndGradient<T: LossFastElement>(
     _ loss: LossID, _ yhat: some LossFastValues<T>, _ y: some LossFastTarget<T>, shape: [Int]? = nil,
     dims: [Int] = [1], weight: Weight<T>? = nil, eps: T? = nil, delta: T? = nil, smooth: T? = nil, beta: T? = nil,
     cotangent: [T]?, withTarget: Bool = false, threads: Int? = nil
@@ -202,9 +203,9 @@ extension LossFast {
       return 1
     }
     let unreduced = loss.reducesOverDims ? outputCount(shape: shape ?? [n], dims: dims) : n
-    var values = [T](repeating: 0, count: unreduced)
-    var dyhat = [T](repeating: 0, count: n)
-    var dy = [T](repeating: 0, count: withTarget ? yCount : 0)
+    var values = [T](repeating: T._lossFastZero, count: unreduced)
+    var dyhat = [T](repeating: T._lossFastZero, count: n)
+    var dy = [T](repeating: T._lossFastZero, count: withTarget ? yCount : 0)
     try values.withUnsafeMutableBufferPointer { (v) throws(LossError) in
       try dyhat.withUnsafeMutableBufferPointer { (g) throws(LossError) in
         try dy.withUnsafeMutableBufferPointer { (gy) throws(LossError) in
@@ -222,12 +223,12 @@ extension LossFast {
         }
       }
     }
-    return ValueAndGradient(value: .nan, values: values, yhat: dyhat, y: withTarget ? dy : nil)
+    return ValueAndGradient(value: T._lossFastNaN, values: values, yhat: dyhat, y: withTarget ? dy : nil)
   }
 
   /// The entry point behind `Float._lossFastValueAndGradient` and
   /// `Double._lossFastValueAndGradient`.
-  static func valueAndGradient<T: LossFastFloat>(
+  static func valueAndGradient<T: LossFastElement>(
     _ loss: LossID, _ yhat: UnsafeBufferPointer<T>, _ y: Target<T>, eps: T?, delta: T?, smooth: T?, beta: T?,
     shape: [Int]?, dims: [Int], weight: Weight<T>?, agg: Aggregation, cotangent: UnsafeBufferPointer<T>?,
     values: UnsafeMutableBufferPointer<T>?, gradient: UnsafeMutableBufferPointer<T>,
@@ -261,7 +262,7 @@ extension LossFast {
 
 extension Float {
   /// The value-and-gradient functions' entry point for Float (see
-  /// ``LossFastFloat/_lossFastValueAndGradient``).
+  /// ``LossFastElement/_lossFastValueAndGradient``).
   public static func _lossFastValueAndGradient(
     _ loss: LossID, _ yhat: UnsafeBufferPointer<Float>, _ y: LossFast.Target<Float>, eps: Float?, delta: Float?,
     smooth: Float?, beta: Float?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Float>?, agg: Aggregation,
@@ -276,7 +277,7 @@ extension Float {
 
 extension Double {
   /// The value-and-gradient functions' entry point for Double (see
-  /// ``LossFastFloat/_lossFastValueAndGradient``).
+  /// ``LossFastElement/_lossFastValueAndGradient``).
   public static func _lossFastValueAndGradient(
     _ loss: LossID, _ yhat: UnsafeBufferPointer<Double>, _ y: LossFast.Target<Double>, eps: Double?,
     delta: Double?, smooth: Double?, beta: Double?, shape: [Int]?, dims: [Int], weight: LossFast.Weight<Double>?,

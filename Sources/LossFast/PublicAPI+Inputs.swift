@@ -9,9 +9,10 @@ public protocol LossFastValues<Scalar>: LossFastTarget {
 }
 
 /// A y for LossFast: values of ŷ's length (any ``LossFastValues``) or a constant label (`Float`,
-/// `Double`; a literal label is a Double unless typed: `Float(1)` for Float data).
+/// `Double`, `Float16`, `BFloat16`; a literal label is a Double unless typed: `Float(1)` for
+/// Float data, `Float16(1)` for Float16 data).
 public protocol LossFastTarget<Scalar> {
-  associatedtype Scalar: LossFastFloat
+  associatedtype Scalar: LossFastElement
   /// Calls `body` with the target (a buffer is valid only during the call).
   func withLossFastTarget<R, E: Error>(_ body: (LossFast.Target<Scalar>) throws(E) -> R) throws(E) -> R
 }
@@ -23,7 +24,7 @@ extension LossFastValues {
   }
 }
 
-extension Array: LossFastTarget, LossFastValues where Element: LossFastFloat {
+extension Array: LossFastTarget, LossFastValues where Element: LossFastElement {
   public typealias Scalar = Element
 
   @inlinable
@@ -32,7 +33,7 @@ extension Array: LossFastTarget, LossFastValues where Element: LossFastFloat {
   }
 }
 
-extension UnsafeBufferPointer: LossFastTarget, LossFastValues where Element: LossFastFloat {
+extension UnsafeBufferPointer: LossFastTarget, LossFastValues where Element: LossFastElement {
   public typealias Scalar = Element
 
   @inlinable
@@ -57,7 +58,7 @@ extension Double: LossFastTarget {
 
 extension LossFast {
   /// A y: values of ŷ's length, or a constant label (for a choice made at run time).
-  public enum Target<T: LossFastFloat>: LossFastTarget {
+  public enum Target<T: LossFastElement>: LossFastTarget {
     case array(UnsafeBufferPointer<T>)
     case scalar(T)
 

@@ -116,10 +116,12 @@ enum VectorMathTestSupport {
 #endif
 
 /// Compares LossFast with LossSpec on one request: the same outcome class, and accuracy by
-/// dtype. Returns the grades of the finite values (for the worst-case tables).
+/// dtype. Returns the grades of the finite values (for the worst-case tables); `each`, when
+/// given, is called with every finite value, LossSpec's result and the value's index.
 @discardableResult
 func checkAgreement(
   _ request: LossRequest, threads: Int? = nil, worst: inout WorstCases,
+  each: ((_ result: Double, _ spec: SpecResult, _ index: Int) -> Void)? = nil,
   sourceLocation: SourceLocation = #_sourceLocation
 ) -> [Grade] {
   let fast = FastImplementation(threads: threads).evaluateSynchronously(request)
@@ -149,6 +151,7 @@ func checkAgreement(
     }
     let grade = Grade(result: r, spec: spec, index: i)
     grades.append(grade)
+    each?(r, spec, i)
     let n = Double(Swift.max(2, request.yhat.count))
     let condition = spec.errorScale[i] / Swift.abs(v)
     // Tables: well-conditioned cases (S ≤ 4|v| for Float64, S ≤ 2²⁰|v| for Float32) apart.

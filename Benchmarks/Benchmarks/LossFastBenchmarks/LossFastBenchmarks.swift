@@ -156,9 +156,81 @@ func registerGradients(sizes: [Int], losses: [LossID]) {
   }
 }
 
+/// The half-precision inputs: the same values as Float32's (`Inputs.make`'s generator), rounded
+/// once to Float16 or BFloat16.
+enum HalfStore {
+  nonisolated(unsafe) static var float16: (yhat: [Float16], y: [Float16])?
+  nonisolated(unsafe) static var bfloat16: (yhat: [BFloat16], y: [BFloat16])?
+
+  static func values(_ n: Int) -> (yhat: [Double], y: [Double]) {
+    var state: UInt64 = 0x5EED
+    func next() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) * 0x1p-53
+    }
+    var yhat = [Double](repeating: 0, count: n)
+    var y = [Double](repeating: 0, count: n)
+    for i in 0..<n {
+      yhat[i] = 0.001 + 0.998 * next()
+      let b = next()
+      y[i] = b < 0.3 ? 0 : b
+    }
+    return (yhat, y)
+  }
+}
+
+/// One call of a half-precision case (`shape`: the class-reducing losses' `10 × n/10`).
+func runHalf<T: LossFastElement>(_ loss: LossID, _ yhat: [T], _ y: [T], shape: [Int]) throws -> T {
+  switch loss {
+  case .logitcrossentropy: return try LossFast.logitcrossentropy(yhat, y, shape: shape)
+  case .binarycrossentropy: return try LossFast.binarycrossentropy(yhat, y)
+  default: return try LossFast.mse(yhat, y)
+  }
+}
+
+/// Float16 ("f16") and BFloat16 ("bf16") values of a few losses: "<loss> f16 n=1e…".
+func registerHalf(sizes: [Int], losses: [LossID]) {
+  for dtype in ["f16", "bf16"] {
+    for n in sizes {
+      for loss in losses {
+        let exponent = String(n).count - 1
+        Benchmark(
+          "\(loss.rawValue) \(dtype) n=1e\(exponent)",
+          configuration: .init(
+            metrics: [.wallClock, .throughput, .mallocCountTotal],
+            timeUnits: n >= 10_000_000 ? .microseconds : .nanoseconds,
+            warmupIterations: 3,
+            scalingFactor: n <= 1_000 ? .kilo : .one,
+            maxDuration: .seconds(2),
+            maxIterations: n >= 10_000_000 ? 40 : 100_000
+          )
+        ) { benchmark in
+          let shape = [10, n / 10]
+          if dtype == "f16", let (yhat, y) = HalfStore.float16 {
+            for _ in benchmark.scaledIterations { blackHole(try runHalf(loss, yhat, y, shape: shape)) }
+          } else if let (yhat, y) = HalfStore.bfloat16 {
+            for _ in benchmark.scaledIterations { blackHole(try runHalf(loss, yhat, y, shape: shape)) }
+          }
+        } setup: {
+          let (yhat, y) = HalfStore.values(n)
+          if dtype == "f16" {
+            HalfStore.float16 = (yhat.map { Float16($0) }, y.map { Float16($0) })
+          } else {
+            HalfStore.bfloat16 = (yhat.map { BFloat16($0) }, y.map { BFloat16($0) })
+          }
+        } teardown: {
+          HalfStore.float16 = nil
+          HalfStore.bfloat16 = nil
+        }
+      }
+    }
+  }
+}
+
 let benchmarks: @Sendable () -> Void = {
   let sizes = [1_000, 100_000, 10_000_000]
   register(Float.self, "f32", sizes: sizes, losses: LossName.allCases)
   register(Double.self, "f64", sizes: sizes, losses: LossName.allCases)
   registerGradients(sizes: sizes, losses: [.mse, .logitcrossentropy, .binarycrossentropy])
+  registerHalf(sizes: sizes, losses: [.mse, .logitcrossentropy, .binarycrossentropy])
 }
