@@ -49,12 +49,30 @@ struct GradientFormulas {
       return value(total, magnitude: magnitude)
     }
 
-    /// `f · self`, a kink's ends ordered so that `lower ≤ upper` (`f` is an exact value).
-    func scaled(by f: ExtendedReal, sign: Double) throws -> Local {
+    /// `f · self / divisor`, a kink's ends ordered so that `lower ≤ upper` (`f` is an exact value;
+    /// `sign` its sign).
+    ///
+    /// The mean's `1/N` is a division, not a product with a rounded reciprocal: an exact term
+    /// divided by `N` stays exact when the quotient is dyadic, so an exact tie between two values
+    /// of the dtype (frequent in BFloat16: mse's ∂ŷ = 2(ŷ − y)/36 = 0.998046875, halfway between
+    /// 0.99609375 and 1) is decided and rounded to even instead of staying a ball that straddles
+    /// the midpoint at every precision.
+    func scaled(by f: ExtendedReal, sign: Double, dividedBy divisor: Int = 1) throws -> Local {
       var a = try lower * f
       var b = try upper * f
+      if divisor != 1 {
+        let d = ExtendedReal.exact(divisor, precision: Self.precision(of: a, b))
+        a = try a / d
+        b = try b / d
+      }
       if kink && sign < 0 { swap(&a, &b) }
-      return Local(lower: a, upper: b, kink: kink, magnitude: magnitude * abs(approx(f)))
+      return Local(lower: a, upper: b, kink: kink, magnitude: magnitude * abs(approx(f)) / Double(divisor))
+    }
+
+    /// The working precision of the balls among `values` (any finite one's), 64 otherwise.
+    private static func precision(of values: ExtendedReal...) -> Int {
+      for v in values { if case .finite(let ball) = v { return ball.precision } }
+      return 64
     }
   }
 
@@ -94,21 +112,23 @@ struct GradientFormulas {
       groupOf = Array(0..<n)
       groups = n
     }
-    let factors: [(ExtendedReal, Double)] = (0..<groups).map { k in
-      if let cotangent { return (real(cotangent[k]), cotangent[k]) }
+    // (factor, its sign, divisor): the mean divides by the group count (exactly, see
+    // `Local.scaled(by:sign:dividedBy:)`).
+    let factors: [(ExtendedReal, Double, Int)] = (0..<groups).map { k in
+      if let cotangent { return (real(cotangent[k]), cotangent[k], 1) }
       // dice and tversky have no aggregation: each term is summed once into the scalar.
-      if case .diceCoeffLoss = params.loss { return (one, 1) }
-      if case .tverskyLoss = params.loss { return (one, 1) }
+      if case .diceCoeffLoss = params.loss { return (one, 1, 1) }
+      if case .tverskyLoss = params.loss { return (one, 1, 1) }
       switch params.agg {
-      case .mean: return (try! one / .exact(groups, precision: precision), 1)
-      case .sum, .none: return (one, 1)
+      case .mean: return (one, 1, Swift.max(groups, 1))
+      case .sum, .none: return (one, 1, 1)
       }
     }
     let weights = weightValues()
     func push(_ i: Int, _ a: Local, _ b: @autoclosure () throws -> Local) throws {
-      let (f, s) = factors[groupOf[i]]
-      dyhat.append(try a.scaled(by: f, sign: s))
-      if withTarget { dy.append(try b().scaled(by: f, sign: s)) }
+      let (f, s, d) = factors[groupOf[i]]
+      dyhat.append(try a.scaled(by: f, sign: s, dividedBy: d))
+      if withTarget { dy.append(try b().scaled(by: f, sign: s, dividedBy: d)) }
     }
     func sum(_ parts: ExtendedReal...) -> Local { Local.sum(parts, precision: precision) }
 

@@ -26,6 +26,34 @@ private func values(_ elements: [GradientElement]) -> [Double?] {
 /// (a) Hand-checkable exact cases. The source of each expected value is the hand derivation in
 /// the comment (the derivative of SEMANTICS.md's formula, done on paper), never LossSpec.
 @Suite struct GradientExactTests {
+  /// An exact tie after the mean's division, decided and rounded to even (it used to stay a ball
+  /// around the midpoint, rounded by its midpoint to the odd neighbour).
+  @Test func meanGradientOnABFloat16Tie() throws {
+    // mse mean over n = 36 with ŷ₁ − y₁ = 18 − 9/256 (both exact in BFloat16): ∂/∂ŷ₁ =
+    // 2(18 − 9/256)/36 = 4599/4608 = 0.998046875 = 1 − 2⁻⁹, exactly halfway between the BFloat16
+    // values 1 − 2⁻⁸ (significand 0xFF, odd) and 1 (even): ties to even give 1; ∂/∂y₁ = −1.
+    var yhat = [Double](repeating: 0, count: 36)
+    var y = [Double](repeating: 0, count: 36)
+    yhat[0] = 18
+    y[0] = 9.0 / 256
+    for dtype in [DType.bfloat16] {
+      let g = try LossSpec.gradient(try gradientRequest(.mse, yhat, arr(y), dtype: dtype))
+      #expect(values(g.yhat).first == 1)
+      #expect(values(g.y ?? []).first == -1)
+      #expect(g.decided)
+    }
+    // The same tie in Float16 needs 12 bits: 2(1 − 2⁻¹²)/2 = 1 − 2⁻¹² is halfway between
+    // 1 − 2⁻¹¹ (odd) and 1: mean over n = 6 of ŷ₁ − y₁ = 3(1 − 2⁻¹²) = 3 − 3·2⁻¹² (12 bits: not a
+    // Float16), so ŷ₁ = 3, y₁ = 3·2⁻¹² instead.
+    var h = [Double](repeating: 0, count: 6)
+    h[0] = 3
+    var t = [Double](repeating: 0, count: 6)
+    t[0] = 3 * 0x1p-12
+    let g16 = try LossSpec.gradient(try gradientRequest(.mse, h, arr(t), dtype: .float16))
+    #expect(values(g16.yhat).first == 1)
+    #expect(g16.decided)
+  }
+
   @Test func mseMean() throws {
     // mse mean of [1, 2] vs [0, 0] = ((ŷ₁)² + (ŷ₂)²)/2: ∂/∂ŷ = ŷ = [1, 2], ∂/∂y = −ŷ.
     let g = try LossSpec.gradient(gradientRequest(.mse, [1, 2], arr([0, 0])))
