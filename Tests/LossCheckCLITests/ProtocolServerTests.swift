@@ -22,7 +22,7 @@ struct ProtocolServerTests {
     #expect(hello.protocolName == "losscheck/1")
     #expect(hello.implementation == "table")
     #expect(hello.losses.count == LossID.allCases.count)
-    #expect(hello.dtypes == ["float32", "float64"])
+    #expect(hello.dtypes == ["float32", "float64", "float16", "bfloat16"])
   }
 
   @Test("a value is encoded in the request's dtype")

@@ -41,9 +41,11 @@ struct RunnerTests {
       "\(evaluation.failures.prefix(5).map { "\($0.id): \($0.verdict?.note ?? "")" })")
     #expect(evaluation.passed)
     #expect(report.cases.count == Fixtures.vectors.count)
-    // A careful port is mostly correctly rounded or faithful.
-    let good = report.cases.filter { ($0.tier ?? .divergent) <= .faithful }.count
-    #expect(Double(good) > 0.8 * Double(report.cases.count))
+    // A careful port is mostly correctly rounded or faithful in Float32 and Float64 (in the half
+    // dtypes numpy computes in the dtype: bfloat16 sums through ml_dtypes are sequential).
+    let standard = report.cases.filter { DType.standard.map(\.rawValue).contains($0.dtype) }
+    let good = standard.filter { ($0.tier ?? .divergent) <= .faithful }.count
+    #expect(Double(good) > 0.8 * Double(standard.count))
   }
 }
 
@@ -106,7 +108,10 @@ struct SeededBugTests {
   func bugFreePasses(_ require: Tier) async throws {
     let losses = Set(SeededBug.all.flatMap(\.losses))
     let (_, evaluation) = try await conform(
-      Fixtures.python("testing/buggy_adapter.py", "--bug none"), Fixtures.cases { losses.contains($0.loss) },
+      // Float32 and Float64: the seeded bugs are about them; numpy's own BFloat16 sums (through
+      // ml_dtypes, sequential in the dtype) are only acceptable, which the numpy test covers.
+      Fixtures.python("testing/buggy_adapter.py", "--bug none"),
+      Fixtures.cases { losses.contains($0.loss) && DType.standard.contains($0.dtype) },
       require: require)
     #expect(
       evaluation.passed,
