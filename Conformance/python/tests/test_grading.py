@@ -63,7 +63,9 @@ class Tiers(unittest.TestCase):
     def test_against_fractions_around_every_golden_value(self):
         cases = [c for c in load(os.path.join(REPO, "Conformance", "vectors"))
                  if c.expectation.outcome == "scalar" and c.expectation.exact[0] not in ("NaN", "Infinity", "-Infinity")
-                 and math.isfinite(c.expectation.rounded(c.dtype)[0])]
+                 and math.isfinite(c.expectation.rounded(c.dtype)[0])
+                 # `step` walks Float32/Float64 neighbours; test_half.py grades the half dtypes.
+                 and c.dtype in ("float32", "float64")]
         self.assertGreater(len(cases), 1500)
         seen = {}
         for case in cases:
