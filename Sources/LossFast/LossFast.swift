@@ -49,7 +49,7 @@ public enum LossFast {
 }
 
 /// The element types LossFast reads and writes: `Float`, `Double`, `Float16` and LossCore's
-/// ``LossCore/BFloat16``.
+/// `BFloat16`.
 ///
 /// Every public function takes its data, parameters and buffers in one element type `T`. Half
 /// data (`Float16`, `BFloat16`) are widened to Double on load, computed and summed like Float

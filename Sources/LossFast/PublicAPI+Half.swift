@@ -5,7 +5,7 @@ import LossCore
 
 #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
   extension Float16: LossFastFloat {
-    /// The dtype of Float16: ``LossCore/DType/float16``.
+    /// The dtype of Float16: `DType.float16`.
     public static var _lossFastDType: DType { .float16 }
 
     /// The public functions' entry point for Float16 (see
@@ -49,7 +49,7 @@ import LossCore
 #endif
 
 extension BFloat16: LossFastElement {
-  /// The dtype of BFloat16: ``LossCore/DType/bfloat16``.
+  /// The dtype of BFloat16: `DType.bfloat16`.
   public static var _lossFastDType: DType { .bfloat16 }
   /// Zero (the bit pattern 0).
   @inlinable public static var _lossFastZero: BFloat16 { BFloat16(bitPattern: 0) }
