@@ -67,8 +67,13 @@ let package = Package(
       providers: [.apt(["libgsl-dev"])]
     ),
     .target(name: "LossCore", swiftSettings: strict),
+    // LossFast's vector kernels for the Float32 losses with logarithms and exponentials: C, each
+    // kernel compiled for x86-64 baseline, AVX2 + FMA and AVX-512 with per-function target
+    // attributes and chosen at run time by CPUID (no compiler flags: any dependent package gets
+    // them). `fma` from libm is the baseline path's fused multiply-add.
+    .target(name: "CLossFastKernels", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
     // LossFast links neither GSL nor LossSpec (only its tests use LossSpec, as the oracle).
-    .target(name: "LossFast", dependencies: ["LossCore"], swiftSettings: lossFastSettings),
+    .target(name: "LossFast", dependencies: ["LossCore", "CLossFastKernels"], swiftSettings: lossFastSettings),
     .target(
       name: "LossSpec",
       dependencies: [

@@ -148,6 +148,12 @@ protocol Operand {
   func loadPartial(_ i: Int, count: Int) -> Lanes
   /// Element `i`.
   subscript(_ i: Int) -> Double { get }
+  /// The Float elements from `i` on, for the C kernels; nil for any other element type.
+  func floats(from i: Int) -> UnsafePointer<Float>?
+}
+
+extension Operand {
+  @inline(__always) func floats(from i: Int) -> UnsafePointer<Float>? { nil }
 }
 
 struct FloatOperand: Operand {
@@ -164,6 +170,7 @@ struct FloatOperand: Operand {
     return v
   }
   @inline(__always) subscript(_ i: Int) -> Double { Double(base[i]) }
+  @inline(__always) func floats(from i: Int) -> UnsafePointer<Float>? { base + i }
 }
 
 struct DoubleOperand: Operand {

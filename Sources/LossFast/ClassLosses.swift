@@ -1,3 +1,4 @@
+import CLossFastKernels
 import LossCore
 
 /// How `sum(x; dims)` groups a column-major array, computed without allocating.
@@ -59,6 +60,7 @@ struct XlogyTerm: ElementwiseTerm {
     }
     return (xlogy(y, p + eps), .zero)
   }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_XLOGY), eps) }
   static var hasShortForm: Bool { true }
   @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
     let v = shortXlogy(y, p + eps)
@@ -135,6 +137,7 @@ struct KLTerm: ElementwiseTerm {
     v = v.replacing(with: .nan, where: (y .< 0) .| (q .< 0))
     return v
   }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_KLDIVERGENCE), eps) }
   static var hasShortForm: Bool { true }
   @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
     let q = p + eps

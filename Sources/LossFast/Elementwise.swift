@@ -120,6 +120,13 @@ enum ElementwiseKernel {
   static func shortChunkSum<T: ElementwiseTerm, P: Operand, Y: Operand>(
     _ term: T, _ p: P, _ y: Y, _ range: Range<Int>
   ) -> SumPair {
+    // Float data and a term with a C kernel: the vector kernels (VectorKernels.swift).
+    if let kernel = term.vectorKernel, range.count >= VectorKernels.minimumCount,
+      let pf = p.floats(from: range.lowerBound), let yf = y.floats(from: range.lowerBound),
+      let pair = VectorKernels.shortSum(kernel.term, pf, yf, count: range.count, eps: kernel.eps)
+    {
+      return pair
+    }
     var v0 = Lanes.zero
     var v1 = Lanes.zero
     var m0 = Lanes.zero

@@ -1,3 +1,4 @@
+import CLossFastKernels
 import LossCore
 
 #if canImport(Glibc)
@@ -35,9 +36,13 @@ protocol ElementwiseTerm {
   /// values and non-finite cases as `vector` (NaN where it has NaN, ±∞ where it has ±∞); the
   /// reductions use it only where the magnitudes show the sum is well conditioned.
   func short(_ yhat: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes)
+  /// The C kernel computing ``short(_:_:)`` on eight lanes for Float data (`LFK_TERM_…` of
+  /// CLossFastKernels) and the ϵ it takes, or nil (the Swift kernels then).
+  var vectorKernel: (term: Int32, eps: Double)? { get }
 }
 
 extension ElementwiseTerm {
+  var vectorKernel: (term: Int32, eps: Double)? { nil }
   func scaled(by s: Double) -> (term: Self, degree: Int)? { nil }
   static var hasShortForm: Bool { false }
   @inline(__always) func short(_ yhat: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
@@ -257,6 +262,7 @@ struct MSLETerm: ElementwiseTerm {
     }
     return (l, a, al, b, bl)
   }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_MSLE), eps) }
   static var hasShortForm: Bool { true }
   @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
     // (ŷ + ϵ) − (y + ϵ) = ŷ − y exactly for Floats; the sums and the quotient err by 2⁻⁵³.
@@ -300,6 +306,7 @@ struct BinaryCrossentropyTerm: ElementwiseTerm {
     let second = xlogy(1 - y, (1 - p) + e)
     return (-first - second, .zero)
   }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_BINARYCROSSENTROPY), eps) }
   static var hasShortForm: Bool { true }
   @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
     let first = shortXlogy(y, p + eps)
@@ -325,6 +332,7 @@ struct LogitBinaryCrossentropyTerm: ElementwiseTerm {
     if A.compensated { return twoSum(linear, softplusTail) }
     return (linear + softplusTail, .zero)
   }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_LOGITBINARYCROSSENTROPY), 0) }
   static var hasShortForm: Bool { true }
   @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
     let softplusTail = ShortMath.log1p(ShortMath.exp(-VectorMath.abs(p)))
@@ -345,6 +353,7 @@ struct PoissonTerm: ElementwiseTerm {
     if A.compensated { return twoSum(p, -l) }
     return (p - l, .zero)
   }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_POISSON), 0) }
   static var hasShortForm: Bool { true }
   @inline(__always) func short(_ p: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes) {
     let l = shortXlogy(y, p)

@@ -1,0 +1,69 @@
+// The vector kernels of LossFast's Float32 losses, in C so that one portable build carries code
+// for several instruction sets: each kernel is compiled three times (x86-64 baseline, AVX2 + FMA,
+// AVX-512) with per-function target attributes, and the caller picks one by the CPU's features at
+// run time. No compiler flag is needed, so SwiftPM accepts it in any dependent package.
+//
+// Every path computes the same IEEE operations in the same order (eight Double lanes, fused
+// multiply-adds written explicitly, no contraction), so every path gives the same bits.
+#ifndef CLOSSFASTKERNELS_H
+#define CLOSSFASTKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The instruction-set paths. `LFK_PATH_BASELINE` runs on every x86-64 CPU (and is the only one
+/// on other architectures).
+enum {
+  LFK_PATH_BASELINE = 0,
+  LFK_PATH_AVX2 = 1,
+  LFK_PATH_AVX512 = 2,
+};
+
+/// The terms with a short kernel (see LossFast's ElementwiseTerms.swift and ClassLosses.swift).
+enum {
+  LFK_TERM_MSLE = 0,
+  LFK_TERM_BINARYCROSSENTROPY = 1,
+  LFK_TERM_LOGITBINARYCROSSENTROPY = 2,
+  LFK_TERM_POISSON = 3,
+  LFK_TERM_XLOGY = 4,
+  LFK_TERM_KLDIVERGENCE = 5,
+  LFK_TERM_COUNT = 6,
+};
+
+/// The partial sums of one chunk: two accumulators of eight lanes each for the terms and for
+/// their magnitudes, in the order the caller folds them (`value[0…15]`, then `magnitude[0…15]`).
+typedef struct {
+  double value[16];
+  double magnitude[16];
+} lfk_partials;
+
+/// Whether this CPU (and its operating system) can run `path`.
+int lfk_path_available(int path);
+
+/// The widest available path, or the one named by the environment variable `LOSSFAST_ISA`
+/// (`baseline`, `avx2`, `avx512`) when it is set to an available path; -1 when `LOSSFAST_ISA` is
+/// set to anything else (the caller reports it).
+int lfk_default_path(void);
+
+/// The value of `LOSSFAST_ISA`, or "" when it is unset.
+const char *lfk_isa_setting(void);
+
+/// `Σ term(ŷᵢ, yᵢ)` and `Σ mᵢ` over `n` Float32 pairs with the short kernels (relative error about
+/// 2⁻³² per elementary function), as lane partials. `eps` is the loss's ϵ (unused by the terms
+/// without one). Returns 0, or -1 for an unknown term or unavailable path (nothing written).
+int lfk_short_sum_f32(
+  int path, int term, const float *yhat, const float *y, size_t n, double eps, lfk_partials *out);
+
+/// A streaming read of both arrays, `Σ (ŷᵢ − yᵢ)²` as lane partials in `out->value`: what a plain
+/// loop costs, the benchmarks' floor for the memory-bound losses.
+int lfk_stream_f32(int path, const float *yhat, const float *y, size_t n, lfk_partials *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

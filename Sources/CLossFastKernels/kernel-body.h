@@ -1,0 +1,271 @@
+// The kernels of one path, included once per path by kernels.c with `S(name)` giving each
+// function a path-specific name and `ATTR` its target attribute (an always-inline helper may not
+// take or return 512-bit vectors across a change of target: each path has its own copies).
+INLINE v8d S(splat)(double x) { return (v8d){x, x, x, x, x, x, x, x}; }
+INLINE v8d S(fma_)(v8d a, v8d b, v8d c) { return __builtin_elementwise_fma(a, b, c); }
+INLINE v8d S(sel)(v8l mask, v8d a, v8d b) { return (v8d)(((v8l)a & mask) | ((v8l)b & ~mask)); }
+INLINE v8d S(vabs)(v8d x) { return (v8d)((v8u)x & 0x7fffffffffffffffULL); }
+INLINE int S(any)(v8l mask) { return __builtin_reduce_or(mask) != 0; }
+INLINE v8d S(load8)(const float *p) {
+  v8f f;
+  memcpy(&f, p, sizeof f);
+  return __builtin_convertvector(f, v8d);
+}
+/// Lanes `0 ..< count` of `p`, the others 1 (a harmless argument for every term).
+INLINE v8d S(loadPartial)(const float *p, size_t count) {
+  float buffer[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  memcpy(buffer, p, count * sizeof(float));
+  return S(load8)(buffer);
+}
+INLINE v8l S(leadingLanes)(size_t count) {
+  v8l index = {0, 1, 2, 3, 4, 5, 6, 7};
+  return index < (long)count;
+}
+
+// MARK: Elementary functions (ShortMath.swift's, with fused multiply-adds)
+
+/// `k·ln 2 + log(1 + f)` for `√2/2 − 1 ≤ f < √2 − 1` (relative error below 2⁻³²·⁷⁸).
+INLINE v8d S(logCore)(v8d f, v8d k) {
+  v8d f2 = f * f;
+  v8d f4 = f2 * f2;
+  v8d p01 = S(fma_)(S(splat)(l1), f, S(splat)(l0));
+  v8d p23 = S(fma_)(S(splat)(l3), f, S(splat)(l2));
+  v8d p45 = S(fma_)(S(splat)(l5), f, S(splat)(l4));
+  v8d p67 = S(fma_)(S(splat)(l7), f, S(splat)(l6));
+  v8d p89 = S(fma_)(S(splat)(l9), f, S(splat)(l8));
+  v8d p = S(fma_)(f4, S(fma_)(f4, p89, S(fma_)(f2, p67, p45)), S(fma_)(f2, p23, p01));
+  return S(fma_)(k, S(splat)(ln2), S(fma_)(f2, S(fma_)(f, p, S(splat)(-0.5)), f));
+}
+
+/// `x = 2ᵏ·(1 + f)` split for ``logCore``, for positive normal finite `x`.
+INLINE v8d S(reduce)(v8d x, v8d *k) {
+  v8u ix = (v8u)x + 0x00095f6200000000ULL;
+  *k = (v8d)((ix >> 52) | 0x4330000000000000ULL) - S(splat)(0x1p52 + 1023);
+  return (v8d)((ix & 0x000fffffffffffffULL) + 0x3fe6a09e00000000ULL) - S(splat)(1);
+}
+
+/// `log(x)` for lanes that are not positive normal finite numbers (and any others): `−∞` at
+/// ±0, NaN below 0 and for NaN, `+∞` at `+∞`, subnormals scaled by 2⁵⁴ first.
+NOINLINE void S(logSpecial)(const double *in, double *out) {
+  for (int j = 0; j < 8; j++) {
+    double x = in[j];
+    if (x >= 0x1p-1022 && x < INFINITY) continue;
+    double r;
+    if (x == 0) {
+      r = -INFINITY;
+    } else if (!(x > 0)) {
+      r = NAN;
+    } else if (x == INFINITY) {
+      r = INFINITY;
+    } else {
+      // Subnormal: 2⁵⁴·x is normal; the same reduction and polynomial as the vector lanes,
+      // so the value does not depend on the path.
+      v8d k;
+      v8d f = S(reduce)(S(splat)(x * 0x1p54), &k);
+      r = S(logCore)(f, k - S(splat)(54))[0];
+    }
+    out[j] = r;
+  }
+}
+
+INLINE v8d S(vlog)(v8d x) {
+  v8l normal = (x >= S(splat)(0x1p-1022)) & (x < S(splat)(INFINITY));
+  v8d xs = S(sel)(normal, x, S(splat)(1));
+  v8d k;
+  v8d f = S(reduce)(xs, &k);
+  v8d r = S(logCore)(f, k);
+  if (__builtin_expect(S(any)(~normal), 0)) {
+    double in[8], out[8];
+    memcpy(in, &x, sizeof in);
+    memcpy(out, &r, sizeof out);
+    S(logSpecial)(in, out);
+    memcpy(&r, out, sizeof out);
+  }
+  return r;
+}
+
+/// `log(1 + x)` for `x > −1`, relative accuracy kept for tiny `x` (ShortMath.log1p's
+/// correction `x − (u − 1)` where `|x| ≤ ½`); NaN for NaN, `+∞` at `+∞`, `−∞` at −1, NaN below.
+INLINE v8d S(vlog1p)(v8d x) {
+  v8l inside = (x > S(splat)(-1)) & (x < S(splat)(INFINITY));
+  v8d xs = S(sel)(inside, x, S(splat)(0));
+  v8d u = S(splat)(1) + xs;
+  v8d c = S(sel)(S(vabs)(xs) > S(splat)(0.5), S(splat)(0), xs - (u - S(splat)(1)));
+  v8d k;
+  v8d f = S(reduce)(u, &k);
+  v8d r = S(logCore)(f, k) + c;
+  if (__builtin_expect(S(any)(~inside), 0)) {
+    r = S(sel)(x == S(splat)(INFINITY), x, r);
+    r = S(sel)(x == S(splat)(-1), S(splat)(-INFINITY), r);
+    r = S(sel)((x < S(splat)(-1)) | (x != x), S(splat)(NAN), r);
+  }
+  return r;
+}
+
+/// `eˣ` for `x ≤ 0` (the only arguments here: `e^−|ŷ|`) and NaN: `+0` below −708
+/// (`eˣ < 2⁻¹⁰²¹`), relative error below 2⁻³³·²⁸ elsewhere.
+INLINE v8d S(vexpNonPositive)(v8d x) {
+  v8l tiny = x < S(splat)(-708);
+  v8d xc = S(sel)(tiny, S(splat)(0), x);
+  v8d k = (xc * S(splat)(invLn2) + S(splat)(shifter)) - S(splat)(shifter);
+  v8d r = (xc - k * S(splat)(ln2Hi)) - k * S(splat)(ln2Lo);
+  v8d r2 = r * r;
+  v8d q = S(fma_)(r2, S(fma_)(S(splat)(e4), r2, S(fma_)(S(splat)(e3), r, S(splat)(e2))), S(fma_)(S(splat)(e1), r, S(splat)(e0)));
+  v8d p = S(splat)(1) + S(fma_)(r2, S(fma_)(r, q, S(splat)(0.5)), r);
+  v8d scale = (v8d)(((v8u)(k + S(splat)(shifter)) + 1023) << 52);
+  return S(sel)(tiny, S(splat)(0), p * scale);
+}
+
+// MARK: The terms (value, and magnitude `m`: the term errs by at most 2⁻³²·m)
+
+/// `S(xlogy)(x, arg)`: 0 where `x == 0` and `arg` is not negative.
+INLINE v8d S(xlogy)(v8d x, v8d arg) {
+  v8d r = x * S(vlog)(arg);
+  return S(sel)((x == S(splat)(0)) & ~(arg < S(splat)(0)), S(splat)(0), r);
+}
+
+/// `log(n/d)`: `log(1 + t)` with `1 + t`'s rounding error added near a fit (`|t| ≤ ½`,
+/// `t = (n − d)/d`), else `log(n·(1/d))`; `n` replaced by `d` where `zero`.
+INLINE v8d S(logRatio)(v8d n, v8d d, v8l zero) {
+  v8d inv = S(splat)(1) / d;
+  v8d t = (n - d) * inv;
+  v8l near = S(vabs)(t) <= S(splat)(0.5);
+  v8d x = S(sel)(near, S(splat)(1) + t, S(sel)(zero, S(splat)(1), n * inv));
+  v8d c = S(sel)(near, t - (x - S(splat)(1)), S(splat)(0));
+  return S(vlog)(x) + c;
+}
+
+INLINE v8d S(msleTerm)(v8d p, v8d y, double eps, v8d *m) {
+  v8d l = S(logRatio)(p + S(splat)(eps), y + S(splat)(eps), (v8l){0});
+  v8d v = l * l;
+  *m = v + v;
+  return v;
+}
+
+INLINE v8d S(bceTerm)(v8d p, v8d y, double eps, v8d *m) {
+  v8d first = S(xlogy)(y, p + S(splat)(eps));
+  v8d second = S(xlogy)(S(splat)(1) - y, (S(splat)(1) - p) + S(splat)(eps));
+  *m = S(vabs)(first) + S(vabs)(second);
+  return -first - second;
+}
+
+INLINE v8d S(logitbceTerm)(v8d p, v8d y, double eps, v8d *m) {
+  (void)eps;
+  v8d tail = S(vlog1p)(S(vexpNonPositive)(-S(vabs)(p)));
+  v8d linear = S(sel)(p > S(splat)(0), (S(splat)(1) - y) * p, -(y * p));
+  *m = S(splat)(2) * tail + S(splat)(0x1p-20) * S(vabs)(linear);
+  return linear + tail;
+}
+
+INLINE v8d S(poissonTerm)(v8d p, v8d y, double eps, v8d *m) {
+  (void)eps;
+  v8d l = S(xlogy)(y, p);
+  *m = S(vabs)(l) + S(splat)(0x1p-20) * S(vabs)(p);
+  return p - l;
+}
+
+INLINE v8d S(xlogyTerm)(v8d p, v8d y, double eps, v8d *m) {
+  v8d v = S(xlogy)(y, p + S(splat)(eps));
+  *m = S(vabs)(v);
+  return v;
+}
+
+INLINE v8d S(klTerm)(v8d p, v8d y, double eps, v8d *m) {
+  v8d q = p + S(splat)(eps);
+  v8l yZero = y == S(splat)(0);
+  v8d l = S(logRatio)(y, q, yZero);
+  v8d v = S(sel)(yZero & ~(q < S(splat)(0)), S(splat)(0), y * l);
+  v = S(sel)((y < S(splat)(0)) | (q < S(splat)(0)), S(splat)(NAN), v);
+  v8d a = S(vabs)(v);
+  *m = a + a;
+  return v;
+}
+
+// MARK: The chunk loops, one per term
+
+INLINE v8d S(term)(int term, v8d p, v8d y, double eps, v8d *m) {
+  switch (term) {
+  case LFK_TERM_MSLE: return S(msleTerm)(p, y, eps, m);
+  case LFK_TERM_BINARYCROSSENTROPY: return S(bceTerm)(p, y, eps, m);
+  case LFK_TERM_LOGITBINARYCROSSENTROPY: return S(logitbceTerm)(p, y, eps, m);
+  case LFK_TERM_POISSON: return S(poissonTerm)(p, y, eps, m);
+  case LFK_TERM_XLOGY: return S(xlogyTerm)(p, y, eps, m);
+  default: return S(klTerm)(p, y, eps, m);
+  }
+}
+
+/// Two accumulators, sixteen elements a step; a remainder of eight or more as one full vector
+/// into the first, the rest as one masked vector into the second (the order of LossFast's
+/// Swift loops, with twice the width). `term` is a constant in each caller below.
+INLINE void S(sum)(int term, const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  v8d v0 = S(splat)(0), v1 = S(splat)(0), m0 = S(splat)(0), m1 = S(splat)(0);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v8d a, b;
+    v0 += S(term)(term, S(load8)(p + i), S(load8)(y + i), eps, &a);
+    v1 += S(term)(term, S(load8)(p + i + 8), S(load8)(y + i + 8), eps, &b);
+    m0 += a;
+    m1 += b;
+  }
+  if (i + 8 <= n) {
+    v8d a;
+    v0 += S(term)(term, S(load8)(p + i), S(load8)(y + i), eps, &a);
+    m0 += a;
+    i += 8;
+  }
+  if (i < n) {
+    v8l keep = S(leadingLanes)(n - i);
+    v8d b;
+    v8d t = S(term)(term, S(loadPartial)(p + i, n - i), S(loadPartial)(y + i, n - i), eps, &b);
+    v1 += S(sel)(keep, t, S(splat)(0));
+    m1 += S(sel)(keep, b, S(splat)(0));
+  }
+  memcpy(out->value, &v0, sizeof v0);
+  memcpy(out->value + 8, &v1, sizeof v1);
+  memcpy(out->magnitude, &m0, sizeof m0);
+  memcpy(out->magnitude + 8, &m1, sizeof m1);
+}
+
+NOINLINE void S(msle)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_MSLE, p, y, n, eps, out);
+}
+NOINLINE void S(bce)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_BINARYCROSSENTROPY, p, y, n, eps, out);
+}
+NOINLINE void S(logitbce)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_LOGITBINARYCROSSENTROPY, p, y, n, eps, out);
+}
+NOINLINE void S(poisson)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_POISSON, p, y, n, eps, out);
+}
+NOINLINE void S(xlogySum)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_XLOGY, p, y, n, eps, out);
+}
+NOINLINE void S(kl)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_KLDIVERGENCE, p, y, n, eps, out);
+}
+
+static void (*const S(sums)[LFK_TERM_COUNT])(const float *, const float *, size_t, double, lfk_partials *) = {
+  S(msle), S(bce), S(logitbce), S(poisson), S(xlogySum), S(kl),
+};
+
+/// `Σ (ŷᵢ − yᵢ)²`: a streaming read of both arrays, sixteen elements a step.
+NOINLINE void S(stream)(const float *p, const float *y, size_t n, lfk_partials *out) {
+  v8d v0 = S(splat)(0), v1 = S(splat)(0);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v8d d0 = S(load8)(p + i) - S(load8)(y + i);
+    v8d d1 = S(load8)(p + i + 8) - S(load8)(y + i + 8);
+    v0 += d0 * d0;
+    v1 += d1 * d1;
+  }
+  double tail = 0;
+  for (; i < n; i++) {
+    double d = (double)p[i] - (double)y[i];
+    tail += d * d;
+  }
+  v1[0] += tail;
+  memset(out, 0, sizeof *out);
+  memcpy(out->value, &v0, sizeof v0);
+  memcpy(out->value + 8, &v1, sizeof v1);
+}

@@ -1,0 +1,84 @@
+import CLossFastKernels
+
+extension LossFast {
+  /// An instruction-set path of the vector kernels of the Float32 losses with logarithms and
+  /// exponentials (the C target `CLossFastKernels`: the same kernels compiled for each path, one
+  /// chosen at run time by the CPU's features).
+  ///
+  /// Every path computes the same IEEE operations in the same order — eight Double lanes, fused
+  /// multiply-adds where written and nowhere else — so every path gives the same bits, on this
+  /// machine and on any other; they differ only in speed.
+  public enum VectorPath: String, CaseIterable, Sendable {
+    /// Any x86-64 (SSE2) CPU, and every other architecture; on x86-64 each fused multiply-add is
+    /// the C library's `fma` (correctly rounded, slow).
+    case baseline
+    /// AVX2 and FMA (x86-64-v3: Intel Haswell, AMD Zen and later).
+    case avx2
+    /// AVX-512 F, DQ, BW and VL (Intel Skylake-SP, AMD Zen 4 and later).
+    case avx512
+
+    var code: Int32 {
+      switch self {
+      case .baseline: Int32(LFK_PATH_BASELINE)
+      case .avx2: Int32(LFK_PATH_AVX2)
+      case .avx512: Int32(LFK_PATH_AVX512)
+      }
+    }
+
+    /// Whether this CPU and operating system can run the path (CPUID and XGETBV).
+    public var isAvailable: Bool { lfk_path_available(code) != 0 }
+
+    /// The paths this machine can run, narrowest first.
+    public static var available: [VectorPath] { allCases.filter(\.isAvailable) }
+
+    /// The path LossFast takes: the widest available, or the one named by the environment
+    /// variable `LOSSFAST_ISA` (`baseline`, `avx2`, `avx512`) at the first use. A value that
+    /// names no available path is ignored (the widest is taken) and reported by
+    /// ``environmentProblem``.
+    public static let selected: VectorPath = {
+      let code = lfk_default_path()
+      return allCases.first { $0.code == code } ?? available.last ?? .baseline
+    }()
+
+    /// Why `LOSSFAST_ISA` was ignored, or nil when it is unset or was followed.
+    public static var environmentProblem: String? {
+      guard lfk_default_path() < 0 else { return nil }
+      let value = String(cString: lfk_isa_setting())
+      let names = allCases.map(\.rawValue).joined(separator: ", ")
+      let usable = available.map(\.rawValue).joined(separator: ", ")
+      return
+        "LOSSFAST_ISA=\(value) names no path this CPU can run (paths: \(names); available here: \(usable)); using \(selected.rawValue)"
+    }
+  }
+}
+
+/// The vector kernels' side of the short-kernel sums (see ``ElementwiseKernel/shortChunkSum``).
+enum VectorKernels {
+  /// The path the sums take (``LossFast/VectorPath/selected``), as the C code.
+  static let path: Int32 = LossFast.VectorPath.selected.code
+
+  /// Ranges shorter than this stay with the Swift kernels (a class group of a few elements:
+  /// folding sixteen lane partials would cost more than the terms).
+  static let minimumCount = 64
+
+  /// `Σ term` and `Σ m` over `n` Float pairs with the C kernel `term` on `path`, the lane
+  /// partials folded in a fixed order (value lanes 0…15, then magnitude lanes 0…15); nil for a
+  /// term or path the C code does not know.
+  @inline(__always)
+  static func shortSum(
+    _ term: Int32, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int, eps: Double,
+    path: Int32 = path
+  ) -> SumPair? {
+    var out = lfk_partials()
+    // Nonzero only for a term or path the C code does not know: the Swift kernels then.
+    guard lfk_short_sum_f32(path, term, p, y, n, eps, &out) == 0 else { return nil }
+    return withUnsafeBytes(of: &out) { raw in
+      let lanes = raw.bindMemory(to: Double.self)
+      var value = DoubleDouble.zero
+      var magnitude = DoubleDouble.zero
+      for j in 0..<16 { value += DoubleDouble(lanes[j]) }
+      for j in 16..<32 { magnitude += DoubleDouble(lanes[j]) }
+      return SumPair(first: value, second: magnitude)
+    }
+  }
+}
