@@ -30,20 +30,25 @@ def fmt(s):
 
 def main(path):
     header = re.compile(r"^(float32|float64) n = (\d+): streaming baseline .*?\) ([\d.]+ \S+) \(([\d.]+ \S+)–([\d.]+ \S+)\), ([\d.]+) Gelem/s")
-    row = re.compile(r"^  (\S+)\s+([\d.]+ \S+) \(([\d.]+ \S+)–([\d.]+ \S+)\)\s+([\d.]+) Gelem/s\s+(\d+)% of streaming")
+    row = re.compile(r"^  (\S+)\s+([\d.]+ \S+) \(([\d.]+ \S+)–([\d.]+ \S+)\)\s+([\d.]+) Gelem/s\s+(\d+)% of streaming(?:, (\d+)% of C streaming)?")
+    c_loop = re.compile(r"plain C streaming loop .*?\) ([\d.]+ \S+) \(([\d.]+ \S+)–([\d.]+ \S+)\), ([\d.]+) Gelem/s")
     peer = re.compile(r"^(numpy|jax|torch|torch\.compile)\s+(\S+)\s+(float32|float64)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)")
-    fast, streaming, peers, notes = {}, {}, {}, []
+    fast, streaming, c_streaming, peers, notes = {}, {}, {}, {}, []
     current = None
     for line in open(path, encoding="utf-8"):
         line = line.rstrip("\n")
         if m := header.match(line):
             current = (m[1], int(m[2]))
             streaming[current] = (seconds(m[3]), float(m[6]))
+            if c := c_loop.search(line):
+                c_streaming[current] = (seconds(c[1]), float(c[4]))
         elif current and (m := row.match(line)):
-            fast[current + (m[1],)] = (seconds(m[2]), seconds(m[3]), seconds(m[4]), float(m[5]), int(m[6]))
+            fast[current + (m[1],)] = (seconds(m[2]), seconds(m[3]), seconds(m[4]), float(m[5]), int(m[6]),
+                                       int(m[7]) if m[7] else None)
         elif m := peer.match(line):
             peers[(m[3], int(m[4]), m[2], m[1])] = float(m[5])
-        elif line.startswith("# ") or line.startswith("LossFast bench:"):
+        elif line.startswith("# ") or line.startswith("LossFast bench:") or line.startswith("machine:") \
+                or line.startswith("LossFast vector path:") or line.startswith("warning:"):
             notes.append(line)
     for line in notes:
         print(f"    {line}")
@@ -51,11 +56,15 @@ def main(path):
         dtype, n = key
         base, rate = streaming[key]
         print(f"\n#### {dtype}, n = {n:.0e}".replace("e+0", "e"))
-        print(f"\nStreaming baseline (read ŷ and y, sum): {fmt(base)} = {rate:.2f} Gelem/s.\n")
-        print("| loss | LossFast median (min–max) | Gelem/s | % of streaming | "
+        c_text = ""
+        if key in c_streaming:
+            c_base, c_rate = c_streaming[key]
+            c_text = f" Plain C streaming loop (Σ(ŷ − y)², same threads): {fmt(c_base)} = {c_rate:.2f} Gelem/s."
+        print(f"\nStreaming baseline (read ŷ and y, sum): {fmt(base)} = {rate:.2f} Gelem/s.{c_text}\n")
+        print("| loss | LossFast median (min–max) | Gelem/s | % of streaming | % of C loop | "
               + " | ".join(TITLES[p] for p in PEERS) + " | vs fastest peer | vs numpy |")
-        print("|---" * (6 + len(PEERS)) + "|")
-        for (d, size, loss), (median, lo, hi, grate, pct) in fast.items():
+        print("|---" * (7 + len(PEERS)) + "|")
+        for (d, size, loss), (median, lo, hi, grate, pct, cpct) in fast.items():
             if (d, size) != key:
                 continue
             times = {p: peers.get((d, size, loss, p)) for p in PEERS}
@@ -63,7 +72,8 @@ def main(path):
             fastest = f"{min(present) / median:.2f}×" if present else "—"
             vs_numpy = f"{times['numpy'] / median:.1f}×" if times["numpy"] else "—"
             cells = " | ".join(fmt(times[p]) if times[p] else "—" for p in PEERS)
-            print(f"| {loss} | {fmt(median)} ({fmt(lo)}–{fmt(hi)}) | {grate:.2f} | {pct}% | {cells} | {fastest} | {vs_numpy} |")
+            c_cell = f"{cpct}%" if cpct is not None else "—"
+            print(f"| {loss} | {fmt(median)} ({fmt(lo)}–{fmt(hi)}) | {grate:.2f} | {pct}% | {c_cell} | {cells} | {fastest} | {vs_numpy} |")
 
 
 if __name__ == "__main__":

@@ -269,3 +269,82 @@ NOINLINE void S(stream)(const float *p, const float *y, size_t n, lfk_partials *
   memcpy(out->value, &v0, sizeof v0);
   memcpy(out->value + 8, &v1, sizeof v1);
 }
+
+/// `Σ (ŷᵢ − yᵢ)²` over Float64 arrays: the streaming read of the Float64 benchmarks.
+NOINLINE void S(stream64)(const double *p, const double *y, size_t n, lfk_partials *out) {
+  v8d v0 = S(splat)(0), v1 = S(splat)(0);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v8d a0, b0, a1, b1;
+    memcpy(&a0, p + i, sizeof a0);
+    memcpy(&b0, y + i, sizeof b0);
+    memcpy(&a1, p + i + 8, sizeof a1);
+    memcpy(&b1, y + i + 8, sizeof b1);
+    v8d d0 = a0 - b0, d1 = a1 - b1;
+    v0 += d0 * d0;
+    v1 += d1 * d1;
+  }
+  double tail = 0;
+  for (; i < n; i++) {
+    double d = p[i] - y[i];
+    tail += d * d;
+  }
+  v1[0] += tail;
+  memset(out, 0, sizeof *out);
+  memcpy(out->value, &v0, sizeof v0);
+  memcpy(out->value + 8, &v1, sizeof v1);
+}
+
+/// Element `c` of eight contiguous groups of `length` elements (lane `j`: group `j`).
+INLINE v8d S(column)(const float *p, size_t length, size_t c) {
+  return (v8d){p[c], p[length + c], p[2 * length + c], p[3 * length + c], p[4 * length + c], p[5 * length + c],
+    p[6 * length + c], p[7 * length + c]};
+}
+
+/// logitcrossentropy of eight contiguous groups (LossFast's `ClassKernel.logitGroupsShort`, with
+/// eight lanes): lane `j` is `Σ y·(x − m) − L·Σ y` over group `j`, `L = log1p(Σ' e^(x − m))` with
+/// the first maximal element left out of `Σ'`; magnitude `2·|L·Σ y|`; NaN for a group with a
+/// NaN or an infinite maximum.
+NOINLINE void S(logitGroups8)(const float *p, const float *y, size_t length, double *value, double *magnitude) {
+  v8d m = S(splat)(-INFINITY);
+  v8l nan = (v8l){0};
+  for (size_t c = 0; c < length; c++) {
+    v8d x = S(column)(p, length, c);
+    nan |= x != x;
+    m = S(sel)(x > m, x, m);
+  }
+  v8d s = S(splat)(0), a = S(splat)(0), b = S(splat)(0);
+  v8l found = (v8l){0};
+  for (size_t c = 0; c < length; c++) {
+    v8d x = S(column)(p, length, c);
+    v8d t = S(column)(y, length, c);
+    v8l first = (x == m) & ~found;
+    found |= first;
+    v8d d = x - m;
+    s += S(sel)(first, S(splat)(0), S(vexpNonPositive)(d));
+    a += t * d;
+    b += t;
+  }
+  v8d product = S(vlog1p)(s) * b;
+  v8l finite = (m - m) == S(splat)(0);
+  v8d v = S(sel)(nan | ~finite, S(splat)(NAN), a - product);
+  v8d mag = S(vabs)(product);
+  mag = mag + mag;
+  memcpy(value, &v, sizeof v);
+  memcpy(magnitude, &mag, sizeof mag);
+}
+
+/// The elementary functions alone, for the tests: `out[i] = f(x[i])` (0: log, 1: log1p, 2: exp
+/// for `x ≤ 0`), eight lanes at a time (the tail padded with 0).
+NOINLINE void S(elementary)(int function, const double *x, double *out, size_t n) {
+  for (size_t i = 0; i < n; i += 8) {
+    double in[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t count = n - i < 8 ? n - i : 8;
+    memcpy(in, x + i, count * sizeof(double));
+    v8d v;
+    memcpy(&v, in, sizeof v);
+    v8d r = function == 0 ? S(vlog)(v) : function == 1 ? S(vlog1p)(v) : S(vexpNonPositive)(v);
+    memcpy(in, &r, sizeof in);
+    memcpy(out + i, in, count * sizeof(double));
+  }
+}

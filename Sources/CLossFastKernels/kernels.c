@@ -147,3 +147,37 @@ int lfk_stream_f32(int path, const float *yhat, const float *y, size_t n, lfk_pa
   default: stream_baseline(yhat, y, n, out); return 0;
   }
 }
+
+int lfk_stream_f64(int path, const double *yhat, const double *y, size_t n, lfk_partials *out) {
+  if (!lfk_path_available(path)) return -1;
+  switch (path) {
+#if defined(__x86_64__)
+  case LFK_PATH_AVX512: stream64_avx512(yhat, y, n, out); return 0;
+  case LFK_PATH_AVX2: stream64_avx2(yhat, y, n, out); return 0;
+#endif
+  default: stream64_baseline(yhat, y, n, out); return 0;
+  }
+}
+
+int lfk_logit_groups8_f32(
+  int path, const float *yhat, const float *y, size_t length, double value[8], double magnitude[8]) {
+  if (!lfk_path_available(path)) return -1;
+  switch (path) {
+#if defined(__x86_64__)
+  case LFK_PATH_AVX512: logitGroups8_avx512(yhat, y, length, value, magnitude); return 0;
+  case LFK_PATH_AVX2: logitGroups8_avx2(yhat, y, length, value, magnitude); return 0;
+#endif
+  default: logitGroups8_baseline(yhat, y, length, value, magnitude); return 0;
+  }
+}
+
+int lfk_elementary_f64(int path, int function, const double *x, double *out, size_t n) {
+  if (function < 0 || function > 2 || !lfk_path_available(path)) return -1;
+  switch (path) {
+#if defined(__x86_64__)
+  case LFK_PATH_AVX512: elementary_avx512(function, x, out, n); return 0;
+  case LFK_PATH_AVX2: elementary_avx2(function, x, out, n); return 0;
+#endif
+  default: elementary_baseline(function, x, out, n); return 0;
+  }
+}

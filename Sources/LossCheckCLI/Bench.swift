@@ -70,6 +70,13 @@ struct Bench: AsyncParsableCommand {
     console.write(
       "LossFast bench: \(threadCount) threads, \(repetitions) samples per case, \(inputs.rawValue) inputs, medians (min–max) per call\n"
     )
+    let machine = MachineDescription.current
+    console.write("machine: \(machine.model), \(machine.cores) cores; vector extensions: \(machine.vectorExtensions)\n")
+    let available = LossFast.VectorPath.available.map(\.rawValue).joined(separator: ", ")
+    console.write(
+      "LossFast vector path: \(LossFast.VectorPath.selected.rawValue) (available here: \(available); LOSSFAST_ISA overrides)\n"
+    )
+    if let problem = LossFast.VectorPath.environmentProblem { console.write("warning: \(problem)\n") }
     for n in parsedSizes ?? [] {
       for dtype in dtype {
         switch dtype {
@@ -81,7 +88,8 @@ struct Bench: AsyncParsableCommand {
     }
     if let peers {
       console.write("\npeers (\(peers)):\n")
-      let command = "python3 \(peers) --sizes \(sizes) --repetitions \(repetitions)"
+      // Never hangs: the peers get an hour (timeout(1) ends them and the run goes on).
+      let command = "timeout 3600 python3 \(peers) --sizes \(sizes) --repetitions \(repetitions)"
       guard let pipe = popen(command, "r") else {
         console.write("  could not start: \(command)\n")
         return
@@ -102,10 +110,14 @@ struct Bench: AsyncParsableCommand {
     let baseline = BenchTiming.measure(repetitions: repetitions) {
       baselineInputs.run(streaming: true, threads: threads)
     }
+    let cBaseline = BenchTiming.measure(repetitions: repetitions) {
+      LossFast._cStreamingSum(baselineInputs.yhat, baselineInputs.y, threads: threads)
+    }
     let dtypeName = T.self == Float.self ? "float32" : "float64"
     let limit = Double(n) / baseline.median
+    let cLimit = Double(n) / cBaseline.median
     console.write(
-      "\n\(dtypeName) n = \(n): streaming baseline (read ŷ and y, sum) \(BenchTiming.format(baseline)), \(BenchTiming.rate(limit))\n"
+      "\n\(dtypeName) n = \(n): streaming baseline (read ŷ and y, sum) \(BenchTiming.format(baseline)), \(BenchTiming.rate(limit)); plain C streaming loop (Σ(ŷ − y)², same threads) \(BenchTiming.format(cBaseline)), \(BenchTiming.rate(cLimit))\n"
     )
     for id in losses {
       let data = BenchInputs<T>(loss: id, count: n, kind: inputs)
@@ -113,7 +125,7 @@ struct Bench: AsyncParsableCommand {
       let rate = Double(n) / t.median
       let name = id.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)
       console.write(
-        "  \(name) \(BenchTiming.format(t))  \(BenchTiming.rate(rate))  \(Int((rate / limit * 100).rounded()))% of streaming\n"
+        "  \(name) \(BenchTiming.format(t))  \(BenchTiming.rate(rate))  \(Int((rate / limit * 100).rounded()))% of streaming, \(Int((rate / cLimit * 100).rounded()))% of C streaming\n"
       )
     }
   }
@@ -239,5 +251,47 @@ enum BenchTiming {
 
   static func rate(_ elementsPerSecond: Double) -> String {
     "\(((elementsPerSecond / 1e7).rounded()) / 100) Gelem/s"
+  }
+}
+
+/// The machine as the bench reports it: the CPU model, the cores, and the vector extensions the
+/// CPU reports (Linux: `/proc/cpuinfo`'s flags, the SIMD ones only).
+struct MachineDescription {
+  var model: String
+  var cores: Int
+  var vectorExtensions: String
+
+  static var current: MachineDescription {
+    let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    guard let file = fopen("/proc/cpuinfo", "r") else {
+      return MachineDescription(model: "unknown CPU", cores: cores, vectorExtensions: "unknown (no /proc/cpuinfo)")
+    }
+    defer { fclose(file) }
+    var model = "unknown CPU"
+    var flags: [Substring] = []
+    var buffer = [CChar](repeating: 0, count: 1 << 16)
+    while fgets(&buffer, Int32(buffer.count), file) != nil {
+      let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let parts = line.split(separator: ":", maxSplits: 1)
+      guard parts.count == 2 else { continue }
+      let key = parts[0].trimmingCharacters()
+      let value = parts[1].trimmingCharacters()
+      if key == "model name" && model == "unknown CPU" { model = String(value) }
+      if key == "flags" && flags.isEmpty { flags = value.split(separator: " ") }
+    }
+    let simd = flags.filter { flag in
+      ["sse", "ssse3", "avx", "fma", "f16c"].contains { flag.hasPrefix($0) }
+    }
+    return MachineDescription(
+      model: model, cores: cores, vectorExtensions: simd.isEmpty ? "none reported" : simd.joined(separator: " "))
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingCharacters() -> Substring {
+    var s = self
+    while let c = s.first, c == " " || c == "\t" || c == "\n" { s.removeFirst() }
+    while let c = s.last, c == " " || c == "\t" || c == "\n" { s.removeLast() }
+    return s
   }
 }

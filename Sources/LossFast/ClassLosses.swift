@@ -303,6 +303,23 @@ enum ClassKernel {
     @inline(__always) func forEachValue(in range: Range<Int>, _ body: (Int, DoubleDouble, Double) -> Void) {
       var g = range.lowerBound
       if short && kind == .logitcrossentropy && groupLength <= acrossGroupsLength {
+        // Float data: eight groups at a time with the C kernel (VectorKernels.swift).
+        while g + 8 <= range.upperBound, let pf = p.floats(from: g * groupLength),
+          let yf = y.floats(from: g * groupLength),
+          let (v, m) = VectorKernels.logitGroups8(pf, yf, length: groupLength)
+        {
+          for j in 0..<8 {
+            if v[j].isFinite && m[j] <= ElementwiseKernel.shortConditionLimit * Swift.abs(v[j]) {
+              body(g + j, DoubleDouble(-v[j]), m[j])
+            } else {
+              let (precise, _) = groupValue(
+                kind, p, y, start: (g + j) * groupLength, length: groupLength, eps: eps, short: false,
+                PlainAccumulator.self)
+              body(g + j, DoubleDouble(-precise.hi, -precise.lo), 0)
+            }
+          }
+          g += 8
+        }
         while g + 4 <= range.upperBound {
           let (v, m) = logitGroupsShort(p, y, first: g, length: groupLength)
           let ok = finiteLanes(v) .& (m .<= ElementwiseKernel.shortConditionLimit * VectorMath.abs(v))

@@ -168,3 +168,32 @@ extension LossFast {
     return total.value
   }
 }
+
+extension LossFast {
+  /// The plain-C streaming floor of the benchmarks (not a loss): `Σ (aᵢ − bᵢ)²` (Float32 or
+  /// Float64 arrays) by a C loop of the vector kernels (`CLossFastKernels`, on
+  /// ``VectorPath/selected``), chunked and threaded like the losses: what reading the two arrays
+  /// costs outside LossFast's Swift engine. Other element types: 0.
+  ///
+  /// - Complexity: O(n) work, O(n / threads) time, no allocation.
+  public static func _cStreamingSum<T: LossFastElement>(_ a: [T], _ b: [T], threads: Int? = nil) -> Double {
+    let n = Swift.min(a.count, b.count)
+    let threads = threads ?? defaultThreadCount
+    guard T.self == Float.self || T.self == Double.self else { return 0 }
+    return a.withUnsafeBufferPointer { p in
+      b.withUnsafeBufferPointer { q in
+        guard let pa = p.baseAddress, let qb = q.baseAddress else { return 0 }
+        return Parallel.reduce(count: n, threads: threads, cost: 1, CStreamChunks(a: pa, b: qb)).value
+      }
+    }
+  }
+}
+
+/// A chunk of ``LossFast/_cStreamingSum(_:_:threads:)``.
+struct CStreamChunks<T>: ChunkBody {
+  let a: UnsafePointer<T>
+  let b: UnsafePointer<T>
+  func callAsFunction(_ range: Range<Int>) -> DoubleDouble {
+    DoubleDouble(VectorKernels.stream(a + range.lowerBound, b + range.lowerBound, count: range.count))
+  }
+}

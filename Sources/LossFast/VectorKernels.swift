@@ -17,7 +17,8 @@ extension LossFast {
     /// AVX-512 F, DQ, BW and VL (Intel Skylake-SP, AMD Zen 4 and later).
     case avx512
 
-    var code: Int32 {
+    /// The path's number in CLossFastKernels (`LFK_PATH_…`).
+    package var code: Int32 {
       switch self {
       case .baseline: Int32(LFK_PATH_BASELINE)
       case .avx2: Int32(LFK_PATH_AVX2)
@@ -53,9 +54,9 @@ extension LossFast {
 }
 
 /// The vector kernels' side of the short-kernel sums (see ``ElementwiseKernel/shortChunkSum``).
-enum VectorKernels {
+package enum VectorKernels {
   /// The path the sums take (``LossFast/VectorPath/selected``), as the C code.
-  static let path: Int32 = LossFast.VectorPath.selected.code
+  package static let path: Int32 = LossFast.VectorPath.selected.code
 
   /// Ranges shorter than this stay with the Swift kernels (a class group of a few elements:
   /// folding sixteen lane partials would cost more than the terms).
@@ -81,4 +82,82 @@ enum VectorKernels {
       return SumPair(first: value, second: magnitude)
     }
   }
+}
+
+extension VectorKernels {
+  /// logitcrossentropy's `Σ y·logsoftmax(ŷ)` over eight contiguous groups of `length` Float
+  /// elements, and the magnitudes (see `lfk_logit_groups8_f32`); nil for a path the C code does
+  /// not know.
+  @inline(__always)
+  package static func logitGroups8(
+    _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, length: Int, path: Int32 = path
+  ) -> (value: SIMD8<Double>, magnitude: SIMD8<Double>)? {
+    var value = SIMD8<Double>()
+    var magnitude = SIMD8<Double>()
+    let status = withUnsafeMutableBytes(of: &value) { v in
+      withUnsafeMutableBytes(of: &magnitude) { m in
+        lfk_logit_groups8_f32(
+          path, p, y, length, v.baseAddress!.assumingMemoryBound(to: Double.self),
+          m.baseAddress!.assumingMemoryBound(to: Double.self))
+      }
+    }
+    return status == 0 ? (value, magnitude) : nil
+  }
+
+  /// `Σ (aᵢ − bᵢ)²` by the C kernels' streaming loop: the benchmarks' plain-C floor.
+  static func stream<T>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count n: Int, path: Int32 = path) -> Double {
+    var out = lfk_partials()
+    if T.self == Float.self {
+      _ = lfk_stream_f32(
+        path, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+        UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), n, &out)
+    } else if T.self == Double.self {
+      _ = lfk_stream_f64(
+        path, UnsafeRawPointer(a).assumingMemoryBound(to: Double.self),
+        UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), n, &out)
+    }
+    return withUnsafeBytes(of: &out) { raw in
+      let lanes = raw.bindMemory(to: Double.self)
+      var total = 0.0
+      for j in 0..<16 { total += lanes[j] }
+      return total
+    }
+  }
+}
+
+extension VectorKernels {
+  /// ``shortSum(_:_:_:count:eps:path:)``'s two sums, for the tests: the terms' and the
+  /// magnitudes'.
+  package static func sums(
+    _ term: Int32, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int, eps: Double, path: Int32
+  ) -> (value: DoubleDouble, magnitude: DoubleDouble)? {
+    shortSum(term, p, y, count: n, eps: eps, path: path).map { ($0.first, $0.second) }
+  }
+
+  /// The C kernels' elementary functions (for the tests).
+  package enum Function: Int32, CaseIterable, Sendable {
+    case log = 0
+    case log1p = 1
+    /// `eˣ` for `x ≤ 0` (and NaN): the only arguments the kernels give it.
+    case exp = 2
+  }
+
+  /// `f(x[i])` for every `i`, on `path`; nil for an unavailable path.
+  package static func evaluate(_ function: Function, _ x: [Double], path: Int32) -> [Double]? {
+    var out = [Double](repeating: 0, count: x.count)
+    let status = x.withUnsafeBufferPointer { xb in
+      out.withUnsafeMutableBufferPointer { ob in
+        guard let xa = xb.baseAddress, let oa = ob.baseAddress else { return Int32(0) }
+        return lfk_elementary_f64(path, function.rawValue, xa, oa, x.count)
+      }
+    }
+    return status == 0 ? out : nil
+  }
+
+  /// The C term numbers of the six short kernels, by loss name (for the tests).
+  package static let terms: [(name: String, term: Int32)] = [
+    ("msle", Int32(LFK_TERM_MSLE)), ("binarycrossentropy", Int32(LFK_TERM_BINARYCROSSENTROPY)),
+    ("logitbinarycrossentropy", Int32(LFK_TERM_LOGITBINARYCROSSENTROPY)), ("poisson_loss", Int32(LFK_TERM_POISSON)),
+    ("crossentropy (xlogy)", Int32(LFK_TERM_XLOGY)), ("kldivergence", Int32(LFK_TERM_KLDIVERGENCE)),
+  ]
 }

@@ -58,9 +58,24 @@ const char *lfk_isa_setting(void);
 int lfk_short_sum_f32(
   int path, int term, const float *yhat, const float *y, size_t n, double eps, lfk_partials *out);
 
+/// logitcrossentropy of eight contiguous groups of `length` elements starting at `yhat` and `y`
+/// (`8·length` elements each): `value[j]` is `Σ y·logsoftmax(ŷ)` over group `j` with the short
+/// kernels, `magnitude[j]` its error bound over 2⁻³²; NaN for a group with a NaN or an infinite
+/// maximum. Returns 0, or -1 for an unavailable path.
+int lfk_logit_groups8_f32(
+  int path, const float *yhat, const float *y, size_t length, double value[8], double magnitude[8]);
+
+/// The kernels' elementary functions, for the tests: `out[i] = f(x[i])` for `function` 0 (`log`),
+/// 1 (`log1p`) or 2 (`exp`, for `x ≤ 0` and NaN only). Returns 0, or -1 for an unknown function or
+/// unavailable path.
+int lfk_elementary_f64(int path, int function, const double *x, double *out, size_t n);
+
 /// A streaming read of both arrays, `Σ (ŷᵢ − yᵢ)²` as lane partials in `out->value`: what a plain
 /// loop costs, the benchmarks' floor for the memory-bound losses.
 int lfk_stream_f32(int path, const float *yhat, const float *y, size_t n, lfk_partials *out);
+
+/// The same for Float64 arrays.
+int lfk_stream_f64(int path, const double *yhat, const double *y, size_t n, lfk_partials *out);
 
 #ifdef __cplusplus
 }

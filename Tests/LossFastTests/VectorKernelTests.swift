@@ -1,0 +1,258 @@
+import LossFast
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The C vector kernels (`CLossFastKernels`): the instruction-set paths give the same bits, the
+/// elementary functions keep ShortMath's documented bounds against the C library, and each
+/// term's sum is within its magnitude bound of a Double reference computed with the C library
+/// (an independent evaluation of the same formula: `log` to within 1 Double ulp).
+@Suite("Vector kernels (C, per instruction set)")
+struct VectorKernelTests {
+  typealias Path = LossFast.VectorPath
+
+  @Test("the selected path is available, and CPUID agrees with /proc/cpuinfo")
+  func selection() throws {
+    #expect(Path.selected.isAvailable)
+    #expect(Path.baseline.isAvailable)
+    #expect(Path.available.contains(Path.selected))
+    #expect(Path.available.last == Path.selected || getenv("LOSSFAST_ISA") != nil)
+    #if os(Linux) && arch(x86_64)
+      // The kernel's view of the CPU, read independently of CPUID.
+      guard let file = fopen("/proc/cpuinfo", "r") else { return }
+      defer { fclose(file) }
+      var buffer = [CChar](repeating: 0, count: 1 << 16)
+      var flags = Set<Substring>()
+      while fgets(&buffer, Int32(buffer.count), file) != nil {
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if line.hasPrefix("flags") {
+          flags = Set(line.split(separator: ":")[1].split(whereSeparator: { $0 == " " || $0 == "\n" }))
+          break
+        }
+      }
+      #expect(Path.avx2.isAvailable == (flags.contains("avx2") && flags.contains("fma")))
+      let avx512: Set<Substring> = ["avx512f", "avx512dq", "avx512bw", "avx512vl"]
+      #expect(Path.avx512.isAvailable == (Path.avx2.isAvailable && avx512.isSubset(of: flags)))
+    #endif
+  }
+
+  /// Arguments for each function: ordinary ones over the ranges the losses produce, and the
+  /// special values (zero, subnormal, negative, infinite, NaN).
+  static func arguments(_ f: VectorKernels.Function) -> [Double] {
+    var rng = SplitMix64(seed: 0xC0DE_0000 + UInt64(f.rawValue))
+    var x: [Double] = []
+    for _ in 0..<20_000 {
+      let u = Double(rng.next() >> 11) * 0x1p-53
+      switch f {
+      case .log: x.append(Double(Float(exp2(-60 + 100 * u))))
+      case .log1p: x.append(u < 0.5 ? exp2(-70 + 70 * u) * (rng.next() & 1 == 0 ? 1 : -0.999) : -0.99 + 1e3 * u)
+      case .exp: x.append(-750 * u * u)
+      }
+    }
+    // exp's domain is x ≤ 0 (and NaN): the kernels call it with −|ŷ| and x − max only.
+    let specials: [Double] =
+      f == .exp
+      ? [0, -0.0, -0x1p-1074, -708.5, -746, -.infinity, .nan]
+      : [0, -0.0, 0x1p-1074, 0x1p-1030, -1, -0x1p-1022, .infinity, -.infinity, .nan, 1, 0x1p-1022]
+    return x + specials
+  }
+
+  @Test(
+    "elementary functions: the same bits on every path, ShortMath's bounds against libm",
+    arguments: VectorKernels.Function.allCases)
+  func elementary(_ f: VectorKernels.Function) throws {
+    let x = Self.arguments(f)
+    let results = Path.available.compactMap { VectorKernels.evaluate(f, x, path: $0.code) }
+    #expect(results.count == Path.available.count)
+    let first = try #require(results.first)
+    for (path, r) in zip(Path.available, results) {
+      let differing = (0..<x.count).filter { r[$0].bitPattern != first[$0].bitPattern }
+      #expect(
+        differing.isEmpty,
+        "\(f) on \(path): \(differing.count) results differ from baseline, first at x = \(differing.first.map { x[$0] } ?? 0)"
+      )
+    }
+    var worst = 0.0
+    var worstInput = 0.0
+    for (xi, ri) in zip(x, first) {
+      let reference: Double
+      switch f {
+      case .log: reference = Glibc.log(xi)
+      case .log1p: reference = Glibc.log1p(xi)
+      case .exp: reference = xi < -708 ? 0 : Glibc.exp(xi)
+      }
+      if !reference.isFinite || reference == 0 {
+        // The sign of a zero result is not kept (log1p(−0) is +0 here): no loss term sees it.
+        #expect(
+          ri == reference || (ri.isNaN && reference.isNaN),
+          "\(f)(\(xi)) = \(ri), libm \(reference)")
+        continue
+      }
+      let error = Swift.abs(ri - reference) / Swift.abs(reference)
+      if error > worst {
+        worst = error
+        worstInput = xi
+      }
+    }
+    // ShortMath's table: log and log1p ≤ 2⁻³²·⁵, exp ≤ 2⁻³³ (libm itself within 2⁻⁵²).
+    let bound = f == .exp ? exp2(-33.0) : exp2(-32.5)
+    #expect(worst <= bound, "\(f): worst relative error 2^\(log2(worst)) at x = \(worstInput)")
+  }
+
+  /// Float inputs for a term: each loss's domain, with a tail (the length is not a multiple of
+  /// sixteen) and a few exact fits.
+  static func inputs(_ term: Int32, count: Int = 1037) -> (p: [Float], y: [Float]) {
+    var rng = SplitMix64(seed: 0x7E57 + UInt64(term))
+    var p: [Float] = []
+    var y: [Float] = []
+    for i in 0..<count {
+      let a = Double(rng.next() >> 11) * 0x1p-53
+      let b = Double(rng.next() >> 11) * 0x1p-53
+      switch term {
+      case 2:  // logitbinarycrossentropy: logits, 0/1 and soft labels
+        p.append(Float(16 * a - 8))
+        y.append(i % 3 == 0 ? Float(b) : (b < 0.5 ? 0 : 1))
+      case 3:  // poisson_loss: rates and counts
+        p.append(Float(0.001 + 5 * a))
+        y.append(Float((5 * b).rounded(.down)))
+      default:
+        p.append(Float(0.001 + 0.998 * a))
+        y.append(i % 7 == 0 ? p[i] : Float(b < 0.3 ? 0 : b))
+      }
+    }
+    return (p, y)
+  }
+
+  /// The term in Double with the C library's `log`, `log1p` and `exp` (Julia's `xlogy` zeros).
+  static func reference(_ term: Int32, _ pf: Float, _ yf: Float, eps: Double) -> Double {
+    let p = Double(pf)
+    let y = Double(yf)
+    func xlogy(_ x: Double, _ a: Double) -> Double { x == 0 ? 0 : x * Glibc.log(a) }
+    switch term {
+    case 0:
+      let l = Glibc.log1p((p - y) / (y + eps))
+      return l * l
+    case 1: return -xlogy(y, p + eps) - xlogy(1 - y, (1 - p) + eps)
+    case 2: return p > 0 ? (1 - y) * p + Glibc.log1p(Glibc.exp(-p)) : -y * p + Glibc.log1p(Glibc.exp(p))
+    case 3: return p - xlogy(y, p)
+    case 4: return xlogy(y, p + eps)
+    default: return y == 0 ? 0 : y * -Glibc.log1p((p + eps - y) / y)
+    }
+  }
+
+  @Test(
+    "terms: the same bits on every path, within 2⁻³¹·Σm of a libm reference", arguments: VectorKernels.terms.map(\.term)
+  )
+  func terms(_ term: Int32) throws {
+    let name = VectorKernels.terms.first { $0.term == term }!.name
+    let eps = 0x1p-23
+    let (p, y) = Self.inputs(term)
+    var pairs: [(value: Double, magnitude: Double)] = []
+    for path in Path.available {
+      let pair = try #require(
+        p.withUnsafeBufferPointer { pb in
+          y.withUnsafeBufferPointer { yb in
+            VectorKernels.sums(term, pb.baseAddress!, yb.baseAddress!, count: p.count, eps: eps, path: path.code)
+          }
+        })
+      pairs.append((pair.value.value, pair.magnitude.value))
+    }
+    for (path, pair) in zip(Path.available, pairs) {
+      #expect(
+        pair.value.bitPattern == pairs[0].value.bitPattern, "\(name) on \(path): \(pair.value) vs \(pairs[0].value)")
+      #expect(pair.magnitude.bitPattern == pairs[0].magnitude.bitPattern, "\(name) on \(path): magnitude differs")
+    }
+    var reference = 0.0
+    var absolute = 0.0
+    for i in 0..<p.count {
+      let t = Self.reference(term, p[i], y[i], eps: eps)
+      reference += t
+      absolute += Swift.abs(t)
+    }
+    let (value, magnitude) = pairs[0]
+    // The kernels' bound 2⁻³²·Σm, doubled for the reference's own libm and summation errors
+    // (each below 2⁻⁵²·Σ|t|·n, n ≈ 2¹⁰).
+    let allowed = 0x1p-31 * magnitude + 0x1p-40 * absolute
+    #expect(Swift.abs(value - reference) <= allowed, "\(name): \(value) vs reference \(reference), allowed \(allowed)")
+    #expect(magnitude > 0 && magnitude.isFinite, "\(name): magnitude \(magnitude)")
+  }
+
+  @Test("terms: non-finite exactly where the literal term is, on every path")
+  func specialValues() throws {
+    // One special input among ordinary ones: NaN anywhere gives NaN; a zero rate under a positive
+    // count gives +∞ (poisson_loss: −y·log 0).
+    let cases: [(term: Int32, p: Float, y: Float, expectNaN: Bool)] = [
+      (0, .nan, 0.5, true), (1, .nan, 0.5, true), (2, .nan, 1, true), (3, .nan, 2, true), (4, .nan, 0.5, true),
+      (5, 0.5, .nan, true), (3, 0, 2, false), (1, 2, 0.5, true), (5, -0.5, 0.5, true),
+    ]
+    for c in cases {
+      var (p, y) = Self.inputs(c.term, count: 100)
+      p[37] = c.p
+      y[37] = c.y
+      for path in Path.available {
+        let pair = try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.sums(
+                c.term, pb.baseAddress!, yb.baseAddress!, count: 100, eps: 0x1p-23, path: path.code)
+            }
+          })
+        let v = pair.value.value
+        if c.expectNaN {
+          #expect(v.isNaN, "term \(c.term), ŷ = \(c.p), y = \(c.y) on \(path): \(v)")
+        } else {
+          #expect(v == .infinity, "term \(c.term), ŷ = \(c.p), y = \(c.y) on \(path): \(v)")
+        }
+      }
+    }
+  }
+
+  @Test(
+    "logitcrossentropy groups: the same bits on every path, within the bound of a libm reference",
+    arguments: [2, 10, 32])
+  func logitGroups(_ length: Int) throws {
+    var rng = SplitMix64(seed: 0x6A0 + UInt64(length))
+    var p: [Float] = []
+    var y: [Float] = []
+    for _ in 0..<(8 * length) {
+      p.append(Float(Double(rng.next() >> 11) * 0x1p-53 * 16 - 8))
+      y.append(Float(Double(rng.next() >> 11) * 0x1p-53))
+    }
+    p[3] = p[4]  // a tie for the maximum in group 0 for the longer groups
+    var results: [(value: SIMD8<Double>, magnitude: SIMD8<Double>)] = []
+    for path in Path.available {
+      results.append(
+        try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.logitGroups8(pb.baseAddress!, yb.baseAddress!, length: length, path: path.code)
+            }
+          }))
+    }
+    for (path, r) in zip(Path.available, results) {
+      for j in 0..<8 {
+        #expect(r.value[j].bitPattern == results[0].value[j].bitPattern, "group \(j) on \(path)")
+        #expect(r.magnitude[j].bitPattern == results[0].magnitude[j].bitPattern, "group \(j) on \(path)")
+      }
+    }
+    for j in 0..<8 {
+      let group = (j * length)..<((j + 1) * length)
+      let m = group.map { Double(p[$0]) }.max()!
+      let lse = m + Glibc.log(group.map { Glibc.exp(Double(p[$0]) - m) }.reduce(0, +))
+      var reference = 0.0
+      var absolute = 0.0
+      for i in group {
+        let t = Double(y[i]) * (Double(p[i]) - lse)
+        reference += t
+        absolute += Swift.abs(t)
+      }
+      let v = results[0].value[j]
+      let allowed = 0x1p-31 * results[0].magnitude[j] + 0x1p-44 * absolute
+      #expect(Swift.abs(v - reference) <= allowed, "group \(j) of \(length): \(v) vs \(reference), allowed \(allowed)")
+    }
+  }
+}
