@@ -172,7 +172,7 @@ extension LossFast {
 extension LossFast {
   /// The plain-C streaming floor of the benchmarks (not a loss): `Σ (aᵢ − bᵢ)²` (Float32 or
   /// Float64 arrays) by a C loop of the vector kernels (`CLossFastKernels`, on
-  /// ``VectorPath/selected``), chunked and threaded like the losses: what reading the two arrays
+  /// `VectorPath.selected`), chunked and threaded like the losses: what reading the two arrays
   /// costs outside LossFast's Swift engine. Other element types: 0.
   ///
   /// - Complexity: O(n) work, O(n / threads) time, no allocation.
@@ -189,7 +189,7 @@ extension LossFast {
   }
 }
 
-/// A chunk of ``LossFast/_cStreamingSum(_:_:threads:)``.
+/// A chunk of `LossFast._cStreamingSum`.
 struct CStreamChunks<T>: ChunkBody {
   let a: UnsafePointer<T>
   let b: UnsafePointer<T>

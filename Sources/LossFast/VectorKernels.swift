@@ -53,9 +53,9 @@ extension LossFast {
   }
 }
 
-/// The vector kernels' side of the short-kernel sums (see ``ElementwiseKernel/shortChunkSum``).
+/// The vector kernels' side of the short-kernel sums (see `ElementwiseKernel.shortChunkSum`).
 package enum VectorKernels {
-  /// The path the sums take (``LossFast/VectorPath/selected``), as the C code.
+  /// The path the sums take (`LossFast.VectorPath.selected`), as the C code.
   package static let path: Int32 = LossFast.VectorPath.selected.code
 
   /// Ranges shorter than this stay with the Swift kernels (a class group of a few elements:
@@ -126,7 +126,7 @@ extension VectorKernels {
 }
 
 extension VectorKernels {
-  /// ``shortSum(_:_:_:count:eps:path:)``'s two sums, for the tests: the terms' and the
+  /// `shortSum`'s two sums, for the tests: the terms' and the
   /// magnitudes'.
   package static func sums(
     _ term: Int32, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int, eps: Double, path: Int32
