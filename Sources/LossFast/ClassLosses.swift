@@ -302,37 +302,30 @@ enum ClassKernel {
     /// conditioned recomputed alone at full precision.
     @inline(__always) func forEachValue(in range: Range<Int>, _ body: (Int, DoubleDouble, Double) -> Void) {
       var g = range.lowerBound
+      // A short group value kept when finite and well conditioned, else the group again at full
+      // precision.
+      func emit(_ group: Int, _ v: Double, _ m: Double) {
+        if v.isFinite && m <= ElementwiseKernel.shortConditionLimit * Swift.abs(v) {
+          body(group, DoubleDouble(-v), m)
+        } else {
+          let (precise, _) = groupValue(
+            kind, p, y, start: group * groupLength, length: groupLength, eps: eps, short: false,
+            PlainAccumulator.self)
+          body(group, DoubleDouble(-precise.hi, -precise.lo), 0)
+        }
+      }
       if short && kind == .logitcrossentropy && groupLength <= acrossGroupsLength {
         // Float data: eight groups at a time with the C kernel (VectorKernels.swift).
         while g + 8 <= range.upperBound, let pf = p.floats(from: g * groupLength),
           let yf = y.floats(from: g * groupLength),
           let (v, m) = VectorKernels.logitGroups8(pf, yf, length: groupLength)
         {
-          for j in 0..<8 {
-            if v[j].isFinite && m[j] <= ElementwiseKernel.shortConditionLimit * Swift.abs(v[j]) {
-              body(g + j, DoubleDouble(-v[j]), m[j])
-            } else {
-              let (precise, _) = groupValue(
-                kind, p, y, start: (g + j) * groupLength, length: groupLength, eps: eps, short: false,
-                PlainAccumulator.self)
-              body(g + j, DoubleDouble(-precise.hi, -precise.lo), 0)
-            }
-          }
+          for j in 0..<8 { emit(g + j, v[j], m[j]) }
           g += 8
         }
         while g + 4 <= range.upperBound {
           let (v, m) = logitGroupsShort(p, y, first: g, length: groupLength)
-          let ok = finiteLanes(v) .& (m .<= ElementwiseKernel.shortConditionLimit * VectorMath.abs(v))
-          for j in 0..<4 {
-            if ok[j] {
-              body(g + j, DoubleDouble(-v[j]), m[j])
-            } else {
-              let (precise, _) = groupValue(
-                kind, p, y, start: (g + j) * groupLength, length: groupLength, eps: eps, short: false,
-                PlainAccumulator.self)
-              body(g + j, DoubleDouble(-precise.hi, -precise.lo), 0)
-            }
-          }
+          for j in 0..<4 { emit(g + j, v[j], m[j]) }
           g += 4
         }
       }
