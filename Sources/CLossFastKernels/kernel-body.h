@@ -295,10 +295,14 @@ NOINLINE void S(stream64)(const double *p, const double *y, size_t n, lfk_partia
   memcpy(out->value + 8, &v1, sizeof v1);
 }
 
-/// Element `c` of eight contiguous groups of `length` elements (lane `j`: group `j`).
-INLINE v8d S(column)(const float *p, size_t length, size_t c) {
-  return (v8d){p[c], p[length + c], p[2 * length + c], p[3 * length + c], p[4 * length + c], p[5 * length + c],
-    p[6 * length + c], p[7 * length + c]};
+/// Eight contiguous groups of `length ≤ 32` elements transposed into `out` (`out[8c + j]` is
+/// element `c` of group `j`), by scalar moves: read as columns, eight-lane gathers cost more than
+/// the whole kernel (Zen 4: a `vgatherqps` per column of eight took about 80 cycles).
+INLINE void S(transpose8)(const float *p, size_t length, float *out) {
+  for (size_t j = 0; j < 8; j++) {
+#pragma clang loop vectorize(disable)
+    for (size_t c = 0; c < length; c++) out[8 * c + j] = p[j * length + c];
+  }
 }
 
 /// logitcrossentropy of eight contiguous groups (LossFast's `ClassKernel.logitGroupsShort`, with
@@ -306,18 +310,21 @@ INLINE v8d S(column)(const float *p, size_t length, size_t c) {
 /// the first maximal element left out of `Σ'`; magnitude `2·|L·Σ y|`; NaN for a group with a
 /// NaN or an infinite maximum.
 NOINLINE void S(logitGroups8)(const float *p, const float *y, size_t length, double *value, double *magnitude) {
+  float xt[8 * LFK_GROUP_LENGTH_MAX], yt[8 * LFK_GROUP_LENGTH_MAX];
+  S(transpose8)(p, length, xt);
+  S(transpose8)(y, length, yt);
   v8d m = S(splat)(-INFINITY);
   v8l nan = (v8l){0};
   for (size_t c = 0; c < length; c++) {
-    v8d x = S(column)(p, length, c);
+    v8d x = S(load8)(xt + 8 * c);
     nan |= x != x;
     m = S(sel)(x > m, x, m);
   }
   v8d s = S(splat)(0), a = S(splat)(0), b = S(splat)(0);
   v8l found = (v8l){0};
   for (size_t c = 0; c < length; c++) {
-    v8d x = S(column)(p, length, c);
-    v8d t = S(column)(y, length, c);
+    v8d x = S(load8)(xt + 8 * c);
+    v8d t = S(load8)(yt + 8 * c);
     v8l first = (x == m) & ~found;
     found |= first;
     v8d d = x - m;

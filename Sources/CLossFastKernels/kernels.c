@@ -161,7 +161,7 @@ int lfk_stream_f64(int path, const double *yhat, const double *y, size_t n, lfk_
 
 int lfk_logit_groups8_f32(
   int path, const float *yhat, const float *y, size_t length, double value[8], double magnitude[8]) {
-  if (!lfk_path_available(path)) return -1;
+  if (!lfk_path_available(path) || length > LFK_GROUP_LENGTH_MAX) return -1;
   switch (path) {
 #if defined(__x86_64__)
   case LFK_PATH_AVX512: logitGroups8_avx512(yhat, y, length, value, magnitude); return 0;

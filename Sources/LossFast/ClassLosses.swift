@@ -79,7 +79,9 @@ struct XlogyTerm: ElementwiseTerm {
 /// `(y − q) + y·φ(s)`, `φ(s) = s − log1p(s)` (see ``nearFitTerm(_:_:eps:)``): the first-order parts
 /// `y − q` are exact and cancel exactly in the compensated sum where Σŷ = Σy, which a rounded
 /// `y·log1p(·)` per term does not (50 bits lost at ŷ = p(1 + 10⁻¹⁵)); what is left, `Σ y·φ`, is a
-/// sum of non-negative terms each within a few ulps.
+/// sum of non-negative terms, each a double-double within about 2⁻⁵⁵ relative. Elsewhere
+/// `y·log(y/q)` with the ratio's rounding error recovered and a double-double logarithm
+/// (``farTerm(_:_:)``).
 struct KLTerm: ElementwiseTerm {
   let eps: Double
   static var cost: Int { 8 }
@@ -87,10 +89,9 @@ struct KLTerm: ElementwiseTerm {
     if A.compensated {
       let (hi, lo, nearFit) = Self.nearFitTerm(p, y, eps: eps)
       if all(nearFit) { return (hi, lo) }
-      if any(nearFit) {
-        let far = plain(p, y)
-        return (far.replacing(with: hi, where: nearFit), Lanes.zero.replacing(with: lo, where: nearFit))
-      }
+      let (fh, fl) = farTerm(p, y)
+      if !any(nearFit) { return (fh, fl) }
+      return (fh.replacing(with: hi, where: nearFit), fl.replacing(with: lo, where: nearFit))
     }
     return (plain(p, y), .zero)
   }
@@ -102,22 +103,71 @@ struct KLTerm: ElementwiseTerm {
   /// (TwoSum), `y − q` is `a + (b − q_lo)` with `a + b = y − q_hi` exact. `φ` uses
   /// `log1p(s) = 2·atanh(w)`, `w = s/(2 + s)`: `φ(s) = s·w − 2w³·Σₖ w²ᵏ/(2k + 3)`, and
   /// `s − 2w = s·w` exactly in real arithmetic, so nothing cancels: `|w| ≤ 1/7` for `|s| ≤ ¼`,
-  /// ten terms leave less than `w²¹/23 < 2⁻⁶²` relative, and `φ` is within a few ulps.
+  /// ten terms leave less than `w²¹/23 < 2⁻⁶²` relative. `s`, `w` and `s·w` are double-doubles
+  /// (quotient remainders and products recovered exactly), the cubic tail (at most `s/6` of
+  /// `φ`) is rounded: `φ` is within about 2⁻⁵⁶ relative, `y·φ` an error-free product, and
+  /// `y − q` plus `y·φ`'s high part is split exactly, so `lo` is small beside `hi`.
   @inline(__always) static func nearFitTerm(_ p: Lanes, _ y: Lanes, eps: Double) -> (
     hi: Lanes, lo: Lanes, nearFit: SIMDMask<SIMD4<Int64>>
   ) {
     let (qh, ql) = twoSum(p, Lanes(repeating: eps))
     let (a, b) = twoSum(y, -qh)
     let dlo = b - ql
-    let s = -(a + dlo) / y
-    let nearFit = (VectorMath.abs(s) .<= 0.25) .& (y .> 0) .& (qh .> 0) .& (y .< .infinity) .& (qh .< .infinity)
+    // y − q = n0 + n1; s = −(n0 + n1)/y = sh + sl.
+    let (n0, n1) = twoSum(a, dlo)
+    let sh = -n0 / y
+    let nearFit = (VectorMath.abs(sh) .<= 0.25) .& (y .> 0) .& (qh .> 0) .& (y .< .infinity) .& (qh .< .infinity)
     guard any(nearFit) else { return (.zero, .zero, nearFit) }
-    let w = s / (2 + s)
-    let w2 = w * w
+    let (ph, pl) = twoProduct(sh, y)
+    let sl = (((-n0 - ph) - pl) - n1) / y
+    // w = s/(2 + s) = wh + wl.
+    let (dh, dl0) = twoSum(Lanes(repeating: 2), sh)
+    let dl = dl0 + sl
+    let wh = sh / dh
+    let (qh2, ql2) = twoProduct(wh, dh)
+    let wl = (((sh - qh2) - ql2) + sl - wh * dl) / dh
+    let w2 = wh * wh
     var series = Lanes(repeating: 1.0 / 21)
     for k in stride(from: 8, through: 0, by: -1) { series = series * w2 + Lanes(repeating: 1 / Double(2 * k + 3)) }
-    let phi = s * w - 2 * w * w2 * series
-    return (a, dlo + y * phi, nearFit)
+    let cubic = 2 * wh * w2 * series
+    // φ = s·w − cubic = fh + fl.
+    let (swh, swl) = twoProduct(sh, wh)
+    let fh = swh
+    let fl = (swl + (sh * wl + sl * wh)) - cubic
+    // y·φ = yh + yl; the term (y − q) + y·φ = a + yh + (dlo + yl), a + yh split exactly.
+    let (yh, yl0) = twoProduct(y, fh)
+    let yl = yl0 + y * fl
+    let (hi, e) = twoSum(a, yh)
+    return (hi, e + (dlo + yl), nearFit)
+  }
+
+  /// The Float64 term away from a fit: `y·log(r·(1 + δ))` with `r = fl(y/q)`, `q = ŷ + ϵ` split
+  /// exactly and `δ` the quotient's relative error (recovered by an error-free product), the
+  /// logarithm a double-double and the product error-free; where the ratio overflows or
+  /// underflows, `y·(log y − log q)`. Same zero, NaN and non-finite lanes as ``plain(_:_:)``.
+  @inline(__always) func farTerm(_ p: Lanes, _ y: Lanes) -> (hi: Lanes, lo: Lanes) {
+    let (qh, ql) = twoSum(p, Lanes(repeating: eps))
+    let r = y / qh
+    let (pr, er) = twoProduct(r, qh)
+    let delta = logCorrection(y, ((y - pr) - er) - r * ql)
+    var (lh, ll) = VectorMath.logDD(r, plus: delta)
+    let magnitude = VectorMath.abs(r)
+    // Beyond 2⁹⁹⁶ the ratio's error-free product overflows without FMA (Dekker's split).
+    let outOfRange = (magnitude .< 0x1p-996) .| (magnitude .> 0x1p996)
+    if any(outOfRange) {
+      let (ha, la) = VectorMath.logDD(y)
+      let (hb, lb) = VectorMath.logDD(qh, plus: logCorrection(qh, ql))
+      let (dh, dl) = twoSum(ha, -hb)
+      let use = outOfRange .& (y .> 0) .& (y .< .infinity) .& (qh .> 0) .& (qh .< .infinity)
+      lh = lh.replacing(with: dh, where: use)
+      ll = ll.replacing(with: dl + (la - lb), where: use)
+    }
+    var (hi, lo) = VectorMath.scaledDD(y, (lh, ll))
+    let zero = (y .== 0) .& .!(qh .< 0)
+    hi = hi.replacing(with: 0, where: zero)
+    lo = lo.replacing(with: 0, where: zero)
+    hi = hi.replacing(with: .nan, where: (y .< 0) .| (qh .< 0))
+    return (hi, lo)
   }
 
   /// The term as one rounded value: `y·log(y/q)` with one logarithm.
@@ -414,7 +464,9 @@ enum ClassKernel {
     agg: Aggregation, compensated: Bool, threads: Int
   ) -> Result? {
     let groups = layout.outputCount
-    let perChunk = Swift.max(1, Chunking.length / Swift.max(1, groupLength))
+    // Float32 data (short kernels): the short sums' chunk length (ElementwiseKernel.total).
+    let chunkLength = compensated ? Chunking.length : ElementwiseKernel.shortChunkLength
+    let perChunk = Swift.max(1, chunkLength / Swift.max(1, groupLength))
     var groupValues = GroupValues(
       kind: kind, p: p, y: y, groupLength: groupLength, eps: eps, compensated: compensated, short: !compensated)
     let cost = 8 * Swift.max(1, groupLength)

@@ -128,6 +128,18 @@ extension ElementwiseTerm {
   return otherwise().replacing(with: whenNear(), where: near)
 }
 
+/// ``either(_:_:_:)`` for double-double values.
+@inline(__always) func eitherDD(
+  _ near: SIMDMask<SIMD4<Int64>>, _ whenNear: @autoclosure () -> (hi: Lanes, lo: Lanes),
+  _ otherwise: @autoclosure () -> (hi: Lanes, lo: Lanes)
+) -> (hi: Lanes, lo: Lanes) {
+  if all(near) { return whenNear() }
+  if !any(near) { return otherwise() }
+  let (nh, nl) = whenNear()
+  let (oh, ol) = otherwise()
+  return (oh.replacing(with: nh, where: near), ol.replacing(with: nl, where: near))
+}
+
 // MARK: The nine elementwise losses
 
 /// `mae`: `|ŷ − y|`.
@@ -201,27 +213,34 @@ struct MSLETerm: ElementwiseTerm {
   @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _ accumulator: A.Type) -> (
     hi: Lanes, lo: Lanes
   ) {
-    let l = logRatio(p, y, accumulator).l
-    return (l * l, .zero)
+    let r = logRatio(p, y, accumulator)
+    if A.compensated {
+      // l² of the double-double l: an error-free square of its high part.
+      let (sh, sl) = twoProduct(r.l, r.l)
+      return (sh, sl + 2 * r.l * r.ll)
+    }
+    return (r.l * r.l, .zero)
   }
 
-  /// The logarithm `l = log((ŷ + ϵ)/(y + ϵ))` of the term (shared with the gradient, `2l/(ŷ + ϵ)`),
-  /// and the arguments `ŷ + ϵ = a + al`, `y + ϵ = b + bl` (`al`, `bl` their rounding errors when
-  /// compensated, else 0).
+  /// The logarithm `l + ll = log((ŷ + ϵ)/(y + ϵ))` of the term (shared with the gradient,
+  /// `2l/(ŷ + ϵ)`; `ll` is 0 unless compensated), and the arguments `ŷ + ϵ = a + al`,
+  /// `y + ϵ = b + bl` (`al`, `bl` their rounding errors when compensated, else 0).
   @inline(__always) func logRatio<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (
-    l: Lanes, a: Lanes, al: Lanes, b: Lanes, bl: Lanes
+    l: Lanes, ll: Lanes, a: Lanes, al: Lanes, b: Lanes, bl: Lanes
   ) {
     let a: Lanes
     let b: Lanes
     var al = Lanes.zero
     var bl = Lanes.zero
     var l: Lanes
+    var ll = Lanes.zero
     var near: SIMDMask<SIMD4<Int64>>
     if A.compensated {
       // Float64: near a perfect fit t = (ŷ − y)/(y + ϵ) as the unevaluated sum q + dq (both
       // sums split exactly, the quotient's remainder recovered by an error-free product) and
       // log1p(q + dq); elsewhere log(r) with r = fl((ŷ + ϵ)/(y + ϵ)) and its relative error
-      // recovered the same way. Either way one kernel rounding dominates.
+      // recovered the same way. Both logarithms are double-doubles (2⁻⁵⁸ relative), so the
+      // square keeps its last bit.
       let e = Lanes(repeating: eps)
       let (ah, ael) = twoSum(p, e)
       let (bh, bel) = twoSum(y, e)
@@ -233,8 +252,9 @@ struct MSLETerm: ElementwiseTerm {
       let (pr, er) = twoProduct(r, bh)
       let c = (((ah - pr) - er) + ael) / ah - bel / bh
       near = (VectorMath.abs(q) .<= 0.5)
-      l = either(
-        near, VectorMath.log1p(q, plus: logCorrection(1 + q, dq)), VectorMath.log(r, plus: logCorrection(ah, ah * c)))
+      (l, ll) = eitherDD(
+        near, VectorMath.log1pDD(q, plus: logCorrection(1 + q, dq)),
+        VectorMath.logDD(r, plus: logCorrection(ah, ah * c)))
       a = ah
       b = bh
       al = ael
@@ -252,15 +272,20 @@ struct MSLETerm: ElementwiseTerm {
     }
     let ratio = a / b
     let magnitude = VectorMath.abs(ratio)
-    let outOfRange = .!near .& ((magnitude .< 0x1p-1022) .| (magnitude .== .infinity))
+    // Beyond the range, and (Float64) beyond 2⁹⁹⁶ where the ratio's error-free product overflows
+    // without FMA (Dekker's split): the difference of the two logarithms, which cannot cancel.
+    let (low, high) = A.compensated ? (0x1p-996, 0x1p996) : (0x1p-1022, Double.greatestFiniteMagnitude)
+    let outOfRange = .!near .& ((magnitude .< low) .| (magnitude .> high))
     if any(outOfRange) {
       let sameSign = ((a .> 0) .& (b .> 0)) .| ((a .< 0) .& (b .< 0))
-      let direct = VectorMath.log(VectorMath.abs(a)) - VectorMath.log(VectorMath.abs(b))
-      l = l.replacing(
-        with: direct,
-        where: outOfRange .& sameSign .& (VectorMath.abs(a) .< .infinity) .& (VectorMath.abs(b) .< .infinity))
+      let (ha, la) = VectorMath.logDD(VectorMath.abs(a))
+      let (hb, lb) = VectorMath.logDD(VectorMath.abs(b))
+      let (dh, dl) = twoSum(ha, -hb)
+      let use = outOfRange .& sameSign .& (VectorMath.abs(a) .< .infinity) .& (VectorMath.abs(b) .< .infinity)
+      l = l.replacing(with: dh, where: use)
+      if A.compensated { ll = ll.replacing(with: dl + (la - lb), where: use) }
     }
-    return (l, a, al, b, bl)
+    return (l, ll, a, al, b, bl)
   }
   var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_MSLE), eps) }
   static var hasShortForm: Bool { true }
@@ -349,9 +374,17 @@ struct LogitBinaryCrossentropyTerm: ElementwiseTerm {
 struct PoissonTerm: ElementwiseTerm {
   static var cost: Int { 8 }
   @inline(__always) func vector<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type) -> (hi: Lanes, lo: Lanes) {
-    let l = xlogy(y, p)
-    if A.compensated { return twoSum(p, -l) }
-    return (p - l, .zero)
+    if A.compensated {
+      // Float64: ŷ − y·log ŷ cancels near its minimum (ŷ ≈ y; at y = 3 the term is a tenth of
+      // y·log ŷ), so the logarithm is a double-double (``VectorMath/logDD(_:plus:)``, 2⁻⁵⁸) and
+      // y·log ŷ an error-free product: the term is within 2⁻⁵⁸ of |y·log ŷ|, not 2⁻⁵³.
+      let (ph, pl) = VectorMath.scaledDD(y, VectorMath.logDD(p))
+      let (th, tl) = twoSum(p, -ph)
+      // xlogy's rule: 0 where y == 0 and ŷ is not negative (NaN there otherwise, from the log).
+      let zero = (y .== 0) .& .!(p .< 0)
+      return (th.replacing(with: p, where: zero), (tl - pl).replacing(with: 0, where: zero))
+    }
+    return (p - xlogy(y, p), .zero)
   }
   var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_POISSON), 0) }
   static var hasShortForm: Bool { true }

@@ -173,11 +173,11 @@ extension MSLETerm: GradientTerm {
   @inline(__always) func derivatives<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, target: Bool, _ acc: A.Type) -> (
     yhat: (Lanes, Lanes), y: (Lanes, Lanes)
   ) {
-    let (l, a, al, b, bl) = logRatio(p, y, acc)
+    let (l, ll, a, al, b, bl) = logRatio(p, y, acc)
     let twoL = 2 * l
     if A.compensated {
-      let g = quotient(twoL, .zero, a, al)
-      let h = target ? quotient(-twoL, .zero, b, bl) : (.zero, .zero)
+      let g = quotient(twoL, 2 * ll, a, al)
+      let h = target ? quotient(-twoL, -2 * ll, b, bl) : (.zero, .zero)
       return (g, h)
     }
     return ((twoL / a, .zero), (-twoL / b, .zero))

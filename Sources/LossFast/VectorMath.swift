@@ -209,3 +209,87 @@ extension VectorMath {
   @inline(__always) package static func log1p(_ x: Double) -> Double { log1p(Lanes(repeating: x))[0] }
   @inline(__always) package static func exp(_ x: Double) -> Double { exp(Lanes(repeating: x))[0] }
 }
+
+// MARK: Double-double logarithms (the Float64 terms)
+
+extension VectorMath {
+  /// `log(x) + c` as an unevaluated sum `hi + lo`, lanewise, for the Float64 terms whose
+  /// logarithm is multiplied or cancelled (poisson_loss's `ŷ − y·log ŷ` near its minimum, msle's
+  /// square, kldivergence far from a fit), where a rounded `log` would cost a few ulps of the loss.
+  ///
+  /// fdlibm's reduction `x = 2ᵏ·(1 + f)` and `log(1 + f) = 2s + s·R(s²)`, `s = f/(2 + f)`, with
+  /// `2 + f` and `s` carried as exact or double-double values (error-free sums and products) and
+  /// `k·ln2Hi + 2s` summed exactly; only the tail `s·R(s²)` (at most 2% of `2s`) is rounded.
+  /// Error: fdlibm's polynomial is within 2⁻⁵⁸·⁴⁵ of `R`, i.e. 2⁻⁵⁹·⁴⁵ relative to `log(1 + f)`,
+  /// and the tail's roundings add about 2⁻⁵⁹, so `hi + lo` is within about 2⁻⁵⁸ relative of
+  /// `log(x) + log(1 + c)` for a small correction `c` (`|c| ≤ 2⁻⁵⁰`, added as `c − c²/2`).
+  /// `Float64ParityTests` checks the bound on `2ᵏ` (against `k·ln 2` in double-double) and on
+  /// `1 ± 2⁻ʲ` (against the series), and the losses built on it against LossSpec.
+  ///
+  /// Subnormal lanes are scaled exactly first; zero, negative, infinite and NaN lanes get
+  /// `(log(x, plus: c), 0)`.
+  @inline(__always) package static func logDD(_ x: Lanes, plus c: Lanes = .zero) -> (hi: Lanes, lo: Lanes) {
+    guard all((x .>= 0x1p-1022) .& (x .< .infinity)) else { return logDDSpecial(x, plus: c) }
+    let ix = bits(x) &+ reductionOffset
+    let k = exponentField(ix) - 1023
+    let m = lanes((ix & significandMask) &+ sqrtHalfBits)
+    return logCoreDD(f: m - 1, k: k, c: c)
+  }
+
+  /// `k·ln 2 + log(1 + f) + c` as `hi + lo` (see ``logDD(_:plus:)``).
+  @inline(never) static func logCoreDD(f: Lanes, k: Lanes, c: Lanes) -> (hi: Lanes, lo: Lanes) {
+    // 2 + f = dh + dl exactly; s = f/(2 + f) = sh + sl, the quotient's remainder f − sh·dh
+    // exact (sh·dh = ph + pl exactly, and f − ph is exact by Sterbenz's lemma).
+    let (dh, dl) = twoSum(Lanes(repeating: 2), f)
+    let sh = f / dh
+    let (ph, pl) = twoProduct(sh, dh)
+    let sl = (((f - ph) - pl) - sh * dl) / dh
+    let z = sh * sh
+    let w = z * z
+    let t1 = w * (lg2 + w * (lg4 + w * lg6))
+    let t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)))
+    let r = t2 + t1
+    // k·ln2Hi and 2·sh are exact; their sum and c are added exactly. log(1 + c) = c − c²/2 +
+    // O(c³): c and its second-order term matter where the result is itself about c (log1pDD of
+    // a tiny x, where 1 + x rounds to 1).
+    let (h0, l0) = twoSum(k * ln2Hi, 2 * sh)
+    let (h1, l1) = twoSum(h0, c)
+    let lo = (l0 + l1) + (2 * sl + (sh * r + (k * ln2Lo - 0.5 * c * c)))
+    let hi = h1 + lo
+    return (hi, lo - (hi - h1))
+  }
+
+  /// ``logDD(_:plus:)`` for vectors with a lane that is not a positive normal number: subnormal
+  /// lanes scaled by 2⁵⁴ (exactly) first, the others `(log(x, plus: c), 0)`.
+  @inline(never) static func logDDSpecial(_ x: Lanes, plus c: Lanes) -> (hi: Lanes, lo: Lanes) {
+    let subnormal = (x .< 0x1p-1022) .& (x .> 0)
+    let finite = ((x .>= 0x1p-1022) .& (x .< .infinity)) .| subnormal
+    let scaled = x.replacing(with: x * 0x1p54, where: subnormal).replacing(with: 1, where: .!finite)
+    let ix = bits(scaled) &+ reductionOffset
+    var k = exponentField(ix) - 1023
+    k = k.replacing(with: k - 54, where: subnormal)
+    let m = lanes((ix & significandMask) &+ sqrtHalfBits)
+    let (hi, lo) = logCoreDD(f: m - 1, k: k, c: c)
+    return (hi.replacing(with: log(x, plus: c), where: .!finite), lo.replacing(with: 0, where: .!finite))
+  }
+
+  /// `log(1 + x) + d` as `hi + lo`, lanewise, within about 2⁻⁵⁸ relative: `1 + x = uh + ul`
+  /// exactly (TwoSum), then `log(uh) + log(1 + c)`, `c = (ul + d)/uh`, as ``logDD(_:plus:)``
+  /// (`c − c²/2`; the neglected `c³/3` is below 2⁻¹⁰⁶ of `c`). Pass `d = dx/(1 + x)` for
+  /// `log1p(x + dx)` of an unevaluated sum. `x ≤ −1`, `+∞`, NaN: ``log1p(_:plus:)``'s values.
+  @inline(__always) package static func log1pDD(_ x: Lanes, plus d: Lanes = .zero) -> (hi: Lanes, lo: Lanes) {
+    guard all((x .> -1) .& (x .< .infinity)) else {
+      let inside = (x .> -1) .& (x .< .infinity)
+      let (hi, lo) = log1pDD(x.replacing(with: 0, where: .!inside), plus: d)
+      return (hi.replacing(with: log1p(x, plus: d), where: .!inside), lo.replacing(with: 0, where: .!inside))
+    }
+    let (uh, ul) = twoSum(Lanes(repeating: 1), x)
+    return logDD(uh, plus: (ul + d) / uh)
+  }
+
+  /// `x·(hi + lo)` as `hi + lo` (an error-free product of the high parts).
+  @inline(__always) static func scaledDD(_ x: Lanes, _ v: (hi: Lanes, lo: Lanes)) -> (hi: Lanes, lo: Lanes) {
+    let (ph, pl) = twoProduct(x, v.hi)
+    return (ph, pl + x * v.lo)
+  }
+}

@@ -58,10 +58,13 @@ const char *lfk_isa_setting(void);
 int lfk_short_sum_f32(
   int path, int term, const float *yhat, const float *y, size_t n, double eps, lfk_partials *out);
 
+/// The longest group `lfk_logit_groups8_f32` takes (LossFast's `acrossGroupsLength`).
+#define LFK_GROUP_LENGTH_MAX 32
+
 /// logitcrossentropy of eight contiguous groups of `length` elements starting at `yhat` and `y`
 /// (`8·length` elements each): `value[j]` is `Σ y·logsoftmax(ŷ)` over group `j` with the short
 /// kernels, `magnitude[j]` its error bound over 2⁻³²; NaN for a group with a NaN or an infinite
-/// maximum. Returns 0, or -1 for an unavailable path.
+/// maximum. Returns 0, or -1 for an unavailable path or `length > LFK_GROUP_LENGTH_MAX`.
 int lfk_logit_groups8_f32(
   int path, const float *yhat, const float *y, size_t length, double value[8], double magnitude[8]);
 
