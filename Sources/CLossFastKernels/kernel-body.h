@@ -249,6 +249,10 @@ static void (*const S(sums)[LFK_TERM_COUNT])(const float *, const float *, size_
   S(msle), S(bce), S(logitbce), S(poisson), S(xlogySum), S(kl),
 };
 
+NOINLINE void S(shortSum)(int term, const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sums)[term](p, y, n, eps, out);
+}
+
 /// `Σ (ŷᵢ − yᵢ)²`: a streaming read of both arrays, sixteen elements a step.
 NOINLINE void S(stream)(const float *p, const float *y, size_t n, lfk_partials *out) {
   v8d v0 = S(splat)(0), v1 = S(splat)(0);

@@ -125,59 +125,44 @@ int lfk_default_path(void) {
   return LFK_PATH_BASELINE;
 }
 
+/// Calls `name` of the kernels of `path` (an available path: the callers check) with the
+/// arguments that follow.
+#if defined(__x86_64__)
+#define ON_PATH(path, name, ...)                                      \
+  ((path) == LFK_PATH_AVX512 ? name##_avx512(__VA_ARGS__)             \
+   : (path) == LFK_PATH_AVX2 ? name##_avx2(__VA_ARGS__) : name##_baseline(__VA_ARGS__))
+#else
+#define ON_PATH(path, name, ...) name##_baseline(__VA_ARGS__)
+#endif
+
 int lfk_short_sum_f32(
   int path, int term, const float *yhat, const float *y, size_t n, double eps, lfk_partials *out) {
   if (term < 0 || term >= LFK_TERM_COUNT || !lfk_path_available(path)) return -1;
-  switch (path) {
-#if defined(__x86_64__)
-  case LFK_PATH_AVX512: sums_avx512[term](yhat, y, n, eps, out); return 0;
-  case LFK_PATH_AVX2: sums_avx2[term](yhat, y, n, eps, out); return 0;
-#endif
-  default: sums_baseline[term](yhat, y, n, eps, out); return 0;
-  }
+  ON_PATH(path, shortSum, term, yhat, y, n, eps, out);
+  return 0;
 }
 
 int lfk_stream_f32(int path, const float *yhat, const float *y, size_t n, lfk_partials *out) {
   if (!lfk_path_available(path)) return -1;
-  switch (path) {
-#if defined(__x86_64__)
-  case LFK_PATH_AVX512: stream_avx512(yhat, y, n, out); return 0;
-  case LFK_PATH_AVX2: stream_avx2(yhat, y, n, out); return 0;
-#endif
-  default: stream_baseline(yhat, y, n, out); return 0;
-  }
+  ON_PATH(path, stream, yhat, y, n, out);
+  return 0;
 }
 
 int lfk_stream_f64(int path, const double *yhat, const double *y, size_t n, lfk_partials *out) {
   if (!lfk_path_available(path)) return -1;
-  switch (path) {
-#if defined(__x86_64__)
-  case LFK_PATH_AVX512: stream64_avx512(yhat, y, n, out); return 0;
-  case LFK_PATH_AVX2: stream64_avx2(yhat, y, n, out); return 0;
-#endif
-  default: stream64_baseline(yhat, y, n, out); return 0;
-  }
+  ON_PATH(path, stream64, yhat, y, n, out);
+  return 0;
 }
 
 int lfk_logit_groups8_f32(
   int path, const float *yhat, const float *y, size_t length, double value[8], double magnitude[8]) {
   if (!lfk_path_available(path) || length > LFK_GROUP_LENGTH_MAX) return -1;
-  switch (path) {
-#if defined(__x86_64__)
-  case LFK_PATH_AVX512: logitGroups8_avx512(yhat, y, length, value, magnitude); return 0;
-  case LFK_PATH_AVX2: logitGroups8_avx2(yhat, y, length, value, magnitude); return 0;
-#endif
-  default: logitGroups8_baseline(yhat, y, length, value, magnitude); return 0;
-  }
+  ON_PATH(path, logitGroups8, yhat, y, length, value, magnitude);
+  return 0;
 }
 
 int lfk_elementary_f64(int path, int function, const double *x, double *out, size_t n) {
   if (function < 0 || function > 2 || !lfk_path_available(path)) return -1;
-  switch (path) {
-#if defined(__x86_64__)
-  case LFK_PATH_AVX512: elementary_avx512(function, x, out, n); return 0;
-  case LFK_PATH_AVX2: elementary_avx2(function, x, out, n); return 0;
-#endif
-  default: elementary_baseline(function, x, out, n); return 0;
-  }
+  ON_PATH(path, elementary, function, x, out, n);
+  return 0;
 }

@@ -278,12 +278,18 @@ struct MSLETerm: ElementwiseTerm {
     let outOfRange = .!near .& ((magnitude .< low) .| (magnitude .> high))
     if any(outOfRange) {
       let sameSign = ((a .> 0) .& (b .> 0)) .| ((a .< 0) .& (b .< 0))
-      let (ha, la) = VectorMath.logDD(VectorMath.abs(a))
-      let (hb, lb) = VectorMath.logDD(VectorMath.abs(b))
-      let (dh, dl) = twoSum(ha, -hb)
       let use = outOfRange .& sameSign .& (VectorMath.abs(a) .< .infinity) .& (VectorMath.abs(b) .< .infinity)
-      l = l.replacing(with: dh, where: use)
-      if A.compensated { ll = ll.replacing(with: dl + (la - lb), where: use) }
+      if A.compensated {
+        let (ha, la) = VectorMath.logDD(VectorMath.abs(a))
+        let (hb, lb) = VectorMath.logDD(VectorMath.abs(b))
+        let (dh, dl) = twoSum(ha, -hb)
+        l = l.replacing(with: dh, where: use)
+        ll = ll.replacing(with: dl + (la - lb), where: use)
+      } else {
+        // Unreachable for Float32 and half data (their ratios stay within 2^±300), kept so that
+        // the term does not depend on that.
+        l = l.replacing(with: VectorMath.log(VectorMath.abs(a)) - VectorMath.log(VectorMath.abs(b)), where: use)
+      }
     }
     return (l, ll, a, al, b, bl)
   }

@@ -1,3 +1,4 @@
+import CLossFastKernels
 import Synchronization
 
 #if canImport(Glibc)
@@ -17,8 +18,11 @@ import Synchronization
 enum Chunking {
   /// Elements per chunk (a multiple of the 8 elements of one unrolled kernel step).
   static let length = 1 << 14
-  /// Chunk partials kept at once (one round of parallel work), in a stack buffer.
-  static let roundCapacity = 128
+  /// Chunk partials kept at once (one round of parallel work), in the worker pool's scratch
+  /// memory. Each round wakes the helpers once: 1024 chunks of 4096 elements make three rounds
+  /// at n = 10⁷ (with 128, twenty rounds and twenty wake-ups). The fold is in chunk order
+  /// whatever the rounds, so this constant never shows in a result.
+  static let roundCapacity = 1024
   /// Work below this many cost units stays on the calling thread (`n · cost`, cost 1 for a
   /// subtraction-and-square, 8 for a term with a logarithm).
   static let parallelThreshold = 1 << 17
@@ -132,7 +136,7 @@ enum Parallel {
       }
       return total
     }
-    // The pool's preallocated slots (a stack buffer of 128 partials would be 2–6 KB, which
+    // The pool's preallocated slots (a stack buffer of 1024 partials would be 16–64 KB, which
     // `withUnsafeTemporaryAllocation` puts on the heap). Busy (a concurrent or nested call): the
     // chunks are reduced here, in the same order.
     guard let scratch = WorkerPool.shared.acquire() else {
@@ -191,16 +195,23 @@ final class WorkerPool: @unchecked Sendable {
   private var helpers = 0
   /// Held by one reduction at a time (``acquire()``).
   private var busy = false
-  /// Room for one round of chunk partials: 128 of up to 64 bytes (three double-double sums).
-  private static let scratchBytes = 128 * 64
+  /// Room for one round of chunk partials: 1024 of up to 64 bytes (three double-double sums).
+  private static let scratchBytes = Chunking.roundCapacity * 64
   private let scratch: UnsafeMutableRawBufferPointer
   /// Helpers may still join the current job.
   private var open = false
   /// Helpers that may join the current job, and how many have.
   private var wanted = 0
   private var joined = 0
-  /// Helpers inside the current job.
-  private var running = 0
+  /// Helpers inside the current job (atomic: the caller polls it before parking).
+  private let running = Atomic<Int>(0)
+  /// `generation`, published for the helpers' polling (written with `mutex` held).
+  private let published = Atomic<Int>(0)
+  /// How long a helper polls for the next job, and the caller for its helpers, before parking on
+  /// the condition variable: a wake-up through the kernel costs tens of microseconds in a
+  /// virtual machine (a reduction at n = 10⁵ takes about 100), so the rounds of one reduction and
+  /// a loop of loss calls run without one. libgomp's default (`GOMP_SPINCOUNT`) polls longer.
+  private static let pollNanoseconds = 100_000
 
   private init() {
     mutex = .allocate(capacity: 1)
@@ -250,17 +261,20 @@ final class WorkerPool: @unchecked Sendable {
       next.store(0, ordering: .relaxed)
       wanted = workers - 1
       joined = 0
-      running = 0
       open = true
       generation &+= 1
+      published.store(generation, ordering: .releasing)
       pthread_cond_broadcast(workReady)
       pthread_mutex_unlock(mutex)
 
       claimTasks(task, frame, count)
+      Self.poll { self.running.load(ordering: .acquiring) == 0 }
 
       pthread_mutex_lock(mutex)
       open = false
-      while running > 0 { pthread_cond_wait(jobDone, mutex) }
+      // A helper's decrement to 0 happens before it takes `mutex` to check `open`, so either
+      // this sees 0 or the helper signals after this waits.
+      while running.load(ordering: .acquiring) > 0 { pthread_cond_wait(jobDone, mutex) }
       job = nil
       jobFrame = nil
       pthread_mutex_unlock(mutex)
@@ -283,17 +297,41 @@ final class WorkerPool: @unchecked Sendable {
     var seen = seen
     pthread_mutex_lock(mutex)
     while true {
+      if generation == seen {
+        pthread_mutex_unlock(mutex)
+        Self.poll { self.published.load(ordering: .acquiring) != seen }
+        pthread_mutex_lock(mutex)
+      }
       while generation == seen { pthread_cond_wait(workReady, mutex) }
       seen = generation
       guard open, joined < wanted, job != nil else { continue }
       joined += 1
-      running += 1
+      running.add(1, ordering: .relaxed)
       let count = tasks
       pthread_mutex_unlock(mutex)
       work(count)
+      let left = running.subtract(1, ordering: .releasing).newValue
       pthread_mutex_lock(mutex)
-      running -= 1
-      if running == 0 && !open { pthread_cond_signal(jobDone) }
+      if left == 0 && !open { pthread_cond_signal(jobDone) }
+    }
+  }
+
+  /// Polls `done` (with the CPU's spin-wait hint) until it holds or ``pollNanoseconds`` have
+  /// passed; the caller then falls back to the condition variable, which decides.
+  private static func poll(until done: () -> Bool) {
+    if done() { return }
+    var start = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    var polls = 0
+    while !done() {
+      lfk_spin_hint()
+      polls &+= 1
+      if polls & 255 == 0 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let elapsed = (now.tv_sec - start.tv_sec) * 1_000_000_000 + (now.tv_nsec - start.tv_nsec)
+        if elapsed >= pollNanoseconds { return }
+      }
     }
   }
 

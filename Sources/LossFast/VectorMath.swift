@@ -98,16 +98,22 @@ package enum VectorMath {
     return logCore(f: m - 1, k: k, c: c)
   }
 
+  /// `x = 2ᵏ·(1 + f)` with `√2/2 − 1 ≤ f < √2 − 1`, for every positive finite `x`, subnormals
+  /// included (scaled by 2⁵⁴ first): the reduction of the rare paths ``logSpecial(_:plus:)`` and
+  /// ``logDDSpecial(_:plus:)``. Lanes that are 0, negative or not finite give garbage, which the
+  /// callers replace.
+  @inline(__always) static func reduceAny(_ x: Lanes) -> (f: Lanes, k: Lanes) {
+    let subnormal = (x .< 0x1p-1022) .& (x .> 0)
+    let ix = bits(x.replacing(with: x * 0x1p54, where: subnormal)) &+ reductionOffset
+    let k = exponentField(ix) - 1023
+    return (lanes((ix & significandMask) &+ sqrtHalfBits) - 1, k.replacing(with: k - 54, where: subnormal))
+  }
+
   /// `log` for vectors with a subnormal, zero, negative, infinite or NaN lane.
   @inline(never)
   static func logSpecial(_ x: Lanes, plus c: Lanes) -> Lanes {
-    let subnormal = (x .< 0x1p-1022) .& (x .> 0)
-    let scaled = x.replacing(with: x * 0x1p54, where: subnormal)
-    let ix = bits(scaled) &+ reductionOffset
-    var k = exponentField(ix) - 1023
-    k = k.replacing(with: k - 54, where: subnormal)
-    let m = lanes((ix & significandMask) &+ sqrtHalfBits)
-    var r = logCore(f: m - 1, k: k, c: c)
+    let (f, k) = reduceAny(x)
+    var r = logCore(f: f, k: k, c: c)
     r = r.replacing(with: -.infinity, where: x .== 0)
     r = r.replacing(with: .nan, where: x .< 0)
     r = r.replacing(with: x, where: (x .== .infinity) .| (x .!= x))
@@ -262,14 +268,9 @@ extension VectorMath {
   /// ``logDD(_:plus:)`` for vectors with a lane that is not a positive normal number: subnormal
   /// lanes scaled by 2⁵⁴ (exactly) first, the others `(log(x, plus: c), 0)`.
   @inline(never) static func logDDSpecial(_ x: Lanes, plus c: Lanes) -> (hi: Lanes, lo: Lanes) {
-    let subnormal = (x .< 0x1p-1022) .& (x .> 0)
-    let finite = ((x .>= 0x1p-1022) .& (x .< .infinity)) .| subnormal
-    let scaled = x.replacing(with: x * 0x1p54, where: subnormal).replacing(with: 1, where: .!finite)
-    let ix = bits(scaled) &+ reductionOffset
-    var k = exponentField(ix) - 1023
-    k = k.replacing(with: k - 54, where: subnormal)
-    let m = lanes((ix & significandMask) &+ sqrtHalfBits)
-    let (hi, lo) = logCoreDD(f: m - 1, k: k, c: c)
+    let finite = (x .> 0) .& (x .< .infinity)
+    let (f, k) = reduceAny(x.replacing(with: 1, where: .!finite))
+    let (hi, lo) = logCoreDD(f: f, k: k, c: c)
     return (hi.replacing(with: log(x, plus: c), where: .!finite), lo.replacing(with: 0, where: .!finite))
   }
 

@@ -80,6 +80,16 @@ int lfk_stream_f32(int path, const float *yhat, const float *y, size_t n, lfk_pa
 /// The same for Float64 arrays.
 int lfk_stream_f64(int path, const double *yhat, const double *y, size_t n, lfk_partials *out);
 
+/// The CPU's spin-wait hint (`pause` on x86-64, `yield` on AArch64), for LossFast's worker pool
+/// while it polls for work.
+static inline void lfk_spin_hint(void) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
