@@ -181,6 +181,50 @@ INLINE v8d S(klTerm)(v8d p, v8d y, double eps, v8d *m) {
   return v;
 }
 
+// The memory-bound terms (Float data: in Double these are exact or rounded once or twice, far
+// below a Float ulp; no magnitude needed, so `m` is 0). The same operations, in the same order,
+// as LossFast's Swift kernels for Float data (ElementwiseTerms.swift, PlainAccumulator).
+
+INLINE v8d S(maeTerm)(v8d p, v8d y, double eps, v8d *m) {
+  (void)eps;
+  *m = S(splat)(0);
+  return S(vabs)(p - y);
+}
+
+INLINE v8d S(mseTerm)(v8d p, v8d y, double eps, v8d *m) {
+  (void)eps;
+  v8d d = p - y;
+  *m = S(splat)(0);
+  return d * d;
+}
+
+/// `eps` is δ: `½e²` for `e = |ŷ − y| < δ`, else `δ(e − δ/2)`; NaN propagates.
+INLINE v8d S(huberTerm)(v8d p, v8d y, double delta, v8d *m) {
+  v8d e = S(vabs)(p - y);
+  v8d linear = S(splat)(delta) * (e - S(splat)(0.5 * delta));
+  *m = S(splat)(0);
+  return S(sel)(e < S(splat)(delta), (S(splat)(0.5) * e) * e, linear);
+}
+
+/// `max(0, 1 − ŷ·y)` (the product of two Floats is exact in Double), NaN propagated.
+INLINE v8d S(hingeMargin)(v8d p, v8d y) {
+  v8d r = S(splat)(1) - p * y;
+  return S(sel)(r < S(splat)(0), S(splat)(0), r);
+}
+
+INLINE v8d S(hingeTerm)(v8d p, v8d y, double eps, v8d *m) {
+  (void)eps;
+  *m = S(splat)(0);
+  return S(hingeMargin)(p, y);
+}
+
+INLINE v8d S(squaredHingeTerm)(v8d p, v8d y, double eps, v8d *m) {
+  (void)eps;
+  v8d h = S(hingeMargin)(p, y);
+  *m = S(splat)(0);
+  return h * h;
+}
+
 // MARK: The chunk loops, one per term
 
 INLINE v8d S(term)(int term, v8d p, v8d y, double eps, v8d *m) {
@@ -190,6 +234,11 @@ INLINE v8d S(term)(int term, v8d p, v8d y, double eps, v8d *m) {
   case LFK_TERM_LOGITBINARYCROSSENTROPY: return S(logitbceTerm)(p, y, eps, m);
   case LFK_TERM_POISSON: return S(poissonTerm)(p, y, eps, m);
   case LFK_TERM_XLOGY: return S(xlogyTerm)(p, y, eps, m);
+  case LFK_TERM_MAE: return S(maeTerm)(p, y, eps, m);
+  case LFK_TERM_MSE: return S(mseTerm)(p, y, eps, m);
+  case LFK_TERM_HUBER: return S(huberTerm)(p, y, eps, m);
+  case LFK_TERM_HINGE: return S(hingeTerm)(p, y, eps, m);
+  case LFK_TERM_SQUARED_HINGE: return S(squaredHingeTerm)(p, y, eps, m);
   default: return S(klTerm)(p, y, eps, m);
   }
 }
@@ -244,13 +293,84 @@ NOINLINE void S(xlogySum)(const float *p, const float *y, size_t n, double eps, 
 NOINLINE void S(kl)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
   S(sum)(LFK_TERM_KLDIVERGENCE, p, y, n, eps, out);
 }
+NOINLINE void S(mae)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_MAE, p, y, n, eps, out);
+}
+NOINLINE void S(mse)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_MSE, p, y, n, eps, out);
+}
+NOINLINE void S(huber)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_HUBER, p, y, n, eps, out);
+}
+NOINLINE void S(hinge)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_HINGE, p, y, n, eps, out);
+}
+NOINLINE void S(squaredHinge)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+  S(sum)(LFK_TERM_SQUARED_HINGE, p, y, n, eps, out);
+}
 
 static void (*const S(sums)[LFK_TERM_COUNT])(const float *, const float *, size_t, double, lfk_partials *) = {
-  S(msle), S(bce), S(logitbce), S(poisson), S(xlogySum), S(kl),
+  S(msle), S(bce), S(logitbce), S(poisson), S(xlogySum), S(kl), S(mae), S(mse), S(huber), S(hinge), S(squaredHinge),
 };
 
 NOINLINE void S(shortSum)(int term, const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
   S(sums)[term](p, y, n, eps, out);
+}
+
+/// dice's parts (`kind` 0): `(ŷ − y)²`, `y² + ŷ²`, 0; tversky's (1): `yŷ`,
+/// `β((1 − y)ŷ) + (1 − β)(y(1 − ŷ))`, `βŷ + (1 − β)y` (OverlapLosses.swift's order).
+INLINE void S(overlapTerms)(int kind, v8d p, v8d y, double beta, v8d t[3]) {
+  if (kind == LFK_OVERLAP_DICE) {
+    v8d d = p - y;
+    t[0] = d * d;
+    t[1] = y * y + p * p;
+    t[2] = S(splat)(0);
+  } else {
+    v8d one = S(splat)(1);
+    t[0] = y * p;
+    t[1] = S(splat)(beta) * ((one - y) * p) + S(splat)(1 - beta) * (y * (one - p));
+    t[2] = S(splat)(beta) * p + S(splat)(1 - beta) * y;
+  }
+}
+
+/// The three overlap sums, two accumulator sets, sixteen elements a step (the tail as in
+/// `S(sum)`).
+INLINE void S(overlapSum)(int kind, const float *p, const float *y, size_t n, double beta, double *sums) {
+  v8d a[3] = {S(splat)(0), S(splat)(0), S(splat)(0)}, b[3] = {S(splat)(0), S(splat)(0), S(splat)(0)};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v8d t[3], u[3];
+    S(overlapTerms)(kind, S(load8)(p + i), S(load8)(y + i), beta, t);
+    S(overlapTerms)(kind, S(load8)(p + i + 8), S(load8)(y + i + 8), beta, u);
+    for (int k = 0; k < 3; k++) {
+      a[k] += t[k];
+      b[k] += u[k];
+    }
+  }
+  if (i + 8 <= n) {
+    v8d t[3];
+    S(overlapTerms)(kind, S(load8)(p + i), S(load8)(y + i), beta, t);
+    for (int k = 0; k < 3; k++) a[k] += t[k];
+    i += 8;
+  }
+  if (i < n) {
+    v8l keep = S(leadingLanes)(n - i);
+    v8d u[3];
+    S(overlapTerms)(kind, S(loadPartial)(p + i, n - i), S(loadPartial)(y + i, n - i), beta, u);
+    for (int k = 0; k < 3; k++) b[k] += S(sel)(keep, u[k], S(splat)(0));
+  }
+  for (int k = 0; k < 3; k++) {
+    memcpy(sums + 16 * k, &a[k], sizeof a[k]);
+    memcpy(sums + 16 * k + 8, &b[k], sizeof b[k]);
+  }
+}
+
+NOINLINE void S(overlapSums)(int kind, const float *p, const float *y, size_t n, double beta, double *sums) {
+  if (kind == LFK_OVERLAP_DICE) {
+    S(overlapSum)(LFK_OVERLAP_DICE, p, y, n, beta, sums);
+  } else {
+    S(overlapSum)(LFK_OVERLAP_TVERSKY, p, y, n, beta, sums);
+  }
 }
 
 /// `Σ (ŷᵢ − yᵢ)²`: a streaming read of both arrays, sixteen elements a step.

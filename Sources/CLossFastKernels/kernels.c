@@ -142,6 +142,13 @@ int lfk_short_sum_f32(
   return 0;
 }
 
+int lfk_overlap_sums_f32(
+  int path, int kind, const float *yhat, const float *y, size_t n, double beta, double *sums) {
+  if (kind < LFK_OVERLAP_DICE || kind > LFK_OVERLAP_TVERSKY || !lfk_path_available(path)) return -1;
+  ON_PATH(path, overlapSums, kind, yhat, y, n, beta, sums);
+  return 0;
+}
+
 int lfk_stream_f32(int path, const float *yhat, const float *y, size_t n, lfk_partials *out) {
   if (!lfk_path_available(path)) return -1;
   ON_PATH(path, stream, yhat, y, n, out);

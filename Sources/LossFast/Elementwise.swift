@@ -66,6 +66,14 @@ enum ElementwiseKernel {
   static func chunkSum<T: ElementwiseTerm, P: Operand, Y: Operand, A: LaneAccumulator>(
     _ term: T, _ p: P, _ y: Y, _ range: Range<Int>, _: A.Type
   ) -> DoubleDouble {
+    // Float data, a memory-bound term with a C kernel (its plain Double term): the vector kernels.
+    // Not for a term with a short form: its C kernel is the short one, and this is its fallback.
+    if !A.compensated && !T.hasShortForm, let kernel = term.vectorKernel, range.count >= VectorKernels.minimumCount,
+      let pf = p.floats(from: range.lowerBound), let yf = y.floats(from: range.lowerBound),
+      let pair = VectorKernels.shortSum(kernel.term, pf, yf, count: range.count, eps: kernel.eps)
+    {
+      return pair.first
+    }
     var a0 = A()
     var a1 = A()
     var i = range.lowerBound

@@ -37,7 +37,9 @@ protocol ElementwiseTerm {
   /// reductions use it only where the magnitudes show the sum is well conditioned.
   func short(_ yhat: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes)
   /// The C kernel computing ``short(_:_:)`` on eight lanes for Float data (`LFK_TERM_…` of
-  /// CLossFastKernels) and the ϵ it takes, or nil (the Swift kernels then).
+  /// CLossFastKernels) and the ϵ it takes (huber_loss: δ), or nil (the Swift kernels then). For
+  /// a term without a short form that is its plain Double term, `vector(_:_:_:)` with
+  /// `PlainAccumulator`, magnitude 0: the Float sums of the memory-bound losses.
   var vectorKernel: (term: Int32, eps: Double)? { get }
 }
 
@@ -155,6 +157,7 @@ struct MAETerm: ElementwiseTerm {
   }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { Swift.abs(p - y) }
   func scaled(by s: Double) -> (term: MAETerm, degree: Int)? { (self, 1) }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_MAE), 0) }
 }
 
 /// `mse`: `(ŷ − y)²`.
@@ -170,6 +173,7 @@ struct MSETerm: ElementwiseTerm {
   }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { (p - y) * (p - y) }
   func scaled(by s: Double) -> (term: MSETerm, degree: Int)? { (self, 2) }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_MSE), 0) }
 }
 
 /// `huber_loss`: with `e = |ŷ − y|`, `0.5·e²` if `e < δ`, else `δ·(e − 0.5·δ)`.
@@ -198,6 +202,7 @@ struct HuberTerm: ElementwiseTerm {
     return e < delta ? 0.5 * e * e : delta * (e - 0.5 * delta)
   }
   func scaled(by s: Double) -> (term: HuberTerm, degree: Int)? { (HuberTerm(delta: delta * s), 2) }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_HUBER), delta) }
 }
 
 /// `msle`: `log((ŷ + ϵ)/(y + ϵ))²`, DomainError for a negative ratio.
@@ -427,6 +432,7 @@ struct HingeTerm: ElementwiseTerm {
     hingeMargin(p, y, a)
   }
   func literal(_ p: Double, _ y: Double, index: Int) throws(LossError) -> Double { juliaMaxZero(1 - p * y) }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_HINGE), 0) }
 }
 
 /// `squared_hinge`: `max(0, 1 − ŷ·y)²`.
@@ -440,4 +446,5 @@ struct SquaredHingeTerm: ElementwiseTerm {
     let h = juliaMaxZero(1 - p * y)
     return h * h
   }
+  var vectorKernel: (term: Int32, eps: Double)? { (Int32(LFK_TERM_SQUARED_HINGE), 0) }
 }

@@ -63,13 +63,20 @@ enum OverlapKernel {
     let y: Y
     let compensated: Bool
     func callAsFunction(_ range: Range<Int>) -> SumTriple {
+      // Float data: the C kernels' three sums (the same terms in Double, sixteen lanes).
+      if !compensated, range.count >= VectorKernels.minimumCount, let pf = p.floats(from: range.lowerBound),
+        let yf = y.floats(from: range.lowerBound),
+        let sums = VectorKernels.overlapSums(kind, pf, yf, count: range.count)
+      {
+        return sums
+      }
       switch kind {
       case .dice:
-        compensated
+        return compensated
           ? chunk(DiceTerms(), p, y, range, CompensatedAccumulator.self)
           : chunk(DiceTerms(), p, y, range, PlainAccumulator.self)
       case .tversky(let beta):
-        compensated
+        return compensated
           ? chunk(TverskyTerms(beta: beta), p, y, range, CompensatedAccumulator.self)
           : chunk(TverskyTerms(beta: beta), p, y, range, PlainAccumulator.self)
       }

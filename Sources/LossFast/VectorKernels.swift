@@ -85,6 +85,31 @@ package enum VectorKernels {
 }
 
 extension VectorKernels {
+  /// dice's or tversky's three sums over `n` Float pairs (see `lfk_overlap_sums_f32`), each
+  /// folded from its sixteen lane partials in lane order; nil for a path the C code does not know.
+  @inline(__always)
+  static func overlapSums(
+    _ kind: OverlapKernel.Kind, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int,
+    path: Int32 = path
+  ) -> SumTriple? {
+    var sums = (lfk_partials(), lfk_partials())  // 64 Doubles: room for the 48 of three sums
+    let (code, beta): (Int32, Double)
+    switch kind {
+    case .dice: (code, beta) = (Int32(LFK_OVERLAP_DICE), 0)
+    case .tversky(let b): (code, beta) = (Int32(LFK_OVERLAP_TVERSKY), b)
+    }
+    return withUnsafeMutableBytes(of: &sums) { raw -> SumTriple? in
+      let lanes = raw.bindMemory(to: Double.self)
+      let status = lfk_overlap_sums_f32(path, code, p, y, n, beta, lanes.baseAddress!)
+      guard status == 0 else { return nil }
+      var sums = SumTriple.zero
+      for j in 0..<16 { sums.first += DoubleDouble(lanes[j]) }
+      for j in 16..<32 { sums.second += DoubleDouble(lanes[j]) }
+      for j in 32..<48 { sums.third += DoubleDouble(lanes[j]) }
+      return sums
+    }
+  }
+
   /// logitcrossentropy's `Σ y·logsoftmax(ŷ)` over eight contiguous groups of `length` Float
   /// elements, and the magnitudes (see `lfk_logit_groups8_f32`); nil for a path the C code does
   /// not know.
@@ -152,6 +177,21 @@ extension VectorKernels {
       }
     }
     return status == 0 ? out : nil
+  }
+
+  /// The C term numbers of the five memory-bound elementwise terms (plain Double terms,
+  /// magnitude 0), by loss name (for the tests); huber_loss takes δ as `eps`.
+  package static let plainTerms: [(name: String, term: Int32)] = [
+    ("mae", Int32(LFK_TERM_MAE)), ("mse", Int32(LFK_TERM_MSE)), ("huber_loss", Int32(LFK_TERM_HUBER)),
+    ("hinge", Int32(LFK_TERM_HINGE)), ("squared_hinge", Int32(LFK_TERM_SQUARED_HINGE)),
+  ]
+
+  /// dice's (`beta` nil) or tversky's three sums on `path` (for the tests).
+  package static func overlapSums(
+    beta: Double?, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int, path: Int32
+  ) -> (first: DoubleDouble, second: DoubleDouble, third: DoubleDouble)? {
+    let kind: OverlapKernel.Kind = beta.map { .tversky(beta: $0) } ?? .dice(smooth: 0)
+    return overlapSums(kind, p, y, count: n, path: path).map { ($0.first, $0.second, $0.third) }
   }
 
   /// The C term numbers of the six short kernels, by loss name (for the tests).

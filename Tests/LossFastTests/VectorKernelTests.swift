@@ -255,4 +255,105 @@ struct VectorKernelTests {
       #expect(Swift.abs(v - reference) <= allowed, "group \(j) of \(length): \(v) vs \(reference), allowed \(allowed)")
     }
   }
+
+  /// Ordinary inputs with signs, exact fits, values beyond δ = 1 and beyond the hinge margin.
+  static func plainInputs(count: Int, seed: UInt64) -> (p: [Float], y: [Float]) {
+    var rng = SplitMix64(seed: seed)
+    var p: [Float] = []
+    var y: [Float] = []
+    for i in 0..<count {
+      let a = Double(rng.next() >> 11) * 0x1p-53
+      let b = Double(rng.next() >> 11) * 0x1p-53
+      p.append(Float(6 * a - 3))
+      y.append(i % 5 == 0 ? p[i] : Float(4 * b - 2))
+    }
+    return (p, y)
+  }
+
+  @Test(
+    "memory-bound terms: the same bits on every path, the sum of the Double terms, NaN propagated",
+    arguments: VectorKernels.plainTerms.map(\.term))
+  func plainTerms(_ term: Int32) throws {
+    let name = VectorKernels.plainTerms.first { $0.term == term }!.name
+    let delta = 1.0
+    // The literal terms of SEMANTICS.md in Double (exact or rounded once for Float inputs).
+    func literal(_ p: Double, _ y: Double) -> Double {
+      switch name {
+      case "mae": return Swift.abs(p - y)
+      case "mse": return (p - y) * (p - y)
+      case "huber_loss":
+        let e = Swift.abs(p - y)
+        return e < delta ? 0.5 * e * e : delta * (e - 0.5 * delta)
+      case "hinge": return Swift.max(0, 1 - p * y)
+      default: return Swift.max(0, 1 - p * y) * Swift.max(0, 1 - p * y)
+      }
+    }
+    var (p, y) = Self.plainInputs(count: 1037, seed: 0x91A1 + UInt64(term))
+    var values: [Double] = []
+    for path in Path.available {
+      let pair = try #require(
+        p.withUnsafeBufferPointer { pb in
+          y.withUnsafeBufferPointer { yb in
+            VectorKernels.sums(term, pb.baseAddress!, yb.baseAddress!, count: p.count, eps: delta, path: path.code)
+          }
+        })
+      values.append(pair.value.value)
+      #expect(pair.magnitude.value == 0, "\(name) on \(path): magnitude \(pair.magnitude.value)")
+    }
+    for (path, v) in zip(Path.available, values) {
+      #expect(v.bitPattern == values[0].bitPattern, "\(name) on \(path): \(v) vs \(values[0])")
+    }
+    // Every term is nonnegative: the Double sums (the kernel's and this one, in another order)
+    // each err by at most n·2⁻⁵³ relative.
+    var reference = 0.0
+    for i in 0..<p.count { reference += literal(Double(p[i]), Double(y[i])) }
+    #expect(Swift.abs(values[0] - reference) <= 0x1p-41 * reference, "\(name): \(values[0]) vs \(reference)")
+    p[500] = .nan
+    for path in Path.available {
+      let v = p.withUnsafeBufferPointer { pb in
+        y.withUnsafeBufferPointer { yb in
+          VectorKernels.sums(term, pb.baseAddress!, yb.baseAddress!, count: p.count, eps: delta, path: path.code)
+        }
+      }
+      #expect(v?.value.value.isNaN == true, "\(name) with a NaN on \(path): \(String(describing: v))")
+    }
+  }
+
+  @Test("dice and tversky sums: the same bits on every path, the sums of the Double parts", arguments: [nil, 0.7])
+  func overlapSums(_ beta: Double?) throws {
+    let (p, y) = Self.plainInputs(count: 1037, seed: beta == nil ? 0xD1CE : 0x7E55)
+    var results: [(first: DoubleDouble, second: DoubleDouble, third: DoubleDouble)] = []
+    for path in Path.available {
+      results.append(
+        try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.overlapSums(beta: beta, pb.baseAddress!, yb.baseAddress!, count: p.count, path: path.code)
+            }
+          }))
+    }
+    for (path, r) in zip(Path.available, results) {
+      #expect(r.first.value.bitPattern == results[0].first.value.bitPattern, "first sum on \(path)")
+      #expect(r.second.value.bitPattern == results[0].second.value.bitPattern, "second sum on \(path)")
+      #expect(r.third.value.bitPattern == results[0].third.value.bitPattern, "third sum on \(path)")
+    }
+    // SEMANTICS.md's parts in Double, summed with their absolute values for the error bound.
+    var sums = (0.0, 0.0, 0.0)
+    var absolute = (0.0, 0.0, 0.0)
+    for i in 0..<p.count {
+      let (a, b) = (Double(p[i]), Double(y[i]))
+      let parts: (Double, Double, Double)
+      if let beta {
+        parts = (b * a, beta * (1 - b) * a + (1 - beta) * b * (1 - a), beta * a + (1 - beta) * b)
+      } else {
+        parts = ((a - b) * (a - b), b * b + a * a, 0)
+      }
+      sums = (sums.0 + parts.0, sums.1 + parts.1, sums.2 + parts.2)
+      absolute = (absolute.0 + Swift.abs(parts.0), absolute.1 + Swift.abs(parts.1), absolute.2 + Swift.abs(parts.2))
+    }
+    let r = results[0]
+    #expect(Swift.abs(r.first.value - sums.0) <= 0x1p-40 * absolute.0, "first: \(r.first.value) vs \(sums.0)")
+    #expect(Swift.abs(r.second.value - sums.1) <= 0x1p-40 * absolute.1, "second: \(r.second.value) vs \(sums.1)")
+    #expect(Swift.abs(r.third.value - sums.2) <= 0x1p-40 * absolute.2, "third: \(r.third.value) vs \(sums.2)")
+  }
 }

@@ -23,7 +23,9 @@ enum {
   LFK_PATH_AVX512 = 2,
 };
 
-/// The terms with a short kernel (see LossFast's ElementwiseTerms.swift and ClassLosses.swift).
+/// The terms of `lfk_short_sum_f32` (see LossFast's ElementwiseTerms.swift and ClassLosses.swift):
+/// the six with a short kernel (logarithms, exponentials), then five memory-bound ones whose
+/// terms are exact or nearly so in Double (their magnitudes are 0; huber_loss takes δ as `eps`).
 enum {
   LFK_TERM_MSLE = 0,
   LFK_TERM_BINARYCROSSENTROPY = 1,
@@ -31,7 +33,12 @@ enum {
   LFK_TERM_POISSON = 3,
   LFK_TERM_XLOGY = 4,
   LFK_TERM_KLDIVERGENCE = 5,
-  LFK_TERM_COUNT = 6,
+  LFK_TERM_MAE = 6,
+  LFK_TERM_MSE = 7,
+  LFK_TERM_HUBER = 8,
+  LFK_TERM_HINGE = 9,
+  LFK_TERM_SQUARED_HINGE = 10,
+  LFK_TERM_COUNT = 11,
 };
 
 /// The partial sums of one chunk: two accumulators of eight lanes each for the terms and for
@@ -57,6 +64,18 @@ const char *lfk_isa_setting(void);
 /// without one). Returns 0, or -1 for an unknown term or unavailable path (nothing written).
 int lfk_short_sum_f32(
   int path, int term, const float *yhat, const float *y, size_t n, double eps, lfk_partials *out);
+
+/// The two overlap losses of `lfk_overlap_sums_f32`.
+enum {
+  LFK_OVERLAP_DICE = 0,
+  LFK_OVERLAP_TVERSKY = 1,
+};
+
+/// The three sums of dice (`Σ(ŷ − y)²`, `Σ(y² + ŷ²)`, 0) or tversky with `beta` (`Σyŷ`,
+/// `Σ(β(1 − y)ŷ + (1 − β)y(1 − ŷ))`, `Σ(βŷ + (1 − β)y)`) over `n` Float32 pairs, in Double, as
+/// lane partials `sums[16k + j]`, `j` in 0…15. Returns 0, or -1 for an unknown kind or unavailable path.
+int lfk_overlap_sums_f32(
+  int path, int kind, const float *yhat, const float *y, size_t n, double beta, double *sums);
 
 /// The longest group `lfk_logit_groups8_f32` takes (LossFast's `acrossGroupsLength`).
 #define LFK_GROUP_LENGTH_MAX 32
