@@ -373,6 +373,196 @@ NOINLINE void S(overlapSums)(int kind, const float *p, const float *y, size_t n,
   }
 }
 
+// MARK: Float64 data: the memory-bound terms as double-doubles, compensated sums
+
+INLINE v8d S(load8d)(const double *p) {
+  v8d v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+/// Lanes `0 ..< count` of `p`, the others 1.
+INLINE v8d S(loadPartial8d)(const double *p, size_t count) {
+  double buffer[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  memcpy(buffer, p, count * sizeof(double));
+  return S(load8d)(buffer);
+}
+/// Knuth's TwoSum: `*e` is the rounding error of the returned `a + b`.
+INLINE v8d S(twoSum)(v8d a, v8d b, v8d *e) {
+  v8d s = a + b;
+  v8d bb = s - a;
+  *e = (a - (s - bb)) + (b - bb);
+  return s;
+}
+/// `a·b` and, in `*e`, its rounding error (one fused multiply-add; exact barring underflow).
+INLINE v8d S(twoProduct)(v8d a, v8d b, v8d *e) {
+  v8d p = a * b;
+  *e = S(fma_)(a, b, -p);
+  return p;
+}
+
+/// The terms of LossFast's Swift kernels with `CompensatedAccumulator` (ElementwiseTerms.swift),
+/// the same operations: `hi` returned, `*lo` (part of) its rounding error.
+INLINE v8d S(compensatedTerm)(int term, v8d p, v8d y, double param, v8d *lo) {
+  v8d zero = S(splat)(0);
+  if (term == LFK_TERM_HINGE || term == LFK_TERM_SQUARED_HINGE) {
+    // 1 − ŷ·y exactly as hi + lo, renormalized, clamped at 0 (NaN propagated).
+    v8d qe, re;
+    v8d q = S(twoProduct)(p, y, &qe);
+    v8d r = S(twoSum)(S(splat)(1), -q, &re);
+    v8d e = re - qe;
+    v8d hi = r + e;
+    v8d l = e - (hi - r);
+    v8l negative = (hi < zero) | ((hi == zero) & (l < zero));
+    hi = S(sel)(negative, zero, hi);
+    l = S(sel)(negative, zero, l);
+    if (term == LFK_TERM_HINGE) {
+      *lo = l;
+      return hi;
+    }
+    *lo = S(splat)(2) * hi * l;
+    return hi * hi;
+  }
+  v8d dl;
+  v8d dh = S(twoSum)(p, -y, &dl);
+  if (term == LFK_TERM_MAE) {
+    *lo = S(sel)(dh < zero, -dl, dl);
+    return S(vabs)(dh);
+  }
+  if (term == LFK_TERM_MSE) {
+    *lo = S(splat)(2) * dh * dl;
+    return dh * dh;
+  }
+  // huber_loss, δ = param: ½·dh² (+ dh·dl) inside, δ·(e − δ/2) with e − δ/2 = sh + sl + el outside.
+  v8d e = S(vabs)(dh);
+  v8d el = S(sel)(dh < zero, -dl, dl);
+  v8l quadratic = e < S(splat)(param);
+  v8d sl;
+  v8d sh = S(twoSum)(e, S(splat)(-(0.5 * param)), &sl);
+  *lo = S(sel)(quadratic, dh * dl, S(splat)(param) * (sl + el));
+  return S(sel)(quadratic, S(splat)(0.5) * dh * dh, S(splat)(param) * sh);
+}
+
+/// One compensated lane accumulator step (Ogita–Rump–Oishi's Sum2: TwoSum into `s`, the errors
+/// and the terms' own `lo` into `c`).
+INLINE void S(accumulate)(v8d *s, v8d *c, v8d hi, v8d lo) {
+  v8d e;
+  *s = S(twoSum)(*s, hi, &e);
+  *c += e + lo;
+}
+
+/// `Σ term` as lane partials: `out->value` the sums `s`, `out->magnitude` the compensations `c`
+/// (two accumulators, sixteen elements a step, the tail as in `S(sum)`).
+INLINE void S(compensatedSum)(int term, const double *p, const double *y, size_t n, double param, lfk_partials *out) {
+  v8d s0 = S(splat)(0), s1 = S(splat)(0), c0 = S(splat)(0), c1 = S(splat)(0);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v8d l0, l1;
+    v8d h0 = S(compensatedTerm)(term, S(load8d)(p + i), S(load8d)(y + i), param, &l0);
+    v8d h1 = S(compensatedTerm)(term, S(load8d)(p + i + 8), S(load8d)(y + i + 8), param, &l1);
+    S(accumulate)(&s0, &c0, h0, l0);
+    S(accumulate)(&s1, &c1, h1, l1);
+  }
+  if (i + 8 <= n) {
+    v8d l0;
+    v8d h0 = S(compensatedTerm)(term, S(load8d)(p + i), S(load8d)(y + i), param, &l0);
+    S(accumulate)(&s0, &c0, h0, l0);
+    i += 8;
+  }
+  if (i < n) {
+    v8l keep = S(leadingLanes)(n - i);
+    v8d l1;
+    v8d h1 = S(compensatedTerm)(term, S(loadPartial8d)(p + i, n - i), S(loadPartial8d)(y + i, n - i), param, &l1);
+    S(accumulate)(&s1, &c1, S(sel)(keep, h1, S(splat)(0)), S(sel)(keep, l1, S(splat)(0)));
+  }
+  memcpy(out->value, &s0, sizeof s0);
+  memcpy(out->value + 8, &s1, sizeof s1);
+  memcpy(out->magnitude, &c0, sizeof c0);
+  memcpy(out->magnitude + 8, &c1, sizeof c1);
+}
+
+NOINLINE void S(compensatedSums)(int term, const double *p, const double *y, size_t n, double param, lfk_partials *out) {
+  switch (term) {
+  case LFK_TERM_MAE: S(compensatedSum)(LFK_TERM_MAE, p, y, n, param, out); break;
+  case LFK_TERM_MSE: S(compensatedSum)(LFK_TERM_MSE, p, y, n, param, out); break;
+  case LFK_TERM_HUBER: S(compensatedSum)(LFK_TERM_HUBER, p, y, n, param, out); break;
+  case LFK_TERM_HINGE: S(compensatedSum)(LFK_TERM_HINGE, p, y, n, param, out); break;
+  default: S(compensatedSum)(LFK_TERM_SQUARED_HINGE, p, y, n, param, out); break;
+  }
+}
+
+/// dice's and tversky's parts as double-doubles (OverlapLosses.swift, compensated).
+INLINE void S(overlapTerms64)(int kind, v8d p, v8d y, double beta, v8d hi[3], v8d lo[3]) {
+  v8d zero = S(splat)(0);
+  if (kind == LFK_OVERLAP_DICE) {
+    v8d dl, d2e, y2e, p2e, e;
+    v8d dh = S(twoSum)(p, -y, &dl);
+    v8d d2 = S(twoProduct)(dh, dh, &d2e);
+    v8d y2 = S(twoProduct)(y, y, &y2e);
+    v8d p2 = S(twoProduct)(p, p, &p2e);
+    v8d s = S(twoSum)(y2, p2, &e);
+    hi[0] = d2;
+    lo[0] = d2e + S(splat)(2) * dh * dl;
+    hi[1] = s;
+    lo[1] = e + (y2e + p2e);
+    hi[2] = zero;
+    lo[2] = zero;
+  } else {
+    v8d one = S(splat)(1);
+    v8d falsePositive = S(splat)(beta) * ((one - y) * p);
+    v8d falseNegative = S(splat)(1 - beta) * (y * (one - p));
+    hi[0] = y * p;
+    lo[0] = zero;
+    hi[1] = S(twoSum)(falsePositive, falseNegative, &lo[1]);
+    hi[2] = S(splat)(beta) * p + S(splat)(1 - beta) * y;
+    lo[2] = zero;
+  }
+}
+
+/// The three compensated overlap sums: `sums[32k + j]` the sums `s`, `sums[32k + 16 + j]` the
+/// compensations `c` of sum `k`, lane `j`.
+INLINE void S(overlapSum64)(int kind, const double *p, const double *y, size_t n, double beta, double *sums) {
+  v8d s[2][3], c[2][3];
+  for (int a = 0; a < 2; a++)
+    for (int k = 0; k < 3; k++) s[a][k] = c[a][k] = S(splat)(0);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v8d h0[3], l0[3], h1[3], l1[3];
+    S(overlapTerms64)(kind, S(load8d)(p + i), S(load8d)(y + i), beta, h0, l0);
+    S(overlapTerms64)(kind, S(load8d)(p + i + 8), S(load8d)(y + i + 8), beta, h1, l1);
+    for (int k = 0; k < 3; k++) {
+      S(accumulate)(&s[0][k], &c[0][k], h0[k], l0[k]);
+      S(accumulate)(&s[1][k], &c[1][k], h1[k], l1[k]);
+    }
+  }
+  if (i + 8 <= n) {
+    v8d h0[3], l0[3];
+    S(overlapTerms64)(kind, S(load8d)(p + i), S(load8d)(y + i), beta, h0, l0);
+    for (int k = 0; k < 3; k++) S(accumulate)(&s[0][k], &c[0][k], h0[k], l0[k]);
+    i += 8;
+  }
+  if (i < n) {
+    v8l keep = S(leadingLanes)(n - i);
+    v8d h1[3], l1[3];
+    S(overlapTerms64)(kind, S(loadPartial8d)(p + i, n - i), S(loadPartial8d)(y + i, n - i), beta, h1, l1);
+    for (int k = 0; k < 3; k++)
+      S(accumulate)(&s[1][k], &c[1][k], S(sel)(keep, h1[k], S(splat)(0)), S(sel)(keep, l1[k], S(splat)(0)));
+  }
+  for (int k = 0; k < 3; k++) {
+    memcpy(sums + 32 * k, &s[0][k], sizeof(v8d));
+    memcpy(sums + 32 * k + 8, &s[1][k], sizeof(v8d));
+    memcpy(sums + 32 * k + 16, &c[0][k], sizeof(v8d));
+    memcpy(sums + 32 * k + 24, &c[1][k], sizeof(v8d));
+  }
+}
+
+NOINLINE void S(overlapSums64)(int kind, const double *p, const double *y, size_t n, double beta, double *sums) {
+  if (kind == LFK_OVERLAP_DICE) {
+    S(overlapSum64)(LFK_OVERLAP_DICE, p, y, n, beta, sums);
+  } else {
+    S(overlapSum64)(LFK_OVERLAP_TVERSKY, p, y, n, beta, sums);
+  }
+}
+
 /// `Σ (ŷᵢ − yᵢ)²`: a streaming read of both arrays, sixteen elements a step.
 NOINLINE void S(stream)(const float *p, const float *y, size_t n, lfk_partials *out) {
   v8d v0 = S(splat)(0), v1 = S(splat)(0);

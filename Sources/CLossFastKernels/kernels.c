@@ -149,6 +149,20 @@ int lfk_overlap_sums_f32(
   return 0;
 }
 
+int lfk_compensated_sum_f64(
+  int path, int term, const double *yhat, const double *y, size_t n, double param, lfk_partials *out) {
+  if (term < LFK_TERM_MAE || term > LFK_TERM_SQUARED_HINGE || !lfk_path_available(path)) return -1;
+  ON_PATH(path, compensatedSums, term, yhat, y, n, param, out);
+  return 0;
+}
+
+int lfk_overlap_sums_f64(
+  int path, int kind, const double *yhat, const double *y, size_t n, double beta, double *sums) {
+  if (kind < LFK_OVERLAP_DICE || kind > LFK_OVERLAP_TVERSKY || !lfk_path_available(path)) return -1;
+  ON_PATH(path, overlapSums64, kind, yhat, y, n, beta, sums);
+  return 0;
+}
+
 int lfk_stream_f32(int path, const float *yhat, const float *y, size_t n, lfk_partials *out) {
   if (!lfk_path_available(path)) return -1;
   ON_PATH(path, stream, yhat, y, n, out);

@@ -150,10 +150,13 @@ protocol Operand {
   subscript(_ i: Int) -> Double { get }
   /// The Float elements from `i` on, for the C kernels; nil for any other element type.
   func floats(from i: Int) -> UnsafePointer<Float>?
+  /// The Double elements from `i` on, for the C kernels; nil for any other element type.
+  func doubles(from i: Int) -> UnsafePointer<Double>?
 }
 
 extension Operand {
   @inline(__always) func floats(from i: Int) -> UnsafePointer<Float>? { nil }
+  @inline(__always) func doubles(from i: Int) -> UnsafePointer<Double>? { nil }
 }
 
 struct FloatOperand: Operand {
@@ -175,6 +178,7 @@ struct FloatOperand: Operand {
 
 struct DoubleOperand: Operand {
   let base: UnsafePointer<Double>
+  @inline(__always) func doubles(from i: Int) -> UnsafePointer<Double>? { base + i }
   @inline(__always) func load(_ i: Int) -> Lanes {
     UnsafeRawPointer(base + i).loadUnaligned(as: Lanes.self)
   }

@@ -74,6 +74,13 @@ enum ElementwiseKernel {
     {
       return pair.first
     }
+    // Float64 data, the same terms: the C kernels' double-double terms and compensated lanes.
+    if A.compensated && !T.hasShortForm, let kernel = term.vectorKernel, range.count >= VectorKernels.minimumCount,
+      let pd = p.doubles(from: range.lowerBound), let yd = y.doubles(from: range.lowerBound),
+      let total = VectorKernels.compensatedSum(kernel.term, pd, yd, count: range.count, parameter: kernel.eps)
+    {
+      return total
+    }
     var a0 = A()
     var a1 = A()
     var i = range.lowerBound

@@ -70,6 +70,12 @@ enum OverlapKernel {
       {
         return sums
       }
+      if compensated, range.count >= VectorKernels.minimumCount, let pd = p.doubles(from: range.lowerBound),
+        let yd = y.doubles(from: range.lowerBound),
+        let sums = VectorKernels.compensatedOverlapSums(kind, pd, yd, count: range.count)
+      {
+        return sums
+      }
       switch kind {
       case .dice:
         return compensated

@@ -110,6 +110,53 @@ extension VectorKernels {
     }
   }
 
+  /// Float64 data: `Σ term` over `n` pairs by `lfk_compensated_sum_f64`, folded as
+  /// `CompensatedAccumulator.total` folds its lanes (the sixteen lane sums as double-doubles in
+  /// lane order, then the compensations' plain sum added where the sum is finite); nil for a term
+  /// or path the C code does not know.
+  @inline(__always)
+  static func compensatedSum(
+    _ term: Int32, _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int, parameter: Double,
+    path: Int32 = path
+  ) -> DoubleDouble? {
+    var out = lfk_partials()
+    guard lfk_compensated_sum_f64(path, term, p, y, n, parameter, &out) == 0 else { return nil }
+    return withUnsafeBytes(of: &out) { raw in Self.fold(raw.bindMemory(to: Double.self), at: 0) }
+  }
+
+  /// Sixteen lane sums at `lanes[start…]` and their compensations at `lanes[start + 16…]` as one
+  /// double-double.
+  @inline(__always)
+  static func fold(_ lanes: UnsafeBufferPointer<Double>, at start: Int) -> DoubleDouble {
+    var t = DoubleDouble.zero
+    for j in start..<(start + 16) { t += DoubleDouble(lanes[j]) }
+    var low = 0.0
+    for j in (start + 16)..<(start + 32) { low += lanes[j] }
+    guard t.isFinite else { return t }
+    return t + DoubleDouble(low)
+  }
+
+  /// Float64 data: dice's or tversky's three compensated sums (`lfk_overlap_sums_f64`); nil for a
+  /// path the C code does not know.
+  @inline(__always)
+  static func compensatedOverlapSums(
+    _ kind: OverlapKernel.Kind, _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int,
+    path: Int32 = path
+  ) -> SumTriple? {
+    var sums = (lfk_partials(), lfk_partials(), lfk_partials())  // 96 Doubles
+    let (code, beta): (Int32, Double)
+    switch kind {
+    case .dice: (code, beta) = (Int32(LFK_OVERLAP_DICE), 0)
+    case .tversky(let b): (code, beta) = (Int32(LFK_OVERLAP_TVERSKY), b)
+    }
+    return withUnsafeMutableBytes(of: &sums) { raw -> SumTriple? in
+      let lanes = raw.bindMemory(to: Double.self)
+      guard lfk_overlap_sums_f64(path, code, p, y, n, beta, lanes.baseAddress!) == 0 else { return nil }
+      let read = UnsafeBufferPointer(lanes)
+      return SumTriple(first: fold(read, at: 0), second: fold(read, at: 32), third: fold(read, at: 64))
+    }
+  }
+
   /// logitcrossentropy's `Σ y·logsoftmax(ŷ)` over eight contiguous groups of `length` Float
   /// elements, and the magnitudes (see `lfk_logit_groups8_f32`); nil for a path the C code does
   /// not know.
@@ -185,6 +232,22 @@ extension VectorKernels {
     ("mae", Int32(LFK_TERM_MAE)), ("mse", Int32(LFK_TERM_MSE)), ("huber_loss", Int32(LFK_TERM_HUBER)),
     ("hinge", Int32(LFK_TERM_HINGE)), ("squared_hinge", Int32(LFK_TERM_SQUARED_HINGE)),
   ]
+
+  /// Float64 data: a memory-bound term's compensated sum on `path` (for the tests).
+  package static func compensatedSum(
+    _ term: Int32, _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int, parameter: Double,
+    onPath path: Int32
+  ) -> DoubleDouble? {
+    compensatedSum(term, p, y, count: n, parameter: parameter, path: path)
+  }
+
+  /// Float64 data: dice's (`beta` nil) or tversky's three compensated sums on `path` (for the tests).
+  package static func compensatedOverlapSums(
+    beta: Double?, _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int, path: Int32
+  ) -> (first: DoubleDouble, second: DoubleDouble, third: DoubleDouble)? {
+    let kind: OverlapKernel.Kind = beta.map { .tversky(beta: $0) } ?? .dice(smooth: 0)
+    return compensatedOverlapSums(kind, p, y, count: n, path: path).map { ($0.first, $0.second, $0.third) }
+  }
 
   /// dice's (`beta` nil) or tversky's three sums on `path` (for the tests).
   package static func overlapSums(

@@ -356,4 +356,112 @@ struct VectorKernelTests {
     #expect(Swift.abs(r.second.value - sums.1) <= 0x1p-40 * absolute.1, "second: \(r.second.value) vs \(sums.1)")
     #expect(Swift.abs(r.third.value - sums.2) <= 0x1p-40 * absolute.2, "third: \(r.third.value) vs \(sums.2)")
   }
+
+  /// `a + b` and `a·b` as exact double-doubles (Knuth's TwoSum; a fused multiply-add), scalar.
+  static func exactSum(_ a: Double, _ b: Double) -> DoubleDouble {
+    let s = a + b
+    let bb = s - a
+    return DoubleDouble(s, (a - (s - bb)) + (b - bb))
+  }
+  static func exactProduct(_ a: Double, _ b: Double) -> DoubleDouble {
+    let p = a * b
+    return DoubleDouble(p, (-p).addingProduct(a, b))
+  }
+
+  /// Ordinary Float64 inputs with full 53-bit significands (so that every difference and product
+  /// rounds), signs, exact fits, and values beyond δ = 1 and the hinge margin.
+  static func doubleInputs(count: Int, seed: UInt64) -> (p: [Double], y: [Double]) {
+    var rng = SplitMix64(seed: seed)
+    var p: [Double] = []
+    var y: [Double] = []
+    for i in 0..<count {
+      p.append(6 * Double(rng.next() >> 11) * 0x1p-53 - 3)
+      y.append(i % 5 == 0 ? p[i] : 4 * Double(rng.next() >> 11) * 0x1p-53 - 2)
+    }
+    return (p, y)
+  }
+
+  @Test(
+    "Float64 memory-bound terms: the same bits on every path, within 1 ulp of a double-double reference",
+    arguments: VectorKernels.plainTerms.map(\.term))
+  func compensatedTerms(_ term: Int32) throws {
+    let name = VectorKernels.plainTerms.first { $0.term == term }!.name
+    let delta = 1.0
+    let (p, y) = Self.doubleInputs(count: 1037, seed: 0xF64 + UInt64(term))
+    var results: [DoubleDouble] = []
+    for path in Path.available {
+      results.append(
+        try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.compensatedSum(
+                term, pb.baseAddress!, yb.baseAddress!, count: p.count, parameter: delta, onPath: path.code)
+            }
+          }))
+    }
+    for (path, r) in zip(Path.available, results) {
+      #expect(
+        r.hi.bitPattern == results[0].hi.bitPattern && r.lo.bitPattern == results[0].lo.bitPattern, "\(name) on \(path)"
+      )
+    }
+    // The terms as double-doubles (exact for mae and hinge; the squares' own error ≤ 2⁻¹⁰⁵
+    // relative here), summed in double-double: a reference within about 2⁻¹⁰⁰ of the exact sum.
+    // A plain Double sum of these 1037 nonnegative terms errs by up to 2⁻⁴³ relative; the
+    // compensated kernels must stay within an ulp (2⁻⁵²).
+    var reference = DoubleDouble.zero
+    for i in 0..<p.count {
+      let d = Self.exactSum(p[i], -y[i])
+      let e = d.hi < 0 ? DoubleDouble(-d.hi, -d.lo) : d
+      let margin =
+        Self.exactSum(1, -Self.exactProduct(p[i], y[i]).hi) + DoubleDouble(Self.exactProduct(p[i], y[i]).lo * -1)
+      let h = margin.hi < 0 || (margin.hi == 0 && margin.lo < 0) ? DoubleDouble.zero : margin
+      func square(_ v: DoubleDouble) -> DoubleDouble { Self.exactProduct(v.hi, v.hi) + DoubleDouble(2 * v.hi * v.lo) }
+      func scaled(_ v: DoubleDouble, _ c: Double) -> DoubleDouble {
+        Self.exactProduct(v.hi, c) + DoubleDouble(v.lo * c)
+      }
+      switch name {
+      case "mae": reference += e
+      case "mse": reference += square(d)
+      case "huber_loss":
+        reference += e.hi < delta ? scaled(square(d), 0.5) : scaled(e + DoubleDouble(-0.5 * delta), delta)
+      case "hinge": reference += h
+      default: reference += square(h)
+      }
+    }
+    let value = results[0].hi + results[0].lo
+    let exact = reference.hi + reference.lo
+    #expect(Swift.abs(value - exact) <= exact.ulp, "\(name): \(value) vs double-double reference \(exact)")
+  }
+
+  @Test(
+    "Float64 dice and tversky sums: the same bits on every path, within 1 ulp of a double-double reference",
+    arguments: [nil, 0.7])
+  func compensatedOverlapSums(_ beta: Double?) throws {
+    let (p, y) = Self.doubleInputs(count: 1037, seed: beta == nil ? 0xD1CE64 : 0x7E5564)
+    var results: [(first: DoubleDouble, second: DoubleDouble, third: DoubleDouble)] = []
+    for path in Path.available {
+      results.append(
+        try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.compensatedOverlapSums(
+                beta: beta, pb.baseAddress!, yb.baseAddress!, count: p.count, path: path.code)
+            }
+          }))
+    }
+    for (path, r) in zip(Path.available, results) {
+      #expect(r.first == results[0].first && r.second == results[0].second && r.third == results[0].third, "on \(path)")
+    }
+    guard beta == nil else { return }  // tversky's products are rounded by design (not compared here)
+    var n = DoubleDouble.zero
+    var d = DoubleDouble.zero
+    for i in 0..<p.count {
+      let e = Self.exactSum(p[i], -y[i])
+      n += Self.exactProduct(e.hi, e.hi) + DoubleDouble(2 * e.hi * e.lo)
+      d += Self.exactProduct(y[i], y[i]) + Self.exactProduct(p[i], p[i])
+    }
+    let r = results[0]
+    #expect(Swift.abs(r.first.value - n.value) <= n.value.ulp, "Σ(ŷ − y)²: \(r.first.value) vs \(n.value)")
+    #expect(Swift.abs(r.second.value - d.value) <= d.value.ulp, "Σ(y² + ŷ²): \(r.second.value) vs \(d.value)")
+  }
 }

@@ -77,6 +77,20 @@ enum {
 int lfk_overlap_sums_f32(
   int path, int kind, const float *yhat, const float *y, size_t n, double beta, double *sums);
 
+/// Float64 data: `Σ term` over `n` pairs for the memory-bound terms (`LFK_TERM_MAE` …
+/// `LFK_TERM_SQUARED_HINGE`; huber_loss takes δ as `param`), each term a double-double (its
+/// rounding errors recovered by TwoSum and fused multiply-adds) summed in compensated lanes:
+/// `out->value` the lane sums, `out->magnitude` their compensations (Ogita–Rump–Oishi's Sum2).
+/// Returns 0, or -1 for another term or an unavailable path.
+int lfk_compensated_sum_f64(
+  int path, int term, const double *yhat, const double *y, size_t n, double param, lfk_partials *out);
+
+/// Float64 data: dice's or tversky's three sums (as `lfk_overlap_sums_f32`'s), compensated:
+/// `sums[32k + j]` the lane sums and `sums[32k + 16 + j]` their compensations of sum `k`, lane
+/// `j` in 0…15 (96 Doubles). Returns 0, or -1 for an unknown kind or unavailable path.
+int lfk_overlap_sums_f64(
+  int path, int kind, const double *yhat, const double *y, size_t n, double beta, double *sums);
+
 /// The longest group `lfk_logit_groups8_f32` takes (LossFast's `acrossGroupsLength`).
 #define LFK_GROUP_LENGTH_MAX 32
 
