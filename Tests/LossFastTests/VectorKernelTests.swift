@@ -382,7 +382,7 @@ struct VectorKernelTests {
   }
 
   @Test(
-    "Float64 memory-bound terms: the same bits on every path, within 1 ulp of a double-double reference",
+    "Float64 memory-bound terms: the same bits on every path, within 1 ulp of the exact sum, compensated",
     arguments: VectorKernels.plainTerms.map(\.term))
   func compensatedTerms(_ term: Int32) throws {
     let name = VectorKernels.plainTerms.first { $0.term == term }!.name
@@ -409,6 +409,11 @@ struct VectorKernelTests {
     // A plain Double sum of these 1037 nonnegative terms errs by up to 2⁻⁴³ relative; the
     // compensated kernels must stay within an ulp (2⁻⁵²).
     var reference = DoubleDouble.zero
+    // The kernel's own double-double terms (its squares' high parts rounded, as in the Swift
+    // kernels), summed in double-double: the compensated summation must match them to about
+    // n²·2⁻¹⁰⁶ (a plain summation of the high parts would be off by about 2⁻⁵³ per addition).
+    var kernelTerms = DoubleDouble.zero
+    var absolute = 0.0
     for i in 0..<p.count {
       let d = Self.exactSum(p[i], -y[i])
       let e = d.hi < 0 ? DoubleDouble(-d.hi, -d.lo) : d
@@ -419,22 +424,40 @@ struct VectorKernelTests {
       func scaled(_ v: DoubleDouble, _ c: Double) -> DoubleDouble {
         Self.exactProduct(v.hi, c) + DoubleDouble(v.lo * c)
       }
+      func roundedSquare(_ v: DoubleDouble) -> DoubleDouble { DoubleDouble(v.hi * v.hi, 2 * v.hi * v.lo) }
+      let term: DoubleDouble
       switch name {
-      case "mae": reference += e
-      case "mse": reference += square(d)
+      case "mae":
+        reference += e
+        term = e
+      case "mse":
+        reference += square(d)
+        term = roundedSquare(d)
       case "huber_loss":
-        reference += e.hi < delta ? scaled(square(d), 0.5) : scaled(e + DoubleDouble(-0.5 * delta), delta)
-      case "hinge": reference += h
-      default: reference += square(h)
+        let linear = scaled(e + DoubleDouble(-0.5 * delta), delta)
+        reference += e.hi < delta ? scaled(square(d), 0.5) : linear
+        term = e.hi < delta ? DoubleDouble(0.5 * d.hi * d.hi, d.hi * d.lo) : linear
+      case "hinge":
+        reference += h
+        term = h
+      default:
+        reference += square(h)
+        term = roundedSquare(h)
       }
+      kernelTerms += term
+      absolute += Swift.abs(term.hi)
     }
     let value = results[0].hi + results[0].lo
     let exact = reference.hi + reference.lo
     #expect(Swift.abs(value - exact) <= exact.ulp, "\(name): \(value) vs double-double reference \(exact)")
+    let difference = results[0] + DoubleDouble(-kernelTerms.hi, -kernelTerms.lo)
+    #expect(
+      Swift.abs(difference.value) <= 0x1p-90 * absolute,
+      "\(name): compensated sum \(results[0]) vs the double-double sum of its terms \(kernelTerms)")
   }
 
   @Test(
-    "Float64 dice and tversky sums: the same bits on every path, within 1 ulp of a double-double reference",
+    "Float64 dice and tversky sums: the same bits on every path, the double-double sums of their parts",
     arguments: [nil, 0.7])
   func compensatedOverlapSums(_ beta: Double?) throws {
     let (p, y) = Self.doubleInputs(count: 1037, seed: beta == nil ? 0xD1CE64 : 0x7E5564)
@@ -452,16 +475,36 @@ struct VectorKernelTests {
     for (path, r) in zip(Path.available, results) {
       #expect(r.first == results[0].first && r.second == results[0].second && r.third == results[0].third, "on \(path)")
     }
-    guard beta == nil else { return }  // tversky's products are rounded by design (not compared here)
-    var n = DoubleDouble.zero
-    var d = DoubleDouble.zero
+    // The parts as the kernel forms them (dice's exactly; tversky's products rounded by design,
+    // its second part's sum exact), summed in double-double: the compensated sums must match
+    // them to about n²·2⁻¹⁰⁶ of Σ|part|.
+    var sums = [DoubleDouble](repeating: .zero, count: 3)
+    var absolute = [Double](repeating: 0, count: 3)
     for i in 0..<p.count {
-      let e = Self.exactSum(p[i], -y[i])
-      n += Self.exactProduct(e.hi, e.hi) + DoubleDouble(2 * e.hi * e.lo)
-      d += Self.exactProduct(y[i], y[i]) + Self.exactProduct(p[i], p[i])
+      let parts: [DoubleDouble]
+      if let beta {
+        let falsePositive = beta * ((1 - y[i]) * p[i])
+        let falseNegative = (1 - beta) * (y[i] * (1 - p[i]))
+        parts = [
+          DoubleDouble(y[i] * p[i]), Self.exactSum(falsePositive, falseNegative),
+          DoubleDouble(beta * p[i] + (1 - beta) * y[i]),
+        ]
+      } else {
+        let e = Self.exactSum(p[i], -y[i])
+        parts = [
+          Self.exactProduct(e.hi, e.hi) + DoubleDouble(2 * e.hi * e.lo),
+          Self.exactProduct(y[i], y[i]) + Self.exactProduct(p[i], p[i]), .zero,
+        ]
+      }
+      for k in 0..<3 {
+        sums[k] += parts[k]
+        absolute[k] += Swift.abs(parts[k].hi)
+      }
     }
     let r = results[0]
-    #expect(Swift.abs(r.first.value - n.value) <= n.value.ulp, "Σ(ŷ − y)²: \(r.first.value) vs \(n.value)")
-    #expect(Swift.abs(r.second.value - d.value) <= d.value.ulp, "Σ(y² + ŷ²): \(r.second.value) vs \(d.value)")
+    for (k, sum) in [r.first, r.second, r.third].enumerated() {
+      let difference = sum + DoubleDouble(-sums[k].hi, -sums[k].lo)
+      #expect(Swift.abs(difference.value) <= 0x1p-90 * absolute[k], "sum \(k): \(sum) vs \(sums[k])")
+    }
   }
 }
