@@ -275,39 +275,23 @@ INLINE void S(sum)(int term, const float *p, const float *y, size_t n, double ep
   memcpy(out->magnitude + 8, &m1, sizeof m1);
 }
 
-NOINLINE void S(msle)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_MSLE, p, y, n, eps, out);
-}
-NOINLINE void S(bce)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_BINARYCROSSENTROPY, p, y, n, eps, out);
-}
-NOINLINE void S(logitbce)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_LOGITBINARYCROSSENTROPY, p, y, n, eps, out);
-}
-NOINLINE void S(poisson)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_POISSON, p, y, n, eps, out);
-}
-NOINLINE void S(xlogySum)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_XLOGY, p, y, n, eps, out);
-}
-NOINLINE void S(kl)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_KLDIVERGENCE, p, y, n, eps, out);
-}
-NOINLINE void S(mae)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_MAE, p, y, n, eps, out);
-}
-NOINLINE void S(mse)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_MSE, p, y, n, eps, out);
-}
-NOINLINE void S(huber)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_HUBER, p, y, n, eps, out);
-}
-NOINLINE void S(hinge)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_HINGE, p, y, n, eps, out);
-}
-NOINLINE void S(squaredHinge)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
-  S(sum)(LFK_TERM_SQUARED_HINGE, p, y, n, eps, out);
-}
+/// One chunk loop per term, `term` a constant in each (so each is specialized).
+#define SUM_KERNEL(name, term)                                                                    \
+  NOINLINE void S(name)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) { \
+    S(sum)(term, p, y, n, eps, out);                                                               \
+  }
+SUM_KERNEL(msle, LFK_TERM_MSLE)
+SUM_KERNEL(bce, LFK_TERM_BINARYCROSSENTROPY)
+SUM_KERNEL(logitbce, LFK_TERM_LOGITBINARYCROSSENTROPY)
+SUM_KERNEL(poisson, LFK_TERM_POISSON)
+SUM_KERNEL(xlogySum, LFK_TERM_XLOGY)
+SUM_KERNEL(kl, LFK_TERM_KLDIVERGENCE)
+SUM_KERNEL(mae, LFK_TERM_MAE)
+SUM_KERNEL(mse, LFK_TERM_MSE)
+SUM_KERNEL(huber, LFK_TERM_HUBER)
+SUM_KERNEL(hinge, LFK_TERM_HINGE)
+SUM_KERNEL(squaredHinge, LFK_TERM_SQUARED_HINGE)
+#undef SUM_KERNEL
 
 static void (*const S(sums)[LFK_TERM_COUNT])(const float *, const float *, size_t, double, lfk_partials *) = {
   S(msle), S(bce), S(logitbce), S(poisson), S(xlogySum), S(kl), S(mae), S(mse), S(huber), S(hinge), S(squaredHinge),

@@ -53,6 +53,17 @@ extension LossFast {
   }
 }
 
+extension OverlapKernel.Kind {
+  /// The C kernels' overlap loss (`LFK_OVERLAP_…`) and its parameter (tversky's β; 0 for dice,
+  /// whose smoothing enters after the sums).
+  var kernel: (code: Int32, beta: Double) {
+    switch self {
+    case .dice: (Int32(LFK_OVERLAP_DICE), 0)
+    case .tversky(let beta): (Int32(LFK_OVERLAP_TVERSKY), beta)
+    }
+  }
+}
+
 /// The vector kernels' side of the short-kernel sums (see `ElementwiseKernel.shortChunkSum`).
 package enum VectorKernels {
   /// The path the sums take (`LossFast.VectorPath.selected`), as the C code.
@@ -93,11 +104,7 @@ extension VectorKernels {
     path: Int32 = path
   ) -> SumTriple? {
     var sums = (lfk_partials(), lfk_partials())  // 64 Doubles: room for the 48 of three sums
-    let (code, beta): (Int32, Double)
-    switch kind {
-    case .dice: (code, beta) = (Int32(LFK_OVERLAP_DICE), 0)
-    case .tversky(let b): (code, beta) = (Int32(LFK_OVERLAP_TVERSKY), b)
-    }
+    let (code, beta) = kind.kernel
     return withUnsafeMutableBytes(of: &sums) { raw -> SumTriple? in
       let lanes = raw.bindMemory(to: Double.self)
       let status = lfk_overlap_sums_f32(path, code, p, y, n, beta, lanes.baseAddress!)
@@ -144,11 +151,7 @@ extension VectorKernels {
     path: Int32 = path
   ) -> SumTriple? {
     var sums = (lfk_partials(), lfk_partials(), lfk_partials())  // 96 Doubles
-    let (code, beta): (Int32, Double)
-    switch kind {
-    case .dice: (code, beta) = (Int32(LFK_OVERLAP_DICE), 0)
-    case .tversky(let b): (code, beta) = (Int32(LFK_OVERLAP_TVERSKY), b)
-    }
+    let (code, beta) = kind.kernel
     return withUnsafeMutableBytes(of: &sums) { raw -> SumTriple? in
       let lanes = raw.bindMemory(to: Double.self)
       guard lfk_overlap_sums_f64(path, code, p, y, n, beta, lanes.baseAddress!) == 0 else { return nil }
