@@ -86,12 +86,17 @@ package enum VectorKernels {
     guard lfk_short_sum_f32(path, term, p, y, n, eps, &out) == 0 else { return nil }
     return withUnsafeBytes(of: &out) { raw in
       let lanes = raw.bindMemory(to: Double.self)
-      var value = DoubleDouble.zero
-      var magnitude = DoubleDouble.zero
-      for j in 0..<16 { value += DoubleDouble(lanes[j]) }
-      for j in 16..<32 { magnitude += DoubleDouble(lanes[j]) }
-      return SumPair(first: value, second: magnitude)
+      return SumPair(first: laneSum(lanes, at: 0), second: laneSum(lanes, at: 16))
     }
+  }
+
+  /// The sixteen lane partials `lanes[start ..< start + 16]` of one C sum as a double-double,
+  /// added in lane order (the fixed order every path and thread count shares).
+  @inline(__always)
+  static func laneSum(_ lanes: UnsafeBufferPointer<Double>, at start: Int) -> DoubleDouble {
+    var total = DoubleDouble.zero
+    for j in start..<(start + 16) { total += DoubleDouble(lanes[j]) }
+    return total
   }
 }
 
@@ -109,11 +114,8 @@ extension VectorKernels {
       let lanes = raw.bindMemory(to: Double.self)
       let status = lfk_overlap_sums_f32(path, code, p, y, n, beta, lanes.baseAddress!)
       guard status == 0 else { return nil }
-      var sums = SumTriple.zero
-      for j in 0..<16 { sums.first += DoubleDouble(lanes[j]) }
-      for j in 16..<32 { sums.second += DoubleDouble(lanes[j]) }
-      for j in 32..<48 { sums.third += DoubleDouble(lanes[j]) }
-      return sums
+      let read = UnsafeBufferPointer(lanes)
+      return SumTriple(first: laneSum(read, at: 0), second: laneSum(read, at: 16), third: laneSum(read, at: 32))
     }
   }
 
@@ -135,8 +137,7 @@ extension VectorKernels {
   /// double-double.
   @inline(__always)
   static func fold(_ lanes: UnsafeBufferPointer<Double>, at start: Int) -> DoubleDouble {
-    var t = DoubleDouble.zero
-    for j in start..<(start + 16) { t += DoubleDouble(lanes[j]) }
+    let t = laneSum(lanes, at: start)
     var low = 0.0
     for j in (start + 16)..<(start + 32) { low += lanes[j] }
     guard t.isFinite else { return t }
