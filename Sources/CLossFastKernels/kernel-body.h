@@ -6,6 +6,7 @@ INLINE v8d S(fma_)(v8d a, v8d b, v8d c) { return __builtin_elementwise_fma(a, b,
 INLINE v8d S(sel)(v8l mask, v8d a, v8d b) { return (v8d)(((v8l)a & mask) | ((v8l)b & ~mask)); }
 INLINE v8d S(vabs)(v8d x) { return (v8d)((v8u)x & 0x7fffffffffffffffULL); }
 INLINE int S(any)(v8l mask) { return __builtin_reduce_or(mask) != 0; }
+INLINE int S(all)(v8l mask) { return __builtin_reduce_and(mask) == -1; }
 INLINE v8d S(load8)(const float *p) {
   v8f f;
   memcpy(&f, p, sizeof f);
@@ -227,45 +228,35 @@ INLINE v8d S(squaredHingeTerm)(v8d p, v8d y, double eps, v8d *m) {
 
 // MARK: The chunk loops, one per term
 
-INLINE v8d S(term)(int term, v8d p, v8d y, double eps, v8d *m) {
-  switch (term) {
-  case LFK_TERM_MSLE: return S(msleTerm)(p, y, eps, m);
-  case LFK_TERM_BINARYCROSSENTROPY: return S(bceTerm)(p, y, eps, m);
-  case LFK_TERM_LOGITBINARYCROSSENTROPY: return S(logitbceTerm)(p, y, eps, m);
-  case LFK_TERM_POISSON: return S(poissonTerm)(p, y, eps, m);
-  case LFK_TERM_XLOGY: return S(xlogyTerm)(p, y, eps, m);
-  case LFK_TERM_MAE: return S(maeTerm)(p, y, eps, m);
-  case LFK_TERM_MSE: return S(mseTerm)(p, y, eps, m);
-  case LFK_TERM_HUBER: return S(huberTerm)(p, y, eps, m);
-  case LFK_TERM_HINGE: return S(hingeTerm)(p, y, eps, m);
-  case LFK_TERM_SQUARED_HINGE: return S(squaredHingeTerm)(p, y, eps, m);
-  default: return S(klTerm)(p, y, eps, m);
-  }
-}
+/// A term of the chunk loops: its value returned, its magnitude (Float data) or low part (Float64
+/// data) in `*m`.
+typedef v8d (*S(TermF32))(v8d p, v8d y, double eps, v8d *m);
 
 /// Two accumulators, sixteen elements a step; a remainder of eight or more as one full vector
 /// into the first, the rest as one masked vector into the second (the order of LossFast's
-/// Swift loops, with twice the width). `term` is a constant in each caller below.
-INLINE void S(sum)(int term, const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
+/// Swift loops, with twice the width). `term` is a constant in each caller below, so it is
+/// inlined there when optimizing; unoptimized (debug) builds call it, which keeps each kernel's
+/// frame to its own term's variables.
+INLINE void S(sum)(S(TermF32) term, const float *p, const float *y, size_t n, double eps, lfk_partials *out) {
   v8d v0 = S(splat)(0), v1 = S(splat)(0), m0 = S(splat)(0), m1 = S(splat)(0);
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     v8d a, b;
-    v0 += S(term)(term, S(load8)(p + i), S(load8)(y + i), eps, &a);
-    v1 += S(term)(term, S(load8)(p + i + 8), S(load8)(y + i + 8), eps, &b);
+    v0 += term(S(load8)(p + i), S(load8)(y + i), eps, &a);
+    v1 += term(S(load8)(p + i + 8), S(load8)(y + i + 8), eps, &b);
     m0 += a;
     m1 += b;
   }
   if (i + 8 <= n) {
     v8d a;
-    v0 += S(term)(term, S(load8)(p + i), S(load8)(y + i), eps, &a);
+    v0 += term(S(load8)(p + i), S(load8)(y + i), eps, &a);
     m0 += a;
     i += 8;
   }
   if (i < n) {
     v8l keep = S(leadingLanes)(n - i);
     v8d b;
-    v8d t = S(term)(term, S(loadPartial)(p + i, n - i), S(loadPartial)(y + i, n - i), eps, &b);
+    v8d t = term(S(loadPartial)(p + i, n - i), S(loadPartial)(y + i, n - i), eps, &b);
     v1 += S(sel)(keep, t, S(splat)(0));
     m1 += S(sel)(keep, b, S(splat)(0));
   }
@@ -280,17 +271,17 @@ INLINE void S(sum)(int term, const float *p, const float *y, size_t n, double ep
   NOINLINE void S(name)(const float *p, const float *y, size_t n, double eps, lfk_partials *out) { \
     S(sum)(term, p, y, n, eps, out);                                                               \
   }
-SUM_KERNEL(msle, LFK_TERM_MSLE)
-SUM_KERNEL(bce, LFK_TERM_BINARYCROSSENTROPY)
-SUM_KERNEL(logitbce, LFK_TERM_LOGITBINARYCROSSENTROPY)
-SUM_KERNEL(poisson, LFK_TERM_POISSON)
-SUM_KERNEL(xlogySum, LFK_TERM_XLOGY)
-SUM_KERNEL(kl, LFK_TERM_KLDIVERGENCE)
-SUM_KERNEL(mae, LFK_TERM_MAE)
-SUM_KERNEL(mse, LFK_TERM_MSE)
-SUM_KERNEL(huber, LFK_TERM_HUBER)
-SUM_KERNEL(hinge, LFK_TERM_HINGE)
-SUM_KERNEL(squaredHinge, LFK_TERM_SQUARED_HINGE)
+SUM_KERNEL(msle, S(msleTerm))
+SUM_KERNEL(bce, S(bceTerm))
+SUM_KERNEL(logitbce, S(logitbceTerm))
+SUM_KERNEL(poisson, S(poissonTerm))
+SUM_KERNEL(xlogySum, S(xlogyTerm))
+SUM_KERNEL(kl, S(klTerm))
+SUM_KERNEL(mae, S(maeTerm))
+SUM_KERNEL(mse, S(mseTerm))
+SUM_KERNEL(huber, S(huberTerm))
+SUM_KERNEL(hinge, S(hingeTerm))
+SUM_KERNEL(squaredHinge, S(squaredHingeTerm))
 #undef SUM_KERNEL
 
 static void (*const S(sums)[LFK_TERM_COUNT])(const float *, const float *, size_t, double, lfk_partials *) = {
@@ -384,8 +375,233 @@ INLINE v8d S(twoProduct)(v8d a, v8d b, v8d *e) {
   return p;
 }
 
-/// The terms of LossFast's Swift kernels with `CompensatedAccumulator` (ElementwiseTerms.swift),
-/// the same operations: `hi` returned, `*lo` (part of) its rounding error.
+// MARK: Float64 data: the terms with logarithms and exponentials, as double-doubles
+
+/// `log(x) + c − c²/2` (that is `log(x·(1 + c))` for a small relative correction `c`,
+/// `|c| ≤ 2⁻⁵⁰`) as `hi + *lo`, for positive finite `x` (subnormals scaled by 2⁵⁴ exactly
+/// first); NaN in `hi` for `x ≤ 0`, `+∞` and NaN (the callers' rare path decides those).
+///
+/// LossFast's `VectorMath.logCoreDD` with fused multiply-adds: fdlibm's reduction
+/// `x = 2ᵏ·(1 + f)`, `log(1 + f) = 2s + s·R(s²)` with `s = f/(2 + f)` carried as `sh + sl`
+/// (`2 + f = dh + dl` exactly, `sh = f·(1/dh)`, the remainder `f − sh·dh` by one fused
+/// multiply-add, so one division), `k·ln2Hi + 2sh` and `c` added exactly; only the tail
+/// `s·R(s²)` (at most 2% of `2s`) and the low parts are rounded: within about 2⁻⁵⁸ relative.
+INLINE v8d S(logDD)(v8d x, v8d c, v8d *lo) {
+  v8l subnormal = x < S(splat)(0x1p-1022);
+  v8d xs = S(sel)(subnormal, x * S(splat)(0x1p54), x);
+  v8u ix = (v8u)xs + 0x00095f6200000000ULL;
+  v8d k = (v8d)((ix >> 52) | 0x4330000000000000ULL) - S(splat)(0x1p52 + 1023);
+  k = S(sel)(subnormal, k - S(splat)(54), k);
+  v8d f = (v8d)((ix & 0x000fffffffffffffULL) + 0x3fe6a09e00000000ULL) - S(splat)(1);
+  v8d dh = S(splat)(2) + f;
+  v8d dl = f - (dh - S(splat)(2));  // |f| < 2: Fast2Sum, exact
+  v8d inv = S(splat)(1) / dh;
+  v8d sh = f * inv;
+  v8d sl = (S(fma_)(-sh, dh, f) - sh * dl) * inv;
+  v8d z = sh * sh;
+  v8d w = z * z;
+  v8d t1 = w * S(fma_)(w, S(fma_)(w, S(splat)(lg6), S(splat)(lg4)), S(splat)(lg2));
+  v8d t2 = z * S(fma_)(w, S(fma_)(w, S(fma_)(w, S(splat)(lg7), S(splat)(lg5)), S(splat)(lg3)), S(splat)(lg1));
+  v8d r = t2 + t1;
+  v8d l0, l1;
+  v8d h0 = S(twoSum)(k * S(splat)(ln2Hi), S(splat)(2) * sh, &l0);
+  v8d h1 = S(twoSum)(h0, c, &l1);
+  v8d low = (l0 + l1) + (S(splat)(2) * sl + (sh * r + (k * S(splat)(ln2Lo) - S(splat)(0.5) * c * c)));
+  v8d hi = h1 + low;
+  *lo = low - (hi - h1);
+  v8l bad = ~((x > S(splat)(0)) & (x < S(splat)(INFINITY)));
+  return S(sel)(bad, S(splat)(NAN), hi);
+}
+
+/// `e/s` (the relative correction of `log(s + e)` against `log(s)`), 0 where `e == 0`.
+INLINE v8d S(correction)(v8d e, v8d s) { return S(sel)(e == S(splat)(0), S(splat)(0), e / s); }
+
+/// `x·(hi + lo)` as a double-double (an error-free product of the high parts).
+INLINE v8d S(scaledDD)(v8d x, v8d hi, v8d lo, v8d *outLo) {
+  v8d e;
+  v8d ph = S(twoProduct)(x, hi, &e);
+  *outLo = e + x * lo;
+  return ph;
+}
+
+/// `eˣ` for `x ≤ 0` and NaN, full precision (LossFast's `VectorMath.exp`, Horner's rule with
+/// fused multiply-adds): `x = k·ln 2 + r`, the Taylor series to degree 13, `2ᵏ` in two exact
+/// steps (subnormal results rounded once); 0 below −746.
+INLINE v8d S(vexp64)(v8d x) {
+  v8d xc = S(sel)(x < S(splat)(-746), S(splat)(-746), x);
+  v8d k = (xc * S(splat)(invLn2) + S(splat)(shifter)) - S(splat)(shifter);
+  v8d r = (xc - k * S(splat)(ln2Hi)) - k * S(splat)(ln2Lo);
+  v8d q = S(splat)(1.0 / 6227020800);
+  q = S(fma_)(q, r, S(splat)(1.0 / 479001600));
+  q = S(fma_)(q, r, S(splat)(1.0 / 39916800));
+  q = S(fma_)(q, r, S(splat)(1.0 / 3628800));
+  q = S(fma_)(q, r, S(splat)(1.0 / 362880));
+  q = S(fma_)(q, r, S(splat)(1.0 / 40320));
+  q = S(fma_)(q, r, S(splat)(1.0 / 5040));
+  q = S(fma_)(q, r, S(splat)(1.0 / 720));
+  q = S(fma_)(q, r, S(splat)(1.0 / 120));
+  q = S(fma_)(q, r, S(splat)(1.0 / 24));
+  q = S(fma_)(q, r, S(splat)(1.0 / 6));
+  q = S(fma_)(q, r, S(splat)(0.5));
+  v8d p = S(splat)(1) + S(fma_)(r * r, q, r);
+  v8d k1 = (k * S(splat)(0.5) + S(splat)(shifter)) - S(splat)(shifter);
+  v8d k2 = k - k1;
+  v8d s1 = (v8d)(((v8u)(k1 + S(splat)(shifter)) + 1023) << 52);
+  v8d s2 = (v8d)(((v8u)(k2 + S(splat)(shifter)) + 1023) << 52);
+  return (p * s1) * s2;
+}
+
+/// `xlogy(x, s·(1 + c))` as a double-double: 0 where `x == 0` and `s` is not negative.
+INLINE v8d S(xlogyDD)(v8d x, v8d s, v8d c, v8d *lo) {
+  v8d ll, pl;
+  v8d lh = S(logDD)(s, c, &ll);
+  v8d ph = S(scaledDD)(x, lh, ll, &pl);
+  v8l zero = (x == S(splat)(0)) & ~(s < S(splat)(0));
+  *lo = S(sel)(zero, S(splat)(0), pl);
+  return S(sel)(zero, S(splat)(0), ph);
+}
+
+/// Lanes whose remainders or products could fall below the normal range (magnitudes below
+/// 2⁻⁹⁶⁰, zero excepted): NaN there, so that the sum takes the rare path (LossFast's literal
+/// terms, then the Swift kernels term by term).
+INLINE v8l S(tinyNonzero)(v8d x) {
+  v8d a = S(vabs)(x);
+  return (a < S(splat)(0x1p-960)) & (a > S(splat)(0));
+}
+
+/// msle: `l²` with `l = log((ŷ + ϵ)/(y + ϵ))` a double-double (LossFast's `MSLETerm` compensated):
+/// near a fit (`|q| ≤ ½`, `q = (ŷ − y)/(y + ϵ)`) `l = log1p(q + dq)` as `log(fl(1 + q))` plus the
+/// relative correction of `1 + q`'s rounding error and `dq`; elsewhere `log(r)` of the rounded ratio
+/// plus its relative error. Both are one `logDD`, the argument and correction selected first.
+INLINE v8d S(msle64)(v8d p, v8d y, double eps, v8d *lo) {
+  v8d e = S(splat)(eps);
+  v8d ael, bel, dl, ul;
+  v8d ah = S(twoSum)(p, e, &ael);
+  v8d bh = S(twoSum)(y, e, &bel);
+  v8d dh = S(twoSum)(p, -y, &dl);
+  v8d ib = S(splat)(1) / bh;
+  v8d q = dh * ib;
+  v8d dq = (S(fma_)(-q, bh, dh) + (dl - q * bel)) * ib;
+  v8d uh = S(twoSum)(S(splat)(1), q, &ul);
+  v8d r = ah * ib;
+  v8d rl = (S(fma_)(-r, bh, ah) + (ael - r * bel)) * ib;
+  v8l near = S(vabs)(q) <= S(splat)(0.5);
+  v8d x = S(sel)(near, uh, r);
+  v8d c = S(correction)(S(sel)(near, ul + dq, rl), x);
+  v8d ll, sl;
+  v8d lh = S(logDD)(x, c, &ll);
+  v8d sh = S(twoProduct)(lh, lh, &sl);
+  *lo = sl + S(splat)(2) * lh * ll;
+  v8l rare = S(tinyNonzero)(ah) | S(tinyNonzero)(bh) | (~near & ((S(vabs)(r) < S(splat)(0x1p-960)) | (S(vabs)(r) > S(splat)(0x1p960))));
+  return S(sel)(rare, S(splat)(NAN), sh);
+}
+
+/// binarycrossentropy: `−xlogy(y, ŷ + ϵ) − xlogy(1 − y, 1 − ŷ + ϵ)`, both arguments exact
+/// unevaluated sums whose rounding errors go into the logarithms.
+INLINE v8d S(bce64)(v8d p, v8d y, double eps, v8d *lo) {
+  v8d e = S(splat)(eps);
+  v8d e1, ue, e2, fl, gl, sl;
+  v8d s1 = S(twoSum)(p, e, &e1);
+  v8d u = S(twoSum)(S(splat)(1), -p, &ue);
+  v8d s2 = S(twoSum)(u, e, &e2);
+  v8d fh = S(xlogyDD)(y, s1, S(correction)(e1, s1), &fl);
+  v8d gh = S(xlogyDD)(S(splat)(1) - y, s2, S(correction)(ue + e2, s2), &gl);
+  v8d h = S(twoSum)(-fh, -gh, &sl);
+  *lo = sl - (fl + gl);
+  v8l rare = (S(tinyNonzero)(s1) & (y != S(splat)(0))) | (S(tinyNonzero)(s2) & (y != S(splat)(1)));
+  return S(sel)(rare, S(splat)(NAN), h);
+}
+
+/// logitbinarycrossentropy: `linear + log1p(e^−|ŷ|)` (`linear` = `(1 − y)·ŷ` for `ŷ > 0`, else
+/// `−y·ŷ`), the tail a double-double from `log(fl(1 + t))` and `1 + t`'s rounding error.
+INLINE v8d S(logitbce64)(v8d p, v8d y, double eps, v8d *lo) {
+  (void)eps;
+  v8d t = S(vexp64)(-S(vabs)(p));
+  v8d ul, tl, e;
+  v8d uh = S(twoSum)(S(splat)(1), t, &ul);
+  v8d th = S(logDD)(uh, S(correction)(ul, uh), &tl);
+  v8d linear = S(sel)(p > S(splat)(0), (S(splat)(1) - y) * p, -(y * p));
+  v8d h = S(twoSum)(linear, th, &e);
+  *lo = e + tl;
+  return h;
+}
+
+/// poisson_loss: `ŷ − y·log ŷ`, the logarithm a double-double and the product error-free (the
+/// term cancels near its minimum ŷ ≈ y); xlogy's zero where `y == 0` and `ŷ` is not negative.
+INLINE v8d S(poisson64)(v8d p, v8d y, double eps, v8d *lo) {
+  (void)eps;
+  v8d ll, pl, tl;
+  v8d lh = S(logDD)(p, S(splat)(0), &ll);
+  v8d ph = S(scaledDD)(y, lh, ll, &pl);
+  v8d th = S(twoSum)(p, -ph, &tl);
+  v8l zero = (y == S(splat)(0)) & ~(p < S(splat)(0));
+  *lo = S(sel)(zero, S(splat)(0), tl - pl);
+  v8l rare = S(tinyNonzero)(p) & ~zero;
+  return S(sel)(rare, S(splat)(NAN), S(sel)(zero, p, th));
+}
+
+/// crossentropy's `xlogy(y, ŷ + ϵ)`, the sum `ŷ + ϵ` exact and its rounding error in the logarithm.
+INLINE v8d S(xlogy64)(v8d p, v8d y, double eps, v8d *lo) {
+  v8d e;
+  v8d s = S(twoSum)(p, S(splat)(eps), &e);
+  v8d h = S(xlogyDD)(y, s, S(correction)(e, s), lo);
+  return S(sel)(S(tinyNonzero)(s) & (y != S(splat)(0)), S(splat)(NAN), h);
+}
+
+/// kldivergence: `y·log(y/q)`, `q = ŷ + ϵ` (LossFast's `KLTerm` compensated). Near a fit
+/// (`|s| ≤ ¼`, `s = (q − y)/y`) as `(y − q) + y·φ(s)`, `φ(s) = s − log1p(s) = s·w − 2w³·Σₖ
+/// w²ᵏ/(2k + 3)` with `w = s/(2 + s)`, the first-order parts exact so that they cancel in the sum;
+/// elsewhere `y·log(r·(1 + δ))` of the rounded ratio `r` and its relative error `δ`.
+INLINE v8d S(kl64)(v8d p, v8d y, double eps, v8d *lo) {
+  v8d zero = S(splat)(0), one = S(splat)(1);
+  v8d ql, b, n1;
+  v8d qh = S(twoSum)(p, S(splat)(eps), &ql);
+  v8d a = S(twoSum)(y, -qh, &b);
+  v8d dlo = b - ql;
+  v8d n0 = S(twoSum)(a, dlo, &n1);
+  v8d iy = one / y;
+  v8d sh = -n0 * iy;
+  v8l finite = (y < S(splat)(INFINITY)) & (qh < S(splat)(INFINITY));
+  v8l nearFit = (S(vabs)(sh) <= S(splat)(0.25)) & (y >= S(splat)(0x1p-960)) & (qh > zero) & finite;
+  v8d nearHi = zero, nearLo = zero, farHi = zero, farLo = zero;
+  if (S(any)(nearFit)) {
+    v8d sl = (S(fma_)(-sh, y, -n0) - n1) * iy;
+    v8d dl0;
+    v8d dh = S(twoSum)(S(splat)(2), sh, &dl0);
+    v8d dl = dl0 + sl;
+    v8d id = one / dh;
+    v8d wh = sh * id;
+    v8d wl = ((S(fma_)(-wh, dh, sh) + sl) - wh * dl) * id;
+    v8d w2 = wh * wh;
+    v8d series = S(splat)(1.0 / 21);
+    for (int k = 8; k >= 0; k--) series = S(fma_)(series, w2, S(splat)(1.0 / (2 * k + 3)));
+    v8d cubic = S(splat)(2) * wh * w2 * series;
+    v8d swl, yl0, e;
+    v8d fh = S(twoProduct)(sh, wh, &swl);
+    v8d fl = (swl + (sh * wl + sl * wh)) - cubic;
+    v8d yh = S(twoProduct)(y, fh, &yl0);
+    v8d yl = yl0 + y * fl;
+    nearHi = S(twoSum)(a, yh, &e);
+    nearLo = e + (dlo + yl);
+  }
+  if (!S(all)(nearFit)) {
+    v8d r = y * (one / qh);
+    v8d delta = S(correction)(S(fma_)(-r, qh, y) - r * ql, y);
+    v8d ll;
+    v8d lh = S(logDD)(r, delta, &ll);
+    farHi = S(scaledDD)(y, lh, ll, &farLo);
+    v8l yZero = (y == zero) & ~(qh < zero);
+    v8l rare = ~yZero & (S(tinyNonzero)(y) | (S(vabs)(r) < S(splat)(0x1p-960)) | (S(vabs)(r) > S(splat)(0x1p960)));
+    farHi = S(sel)(yZero, zero, S(sel)(rare, S(splat)(NAN), farHi));
+    farLo = S(sel)(yZero, zero, farLo);
+    farHi = S(sel)((y < zero) | (qh < zero), S(splat)(NAN), farHi);
+  }
+  *lo = S(sel)(nearFit, nearLo, farLo);
+  return S(sel)(nearFit, nearHi, farHi);
+}
+
+/// The memory-bound terms of LossFast's Swift kernels with `CompensatedAccumulator`
+/// (ElementwiseTerms.swift), the same operations: `hi` returned, `*lo` (part of) its rounding error.
 INLINE v8d S(compensatedTerm)(int term, v8d p, v8d y, double param, v8d *lo) {
   v8d zero = S(splat)(0);
   if (term == LFK_TERM_HINGE || term == LFK_TERM_SQUARED_HINGE) {
@@ -434,28 +650,43 @@ INLINE void S(accumulate)(v8d *s, v8d *c, v8d hi, v8d lo) {
   *c += e + lo;
 }
 
+#define PLAIN_TERM64(name, code)                                  \
+  INLINE v8d S(name)(v8d p, v8d y, double param, v8d *lo) {        \
+    return S(compensatedTerm)(code, p, y, param, lo);               \
+  }
+PLAIN_TERM64(mae64, LFK_TERM_MAE)
+PLAIN_TERM64(mse64, LFK_TERM_MSE)
+PLAIN_TERM64(huber64, LFK_TERM_HUBER)
+PLAIN_TERM64(hinge64, LFK_TERM_HINGE)
+PLAIN_TERM64(squaredHinge64, LFK_TERM_SQUARED_HINGE)
+#undef PLAIN_TERM64
+
+/// A Float64 term: `hi` returned, `*lo` (part of) its rounding error.
+typedef v8d (*S(TermF64))(v8d p, v8d y, double param, v8d *lo);
+
 /// `Σ term` as lane partials: `out->value` the sums `s`, `out->magnitude` the compensations `c`
-/// (two accumulators, sixteen elements a step, the tail as in `S(sum)`).
-INLINE void S(compensatedSum)(int term, const double *p, const double *y, size_t n, double param, lfk_partials *out) {
+/// (two accumulators, sixteen elements a step, the tail as in `S(sum)`; `term` a constant in
+/// each caller, as there).
+INLINE void S(compensatedSum)(S(TermF64) term, const double *p, const double *y, size_t n, double param, lfk_partials *out) {
   v8d s0 = S(splat)(0), s1 = S(splat)(0), c0 = S(splat)(0), c1 = S(splat)(0);
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     v8d l0, l1;
-    v8d h0 = S(compensatedTerm)(term, S(load8d)(p + i), S(load8d)(y + i), param, &l0);
-    v8d h1 = S(compensatedTerm)(term, S(load8d)(p + i + 8), S(load8d)(y + i + 8), param, &l1);
+    v8d h0 = term(S(load8d)(p + i), S(load8d)(y + i), param, &l0);
+    v8d h1 = term(S(load8d)(p + i + 8), S(load8d)(y + i + 8), param, &l1);
     S(accumulate)(&s0, &c0, h0, l0);
     S(accumulate)(&s1, &c1, h1, l1);
   }
   if (i + 8 <= n) {
     v8d l0;
-    v8d h0 = S(compensatedTerm)(term, S(load8d)(p + i), S(load8d)(y + i), param, &l0);
+    v8d h0 = term(S(load8d)(p + i), S(load8d)(y + i), param, &l0);
     S(accumulate)(&s0, &c0, h0, l0);
     i += 8;
   }
   if (i < n) {
     v8l keep = S(leadingLanes)(n - i);
     v8d l1;
-    v8d h1 = S(compensatedTerm)(term, S(loadPartial8d)(p + i, n - i), S(loadPartial8d)(y + i, n - i), param, &l1);
+    v8d h1 = term(S(loadPartial8d)(p + i, n - i), S(loadPartial8d)(y + i, n - i), param, &l1);
     S(accumulate)(&s1, &c1, S(sel)(keep, h1, S(splat)(0)), S(sel)(keep, l1, S(splat)(0)));
   }
   memcpy(out->value, &s0, sizeof s0);
@@ -465,12 +696,25 @@ INLINE void S(compensatedSum)(int term, const double *p, const double *y, size_t
 }
 
 NOINLINE void S(compensatedSums)(int term, const double *p, const double *y, size_t n, double param, lfk_partials *out) {
+  static const S(TermF64) terms[LFK_TERM_COUNT] = {
+    S(msle64), S(bce64), S(logitbce64), S(poisson64), S(xlogy64), S(kl64),
+    S(mae64), S(mse64), S(huber64), S(hinge64), S(squaredHinge64),
+  };
   switch (term) {
-  case LFK_TERM_MAE: S(compensatedSum)(LFK_TERM_MAE, p, y, n, param, out); break;
-  case LFK_TERM_MSE: S(compensatedSum)(LFK_TERM_MSE, p, y, n, param, out); break;
-  case LFK_TERM_HUBER: S(compensatedSum)(LFK_TERM_HUBER, p, y, n, param, out); break;
-  case LFK_TERM_HINGE: S(compensatedSum)(LFK_TERM_HINGE, p, y, n, param, out); break;
-  default: S(compensatedSum)(LFK_TERM_SQUARED_HINGE, p, y, n, param, out); break;
+#define CASE(code) \
+  case code: S(compensatedSum)(terms[code], p, y, n, param, out); break;
+  CASE(LFK_TERM_MSLE)
+  CASE(LFK_TERM_BINARYCROSSENTROPY)
+  CASE(LFK_TERM_LOGITBINARYCROSSENTROPY)
+  CASE(LFK_TERM_POISSON)
+  CASE(LFK_TERM_XLOGY)
+  CASE(LFK_TERM_KLDIVERGENCE)
+  CASE(LFK_TERM_MAE)
+  CASE(LFK_TERM_MSE)
+  CASE(LFK_TERM_HUBER)
+  CASE(LFK_TERM_HINGE)
+  default: S(compensatedSum)(S(squaredHinge64), p, y, n, param, out); break;
+#undef CASE
   }
 }
 

@@ -42,6 +42,10 @@ static const double e0 = 0x1.555553e03bf04p-3, e1 = 0x1.5554e713d9b66p-5, e2 = 0
 static const double invLn2 = 1.44269504088896338700e+00;
 static const double ln2Hi = 6.93147180369123816490e-01, ln2Lo = 1.90821492927058770002e-10;
 static const double shifter = 0x1.8p52;
+// fdlibm's `log` polynomial (the Float64 double-double logarithm; LossFast's VectorMath).
+static const double lg1 = 6.666666666666735130e-01, lg2 = 3.999999999940941908e-01, lg3 = 2.857142874366239149e-01,
+                    lg4 = 2.222219843214978396e-01, lg5 = 1.818357216161805012e-01, lg6 = 1.531383769920937332e-01,
+                    lg7 = 1.479819860511658591e-01;
 
 #define ATTR
 #define S(name) name##_baseline
@@ -151,7 +155,7 @@ int lfk_overlap_sums_f32(
 
 int lfk_compensated_sum_f64(
   int path, int term, const double *yhat, const double *y, size_t n, double param, lfk_partials *out) {
-  if (term < LFK_TERM_MAE || term > LFK_TERM_SQUARED_HINGE || !lfk_path_available(path)) return -1;
+  if (term < 0 || term >= LFK_TERM_COUNT || !lfk_path_available(path)) return -1;
   ON_PATH(path, compensatedSums, term, yhat, y, n, param, out);
   return 0;
 }

@@ -74,8 +74,10 @@ enum ElementwiseKernel {
     {
       return pair.first
     }
-    // Float64 data, the same terms: the C kernels' double-double terms and compensated lanes.
-    if A.compensated && !T.hasShortForm, let kernel = term.vectorKernel, range.count >= VectorKernels.minimumCount,
+    // Float64 data, every term with a C kernel: the C kernels' double-double terms (fused
+    // multiply-adds, double-double logarithms) and compensated lanes. A NaN lane (a non-finite or
+    // tiny term) makes the sum NaN, and `reduce` then takes the literal path.
+    if A.compensated, let kernel = term.vectorKernel, range.count >= VectorKernels.minimumCount,
       let pd = p.doubles(from: range.lowerBound), let yd = y.doubles(from: range.lowerBound),
       let total = VectorKernels.compensatedSum(kernel.term, pd, yd, count: range.count, parameter: kernel.eps)
     {

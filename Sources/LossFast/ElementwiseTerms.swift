@@ -36,10 +36,12 @@ protocol ElementwiseTerm {
   /// values and non-finite cases as `vector` (NaN where it has NaN, ±∞ where it has ±∞); the
   /// reductions use it only where the magnitudes show the sum is well conditioned.
   func short(_ yhat: Lanes, _ y: Lanes) -> (value: Lanes, magnitude: Lanes)
-  /// The C kernel computing ``short(_:_:)`` on eight lanes for Float data (`LFK_TERM_…` of
-  /// CLossFastKernels) and the ϵ it takes (huber_loss: δ), or nil (the Swift kernels then). For
-  /// a term without a short form that is its plain Double term, `vector(_:_:_:)` with
-  /// `PlainAccumulator`, magnitude 0: the Float sums of the memory-bound losses.
+  /// The C kernel of the term (`LFK_TERM_…` of CLossFastKernels) and the ϵ it takes
+  /// (huber_loss: δ), or nil (the Swift kernels then). For Float data it computes ``short(_:_:)``
+  /// on eight lanes, or for a term without a short form its plain Double term (`vector(_:_:_:)`
+  /// with `PlainAccumulator`, magnitude 0: the memory-bound losses). For Float64 data it computes
+  /// the compensated term (`vector(_:_:_:)` with `CompensatedAccumulator`, the same formulas with
+  /// fused multiply-adds; NaN where that is not finite or an argument is below 2⁻⁹⁶⁰).
   var vectorKernel: (term: Int32, eps: Double)? { get }
 }
 

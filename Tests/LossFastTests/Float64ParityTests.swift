@@ -59,11 +59,27 @@ struct Float64ParityTests {
     #expect(worst <= 0x1p-57, "worst relative error \(worst) at u = \(at)")
   }
 
-  /// One Float64 loss on one input: LossFast within 1 ulp of LossSpec's correctly rounded value.
-  static func grade(_ loss: LossID, _ yhat: [Double], _ y: [Double], shape: [Int]? = nil, eps: Double? = nil)
+  /// One Float64 loss on one input: LossFast's distance in ulps from LossSpec's correctly rounded
+  /// value.
+  ///
+  /// With `copies > 1` the input is repeated that many times (along the last dimension), so that
+  /// the sum takes the C kernels (64 elements or more) and an error of the term is not averaged
+  /// away: the worst of the single-element and the repeated grades is returned.
+  static func grade(
+    _ loss: LossID, _ yhat: [Double], _ y: [Double], shape: [Int]? = nil, eps: Double? = nil, copies: Int = 67
+  ) -> Double {
+    let single = grade(loss, yhat, y, shape: shape, eps: eps, repeated: 1)
+    return Swift.max(single, grade(loss, yhat, y, shape: shape, eps: eps, repeated: copies))
+  }
+
+  static func grade(_ loss: LossID, _ yhat: [Double], _ y: [Double], shape: [Int]?, eps: Double?, repeated: Int)
     -> Double
   {
-    let s = Shape(shape ?? [yhat.count])
+    var dims = shape ?? [yhat.count]
+    dims[dims.count - 1] *= repeated
+    let s = Shape(dims)
+    let yhat = Array([[Double]](repeating: yhat, count: repeated).joined())
+    let y = Array([[Double]](repeating: y, count: repeated).joined())
     let request = LossRequest(
       loss: loss, dtype: .float64, yhat: try! Tensor(shape: s, values: yhat),
       y: .array(try! Tensor(shape: s, values: y)),
@@ -111,15 +127,106 @@ struct Float64ParityTests {
   func kldivergence() {
     var worst = (0.0, "")
     let p = [0.2, 0.3, 0.5]
-    for i in 0...60 {
-      let t = powerOfTen(-Double(i) / 4)
-      let near = [p[0] * (1 + t), p[1], p[2] - p[0] * t]
-      let g = Self.grade(.kldivergence, near, p, shape: [3, 1], eps: 0)
-      if g > worst.0 { worst = (g, "near, t = \(t)") }
-      let far = [p[0] * (1 + 40 * t), 0.7, 0.05]
-      let h = Self.grade(.kldivergence, far, p, shape: [3, 1], eps: 0)
-      if h > worst.0 { worst = (h, "far, t = \(t)") }
+    // ϵ = 0, and ϵ = 2⁻⁴⁰ (ŷ + ϵ then rounds: its error must reach the first-order part y − q).
+    // 22 copies of a column: 66 elements, the C kernels.
+    for (eps, step) in [(0.0, 1), (0x1p-40, 3)] {
+      for i in stride(from: 0, through: 60, by: step) {
+        let t = powerOfTen(-Double(i) / 4)
+        let near = [p[0] * (1 + t), p[1], p[2] - p[0] * t]
+        let g = Self.grade(.kldivergence, near, p, shape: [3, 1], eps: eps, copies: 22)
+        if g > worst.0 { worst = (g, "near, t = \(t), ϵ = \(eps)") }
+        let far = [p[0] * (1 + 40 * t), 0.7, 0.05]
+        let h = Self.grade(.kldivergence, far, p, shape: [3, 1], eps: eps, copies: 22)
+        if h > worst.0 { worst = (h, "far, t = \(t), ϵ = \(eps)") }
+      }
     }
     #expect(worst.0 <= 1, "worst \(worst)")
+  }
+
+  /// Inputs of `count` elements for the C kernels' Float64 terms (`count ≥ 64` takes them): a
+  /// third near a fit (`ŷ = y(1 + t)`, `t = ±10⁻ᵏ` for k = 1…15), a third far from one, the rest
+  /// at the edges of each loss's domain (labels 0 and 1, rates near 0).
+  static func kernelInputs(_ loss: LossID, count: Int, seed: UInt64) -> (yhat: [Double], y: [Double]) {
+    var rng = SplitMix64(seed: seed)
+    func uniform() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
+    var yhat: [Double] = []
+    var y: [Double] = []
+    for i in 0..<count {
+      let t = (i % 2 == 0 ? 1.0 : -1.0) * powerOfTen(-Double(1 + (i / 3) % 15))
+      switch loss {
+      case .binarycrossentropy:
+        let label = i % 3 == 2 ? Double(i % 2) : uniform()
+        let p = i % 3 == 0 ? Swift.min(Swift.max(label * (1 + t), 1e-200), 1 - 1e-16) : uniform()
+        yhat.append(i % 7 == 0 ? 1 - powerOfTen(-Double(1 + i % 15)) : p)
+        y.append(label)
+      case .logitbinarycrossentropy:
+        yhat.append(80 * uniform() - 40)
+        y.append(i % 3 == 2 ? Double(i % 2) : uniform())
+      case .poissonLoss:
+        let rate = [0.5, 3, 7.25, 100][i % 4] * (0.5 + uniform())
+        yhat.append(i % 3 == 0 ? rate * (1 + t) : i % 3 == 1 ? 10 * uniform() : powerOfTen(-Double(i % 280)))
+        y.append(i % 3 == 2 && i % 2 == 0 ? 0 : rate)
+      default:  // msle, crossentropy, kldivergence: positive labels and predictions
+        let label = i % 3 == 2 ? (loss == .msle ? 0 : 1e-3 * uniform()) : 0.05 + uniform()
+        yhat.append(i % 3 == 0 ? label * (1 + t) : 0.05 + 5 * uniform())
+        y.append(label)
+      }
+    }
+    return (yhat, y)
+  }
+
+  @Test(
+    "the C kernels' Float64 terms (n = 240): within 1 ulp of LossSpec, the same bits on every path",
+    arguments: [
+      LossID.msle, .binarycrossentropy, .logitbinarycrossentropy, .poissonLoss, .crossentropy, .kldivergence,
+    ])
+  func kernelTerms(_ loss: LossID) throws {
+    let count = 240
+    for seed in UInt64(1)...3 {
+      let (yhat, y) = Self.kernelInputs(
+        loss, count: count, seed: seed &* 0x9E37_79B9 &+ UInt64(loss.rawValue.utf8.count))
+      // The class losses as 4 × 60 (crossentropy's and kldivergence's sums of per-element terms).
+      let shape = loss == .crossentropy || loss == .kldivergence ? [4, count / 4] : [count]
+      let eps = loss == .kldivergence || loss == .crossentropy ? 0 : nil as Double?
+      for agg in [Aggregation.sum, .mean] {
+        let s = Shape(shape)
+        let request = LossRequest(
+          loss: loss, dtype: .float64, yhat: try Tensor(shape: s, values: yhat),
+          y: .array(try Tensor(shape: s, values: y)),
+          params: LossParameters(agg: agg, eps: eps))
+        let spec = try #require((try? LossSpec.evaluate(request))?.float64.first, "\(loss): LossSpec has no value")
+        var values: [Double] = []
+        for threads in [1, 2] {
+          guard case .value(let v) = FastImplementation(threads: threads).evaluateSynchronously(request),
+            let r = v.values.first
+          else {
+            Issue.record("\(loss) seed \(seed): no value")
+            continue
+          }
+          values.append(r)
+        }
+        let g = ulps(values.first ?? .nan, spec, in: .float64)
+        #expect(g <= 1, "\(loss) \(agg) seed \(seed): \(values) vs LossSpec \(spec), \(g) ulps")
+        #expect(Set(values.map(\.bitPattern)).count == 1, "\(loss): thread counts differ: \(values)")
+      }
+      // The kernel itself on every path: the same bits.
+      guard let term = VectorKernels.terms.first(where: { $0.name.hasPrefix(loss.rawValue) })?.term else {
+        Issue.record("no C term for \(loss)")
+        continue
+      }
+      let parameter = eps ?? 0x1p-52
+      var sums: [DoubleDouble] = []
+      for path in LossFast.VectorPath.available {
+        let r = yhat.withUnsafeBufferPointer { pb in
+          y.withUnsafeBufferPointer { yb in
+            VectorKernels.compensatedSum(
+              term, pb.baseAddress!, yb.baseAddress!, count: count, parameter: parameter, onPath: path.code)
+          }
+        }
+        sums.append(try #require(r, "\(loss) on \(path)"))
+      }
+      #expect(Set(sums.map { [$0.hi.bitPattern, $0.lo.bitPattern] }).count == 1, "\(loss): paths differ: \(sums)")
+      #expect(sums.allSatisfy { $0.isFinite }, "\(loss): the kernel took the rare path on ordinary inputs: \(sums)")
+    }
   }
 }

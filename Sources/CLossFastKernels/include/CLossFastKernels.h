@@ -77,11 +77,13 @@ enum {
 int lfk_overlap_sums_f32(
   int path, int kind, const float *yhat, const float *y, size_t n, double beta, double *sums);
 
-/// Float64 data: `Σ term` over `n` pairs for the memory-bound terms (`LFK_TERM_MAE` …
-/// `LFK_TERM_SQUARED_HINGE`; huber_loss takes δ as `param`), each term a double-double (its
-/// rounding errors recovered by TwoSum and fused multiply-adds) summed in compensated lanes:
-/// `out->value` the lane sums, `out->magnitude` their compensations (Ogita–Rump–Oishi's Sum2).
-/// Returns 0, or -1 for another term or an unavailable path.
+/// Float64 data: `Σ term` over `n` pairs, each term a double-double (its rounding errors
+/// recovered by TwoSum and fused multiply-adds; the logarithms double-doubles within about 2⁻⁵⁸)
+/// summed in compensated lanes: `out->value` the lane sums, `out->magnitude` their compensations
+/// (Ogita–Rump–Oishi's Sum2). `param` is the loss's ϵ (huber_loss: δ). A lane whose term is not
+/// finite, or whose arguments reach below 2⁻⁹⁶⁰ (where error-free products underflow), is NaN:
+/// the caller's rare path decides the sum then. Returns 0, or -1 for an unknown term or an
+/// unavailable path.
 int lfk_compensated_sum_f64(
   int path, int term, const double *yhat, const double *y, size_t n, double param, lfk_partials *out);
 
