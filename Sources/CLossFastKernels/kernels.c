@@ -1,8 +1,11 @@
-// LossFast's Float32 short kernels on eight Double lanes (see include/CLossFastKernels.h).
+// LossFast's vector kernels on eight Double lanes (see include/CLossFastKernels.h): the Float32
+// short kernels, the memory-bound terms, and the Float64 double-double terms.
 //
-// The arithmetic is that of LossFast's ShortMath.swift (the same reductions and polynomial
-// coefficients, fitted by scripts/fit-short-math.py) with every `a + b·c` of the polynomials a
-// fused multiply-add. Contraction is off for the whole file, so the compiler fuses nothing on
+// The Float32 arithmetic is that of LossFast's ShortMath.swift (the same reductions and
+// polynomial coefficients, fitted by scripts/fit-short-math.py), the Float64 arithmetic that of
+// VectorMath.swift's double-double logarithm and ElementwiseTerms.swift's compensated terms
+// (fdlibm's reduction and polynomial), with every `a + b·c` of the polynomials, and every
+// error-free product, a fused multiply-add. Contraction is off for the whole file, so the compiler fuses nothing on
 // its own: an FMA is exactly where `fma_` is written, on every path. On the AVX2 and AVX-512
 // paths it is one instruction; on the baseline path (x86-64 without FMA) it is the C library's
 // `fma`, which is correctly rounded too. Every path therefore computes the same correctly

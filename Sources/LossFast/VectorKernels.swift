@@ -1,9 +1,10 @@
 import CLossFastKernels
 
 extension LossFast {
-  /// An instruction-set path of the vector kernels of the Float32 losses with logarithms and
-  /// exponentials (the C target `CLossFastKernels`: the same kernels compiled for each path, one
-  /// chosen at run time by the CPU's features).
+  /// An instruction-set path of the vector kernels of the sums (Float32 and Float64 data: the
+  /// terms with logarithms and exponentials, and the memory-bound ones), the C target
+  /// `CLossFastKernels`: the same kernels compiled for each path, one chosen at run time by the
+  /// CPU's features.
   ///
   /// Every path computes the same IEEE operations in the same order — eight Double lanes, fused
   /// multiply-adds where written and nowhere else — so every path gives the same bits, on this

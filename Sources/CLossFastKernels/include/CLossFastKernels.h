@@ -1,4 +1,4 @@
-// The vector kernels of LossFast's Float32 losses, in C so that one portable build carries code
+// The vector kernels of LossFast's sums (Float32 and Float64 data), in C so that one portable build carries code
 // for several instruction sets: each kernel is compiled three times (x86-64 baseline, AVX2 + FMA,
 // AVX-512) with per-function target attributes, and the caller picks one by the CPU's features at
 // run time. No compiler flag is needed, so SwiftPM accepts it in any dependent package.
