@@ -60,7 +60,9 @@ def main(path):
         if key in c_streaming:
             c_base, c_rate = c_streaming[key]
             c_text = f" Plain C streaming loop (Σ(ŷ − y)², same threads): {fmt(c_base)} = {c_rate:.2f} Gelem/s."
-        print(f"\nStreaming baseline (read ŷ and y, sum): {fmt(base)} = {rate:.2f} Gelem/s.{c_text}\n")
+        print(f"\nStreaming baseline (read ŷ and y, sum): {fmt(base)} = {rate:.2f} Gelem/s.{c_text}"
+              " \"% of C loop\": the plain C loop over each loss's own arrays, timed in turn with it"
+              " (C loop time / LossFast time).\n")
         print("| loss | LossFast median (min–max) | Gelem/s | % of streaming | % of C loop | "
               + " | ".join(TITLES[p] for p in PEERS) + " | vs fastest peer | vs numpy |")
         print("|---" * (7 + len(PEERS)) + "|")

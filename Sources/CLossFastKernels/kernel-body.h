@@ -312,12 +312,14 @@ INLINE void S(overlapTerms)(int kind, v8d p, v8d y, double beta, v8d t[3]) {
 /// `S(sum)`).
 INLINE void S(overlapSum)(int kind, const float *p, const float *y, size_t n, double beta, double *sums) {
   v8d a[3] = {S(splat)(0), S(splat)(0), S(splat)(0)}, b[3] = {S(splat)(0), S(splat)(0), S(splat)(0)};
+  // dice's third sum is 0, and tversky's value needs no first: those stay 0.
+  int first = kind == LFK_OVERLAP_TVERSKY_VALUE ? 1 : 0, last = kind == LFK_OVERLAP_DICE ? 2 : 3;
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     v8d t[3], u[3];
     S(overlapTerms)(kind, S(load8)(p + i), S(load8)(y + i), beta, t);
     S(overlapTerms)(kind, S(load8)(p + i + 8), S(load8)(y + i + 8), beta, u);
-    for (int k = 0; k < 3; k++) {
+    for (int k = first; k < last; k++) {
       a[k] += t[k];
       b[k] += u[k];
     }
@@ -325,14 +327,14 @@ INLINE void S(overlapSum)(int kind, const float *p, const float *y, size_t n, do
   if (i + 8 <= n) {
     v8d t[3];
     S(overlapTerms)(kind, S(load8)(p + i), S(load8)(y + i), beta, t);
-    for (int k = 0; k < 3; k++) a[k] += t[k];
+    for (int k = first; k < last; k++) a[k] += t[k];
     i += 8;
   }
   if (i < n) {
     v8l keep = S(leadingLanes)(n - i);
     v8d u[3];
     S(overlapTerms)(kind, S(loadPartial)(p + i, n - i), S(loadPartial)(y + i, n - i), beta, u);
-    for (int k = 0; k < 3; k++) b[k] += S(sel)(keep, u[k], S(splat)(0));
+    for (int k = first; k < last; k++) b[k] += S(sel)(keep, u[k], S(splat)(0));
   }
   for (int k = 0; k < 3; k++) {
     memcpy(sums + 16 * k, &a[k], sizeof a[k]);
@@ -343,8 +345,10 @@ INLINE void S(overlapSum)(int kind, const float *p, const float *y, size_t n, do
 NOINLINE void S(overlapSums)(int kind, const float *p, const float *y, size_t n, double beta, double *sums) {
   if (kind == LFK_OVERLAP_DICE) {
     S(overlapSum)(LFK_OVERLAP_DICE, p, y, n, beta, sums);
-  } else {
+  } else if (kind == LFK_OVERLAP_TVERSKY) {
     S(overlapSum)(LFK_OVERLAP_TVERSKY, p, y, n, beta, sums);
+  } else {
+    S(overlapSum)(LFK_OVERLAP_TVERSKY_VALUE, p, y, n, beta, sums);
   }
 }
 
@@ -612,7 +616,8 @@ INLINE v8d S(compensatedTerm)(int term, v8d p, v8d y, double param, v8d *lo) {
     v8d e = re - qe;
     v8d hi = r + e;
     v8d l = e - (hi - r);
-    v8l negative = (hi < zero) | ((hi == zero) & (l < zero));
+    // hi == 0 only when r + e is exactly 0, and then l is 0 too: the sign of hi decides.
+    v8l negative = hi < zero;
     hi = S(sel)(negative, zero, hi);
     l = S(sel)(negative, zero, l);
     if (term == LFK_TERM_HINGE) {
@@ -750,6 +755,7 @@ INLINE void S(overlapTerms64)(int kind, v8d p, v8d y, double beta, v8d hi[3], v8
 /// compensations `c` of sum `k`, lane `j`.
 INLINE void S(overlapSum64)(int kind, const double *p, const double *y, size_t n, double beta, double *sums) {
   v8d s[2][3], c[2][3];
+  int first = kind == LFK_OVERLAP_TVERSKY_VALUE ? 1 : 0, last = kind == LFK_OVERLAP_DICE ? 2 : 3;
   for (int a = 0; a < 2; a++)
     for (int k = 0; k < 3; k++) s[a][k] = c[a][k] = S(splat)(0);
   size_t i = 0;
@@ -757,7 +763,7 @@ INLINE void S(overlapSum64)(int kind, const double *p, const double *y, size_t n
     v8d h0[3], l0[3], h1[3], l1[3];
     S(overlapTerms64)(kind, S(load8d)(p + i), S(load8d)(y + i), beta, h0, l0);
     S(overlapTerms64)(kind, S(load8d)(p + i + 8), S(load8d)(y + i + 8), beta, h1, l1);
-    for (int k = 0; k < 3; k++) {
+    for (int k = first; k < last; k++) {
       S(accumulate)(&s[0][k], &c[0][k], h0[k], l0[k]);
       S(accumulate)(&s[1][k], &c[1][k], h1[k], l1[k]);
     }
@@ -765,14 +771,14 @@ INLINE void S(overlapSum64)(int kind, const double *p, const double *y, size_t n
   if (i + 8 <= n) {
     v8d h0[3], l0[3];
     S(overlapTerms64)(kind, S(load8d)(p + i), S(load8d)(y + i), beta, h0, l0);
-    for (int k = 0; k < 3; k++) S(accumulate)(&s[0][k], &c[0][k], h0[k], l0[k]);
+    for (int k = first; k < last; k++) S(accumulate)(&s[0][k], &c[0][k], h0[k], l0[k]);
     i += 8;
   }
   if (i < n) {
     v8l keep = S(leadingLanes)(n - i);
     v8d h1[3], l1[3];
     S(overlapTerms64)(kind, S(loadPartial8d)(p + i, n - i), S(loadPartial8d)(y + i, n - i), beta, h1, l1);
-    for (int k = 0; k < 3; k++)
+    for (int k = first; k < last; k++)
       S(accumulate)(&s[1][k], &c[1][k], S(sel)(keep, h1[k], S(splat)(0)), S(sel)(keep, l1[k], S(splat)(0)));
   }
   for (int k = 0; k < 3; k++) {
@@ -786,8 +792,10 @@ INLINE void S(overlapSum64)(int kind, const double *p, const double *y, size_t n
 NOINLINE void S(overlapSums64)(int kind, const double *p, const double *y, size_t n, double beta, double *sums) {
   if (kind == LFK_OVERLAP_DICE) {
     S(overlapSum64)(LFK_OVERLAP_DICE, p, y, n, beta, sums);
-  } else {
+  } else if (kind == LFK_OVERLAP_TVERSKY) {
     S(overlapSum64)(LFK_OVERLAP_TVERSKY, p, y, n, beta, sums);
+  } else {
+    S(overlapSum64)(LFK_OVERLAP_TVERSKY_VALUE, p, y, n, beta, sums);
   }
 }
 

@@ -151,7 +151,7 @@ int lfk_short_sum_f32(
 
 int lfk_overlap_sums_f32(
   int path, int kind, const float *yhat, const float *y, size_t n, double beta, double *sums) {
-  if (kind < LFK_OVERLAP_DICE || kind > LFK_OVERLAP_TVERSKY || !lfk_path_available(path)) return -1;
+  if (kind < LFK_OVERLAP_DICE || kind > LFK_OVERLAP_TVERSKY_VALUE || !lfk_path_available(path)) return -1;
   ON_PATH(path, overlapSums, kind, yhat, y, n, beta, sums);
   return 0;
 }
@@ -165,7 +165,7 @@ int lfk_compensated_sum_f64(
 
 int lfk_overlap_sums_f64(
   int path, int kind, const double *yhat, const double *y, size_t n, double beta, double *sums) {
-  if (kind < LFK_OVERLAP_DICE || kind > LFK_OVERLAP_TVERSKY || !lfk_path_available(path)) return -1;
+  if (kind < LFK_OVERLAP_DICE || kind > LFK_OVERLAP_TVERSKY_VALUE || !lfk_path_available(path)) return -1;
   ON_PATH(path, overlapSums64, kind, yhat, y, n, beta, sums);
   return 0;
 }

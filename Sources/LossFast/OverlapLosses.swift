@@ -40,19 +40,22 @@ enum OverlapKernel {
     }
   }
 
-  /// tversky's per-element parts: `yŷ`, `β(1 − y)ŷ + (1 − β)y(1 − ŷ)` and `βŷ + (1 − β)y`.
+  /// tversky's per-element parts: `yŷ` (0 when `valueOnly`: the value `E/(D + 1)` does not use
+  /// it, the gradient does), `β(1 − y)ŷ + (1 − β)y(1 − ŷ)` and `βŷ + (1 − β)y`.
   struct TverskyTerms: OverlapTerms {
     let beta: Double
+    let valueOnly: Bool
     @inline(__always) func terms<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, _: A.Type)
       -> (first: (Lanes, Lanes), second: (Lanes, Lanes), third: (Lanes, Lanes))
     {
       let falsePositive = beta * ((1 - y) * p)
       let falseNegative = (1 - beta) * (y * (1 - p))
       let total = beta * p + (1 - beta) * y
+      let overlap = valueOnly ? Lanes.zero : y * p
       if A.compensated {
-        return ((y * p, .zero), twoSum(falsePositive, falseNegative), (total, .zero))
+        return ((overlap, .zero), twoSum(falsePositive, falseNegative), (total, .zero))
       }
-      return ((y * p, .zero), (falsePositive + falseNegative, .zero), (total, .zero))
+      return ((overlap, .zero), (falsePositive + falseNegative, .zero), (total, .zero))
     }
   }
 
@@ -62,17 +65,19 @@ enum OverlapKernel {
     let p: P
     let y: Y
     let compensated: Bool
+    /// tversky: leave out the first sum, `Σyŷ` (0 then), which only the gradient needs.
+    var valueOnly = false
     func callAsFunction(_ range: Range<Int>) -> SumTriple {
       // Float data: the C kernels' three sums (the same terms in Double, sixteen lanes).
       if !compensated, range.count >= VectorKernels.minimumCount, let pf = p.floats(from: range.lowerBound),
         let yf = y.floats(from: range.lowerBound),
-        let sums = VectorKernels.overlapSums(kind, pf, yf, count: range.count)
+        let sums = VectorKernels.overlapSums(kind, pf, yf, count: range.count, valueOnly: valueOnly)
       {
         return sums
       }
       if compensated, range.count >= VectorKernels.minimumCount, let pd = p.doubles(from: range.lowerBound),
         let yd = y.doubles(from: range.lowerBound),
-        let sums = VectorKernels.compensatedOverlapSums(kind, pd, yd, count: range.count)
+        let sums = VectorKernels.compensatedOverlapSums(kind, pd, yd, count: range.count, valueOnly: valueOnly)
       {
         return sums
       }
@@ -83,8 +88,8 @@ enum OverlapKernel {
           : chunk(DiceTerms(), p, y, range, PlainAccumulator.self)
       case .tversky(let beta):
         return compensated
-          ? chunk(TverskyTerms(beta: beta), p, y, range, CompensatedAccumulator.self)
-          : chunk(TverskyTerms(beta: beta), p, y, range, PlainAccumulator.self)
+          ? chunk(TverskyTerms(beta: beta, valueOnly: valueOnly), p, y, range, CompensatedAccumulator.self)
+          : chunk(TverskyTerms(beta: beta, valueOnly: valueOnly), p, y, range, PlainAccumulator.self)
       }
     }
   }
@@ -137,7 +142,8 @@ enum OverlapKernel {
     _ kind: Kind, _ p: P, _ y: Y, count n: Int, compensated: Bool, threads: Int
   ) -> Double {
     let sums = Parallel.reduce(
-      count: n, threads: threads, cost: compensated ? 4 : 1, Chunks(kind: kind, p: p, y: y, compensated: compensated))
+      count: n, threads: threads, cost: compensated ? 4 : 1,
+      Chunks(kind: kind, p: p, y: y, compensated: compensated, valueOnly: true))
     if sums.first.isFinite && sums.second.isFinite && sums.third.isFinite {
       switch kind {
       case .dice(let smooth):

@@ -55,12 +55,12 @@ extension LossFast {
 }
 
 extension OverlapKernel.Kind {
-  /// The C kernels' overlap loss (`LFK_OVERLAP_…`) and its parameter (tversky's β; 0 for dice,
-  /// whose smoothing enters after the sums).
-  var kernel: (code: Int32, beta: Double) {
+  /// The C kernels' overlap loss (`LFK_OVERLAP_…`; tversky's without its first sum when
+  /// `valueOnly`) and its parameter (tversky's β; 0 for dice, whose smoothing enters after the sums).
+  func kernel(valueOnly: Bool) -> (code: Int32, beta: Double) {
     switch self {
     case .dice: (Int32(LFK_OVERLAP_DICE), 0)
-    case .tversky(let beta): (Int32(LFK_OVERLAP_TVERSKY), beta)
+    case .tversky(let beta): (Int32(valueOnly ? LFK_OVERLAP_TVERSKY_VALUE : LFK_OVERLAP_TVERSKY), beta)
     }
   }
 }
@@ -107,10 +107,10 @@ extension VectorKernels {
   @inline(__always)
   static func overlapSums(
     _ kind: OverlapKernel.Kind, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int,
-    path: Int32 = path
+    valueOnly: Bool = false, path: Int32 = path
   ) -> SumTriple? {
     var sums = (lfk_partials(), lfk_partials())  // 64 Doubles: room for the 48 of three sums
-    let (code, beta) = kind.kernel
+    let (code, beta) = kind.kernel(valueOnly: valueOnly)
     return withUnsafeMutableBytes(of: &sums) { raw -> SumTriple? in
       let lanes = raw.bindMemory(to: Double.self)
       let status = lfk_overlap_sums_f32(path, code, p, y, n, beta, lanes.baseAddress!)
@@ -150,10 +150,10 @@ extension VectorKernels {
   @inline(__always)
   static func compensatedOverlapSums(
     _ kind: OverlapKernel.Kind, _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int,
-    path: Int32 = path
+    valueOnly: Bool = false, path: Int32 = path
   ) -> SumTriple? {
     var sums = (lfk_partials(), lfk_partials(), lfk_partials())  // 96 Doubles
-    let (code, beta) = kind.kernel
+    let (code, beta) = kind.kernel(valueOnly: valueOnly)
     return withUnsafeMutableBytes(of: &sums) { raw -> SumTriple? in
       let lanes = raw.bindMemory(to: Double.self)
       guard lfk_overlap_sums_f64(path, code, p, y, n, beta, lanes.baseAddress!) == 0 else { return nil }
@@ -248,18 +248,22 @@ extension VectorKernels {
 
   /// Float64 data: dice's (`beta` nil) or tversky's three compensated sums on `path` (for the tests).
   package static func compensatedOverlapSums(
-    beta: Double?, _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int, path: Int32
+    beta: Double?, _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int, valueOnly: Bool = false,
+    path: Int32
   ) -> (first: DoubleDouble, second: DoubleDouble, third: DoubleDouble)? {
     let kind: OverlapKernel.Kind = beta.map { .tversky(beta: $0) } ?? .dice(smooth: 0)
-    return compensatedOverlapSums(kind, p, y, count: n, path: path).map { ($0.first, $0.second, $0.third) }
+    return compensatedOverlapSums(kind, p, y, count: n, valueOnly: valueOnly, path: path).map {
+      ($0.first, $0.second, $0.third)
+    }
   }
 
   /// dice's (`beta` nil) or tversky's three sums on `path` (for the tests).
   package static func overlapSums(
-    beta: Double?, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int, path: Int32
+    beta: Double?, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int, valueOnly: Bool = false,
+    path: Int32
   ) -> (first: DoubleDouble, second: DoubleDouble, third: DoubleDouble)? {
     let kind: OverlapKernel.Kind = beta.map { .tversky(beta: $0) } ?? .dice(smooth: 0)
-    return overlapSums(kind, p, y, count: n, path: path).map { ($0.first, $0.second, $0.third) }
+    return overlapSums(kind, p, y, count: n, valueOnly: valueOnly, path: path).map { ($0.first, $0.second, $0.third) }
   }
 
   /// The C term numbers of the six short kernels, by loss name (for the tests).

@@ -337,6 +337,20 @@ struct VectorKernelTests {
       #expect(r.second.value.bitPattern == results[0].second.value.bitPattern, "second sum on \(path)")
       #expect(r.third.value.bitPattern == results[0].third.value.bitPattern, "third sum on \(path)")
     }
+    // tversky's value alone: the same second and third sums, the first left 0.
+    if let beta {
+      for path in Path.available {
+        let v = try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.overlapSums(
+                beta: beta, pb.baseAddress!, yb.baseAddress!, count: p.count, valueOnly: true, path: path.code)
+            }
+          })
+        #expect(
+          v.first == .zero && v.second == results[0].second && v.third == results[0].third, "value only on \(path)")
+      }
+    }
     // SEMANTICS.md's parts in Double, summed with their absolute values for the error bound.
     var sums = (0.0, 0.0, 0.0)
     var absolute = (0.0, 0.0, 0.0)
@@ -474,6 +488,19 @@ struct VectorKernelTests {
     }
     for (path, r) in zip(Path.available, results) {
       #expect(r.first == results[0].first && r.second == results[0].second && r.third == results[0].third, "on \(path)")
+    }
+    if let beta {
+      for path in Path.available {
+        let v = try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.compensatedOverlapSums(
+                beta: beta, pb.baseAddress!, yb.baseAddress!, count: p.count, valueOnly: true, path: path.code)
+            }
+          })
+        #expect(
+          v.first == .zero && v.second == results[0].second && v.third == results[0].third, "value only on \(path)")
+      }
     }
     // The parts as the kernel forms them (dice's exactly; tversky's products rounded by design,
     // its second part's sum exact), summed in double-double: the compensated sums must match

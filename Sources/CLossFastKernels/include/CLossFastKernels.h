@@ -69,10 +69,14 @@ int lfk_short_sum_f32(
 enum {
   LFK_OVERLAP_DICE = 0,
   LFK_OVERLAP_TVERSKY = 1,
+  /// tversky's value alone: its second and third sums (`E/(D + 1)` needs no `Σyŷ`; the gradient
+  /// does), the first left 0.
+  LFK_OVERLAP_TVERSKY_VALUE = 2,
 };
 
 /// The three sums of dice (`Σ(ŷ − y)²`, `Σ(y² + ŷ²)`, 0) or tversky with `beta` (`Σyŷ`,
-/// `Σ(β(1 − y)ŷ + (1 − β)y(1 − ŷ))`, `Σ(βŷ + (1 − β)y)`) over `n` Float32 pairs, in Double, as
+/// `Σ(β(1 − y)ŷ + (1 − β)y(1 − ŷ))`, `Σ(βŷ + (1 − β)y)`; the first 0 for
+/// `LFK_OVERLAP_TVERSKY_VALUE`) over `n` Float32 pairs, in Double, as
 /// lane partials `sums[16k + j]`, `j` in 0…15. Returns 0, or -1 for an unknown kind or unavailable path.
 int lfk_overlap_sums_f32(
   int path, int kind, const float *yhat, const float *y, size_t n, double beta, double *sums);
