@@ -292,8 +292,9 @@ NOINLINE void S(shortSum)(int term, const float *p, const float *y, size_t n, do
   S(sums)[term](p, y, n, eps, out);
 }
 
-/// dice's parts (`kind` 0): `(ŷ − y)²`, `y² + ŷ²`, 0; tversky's (1): `yŷ`,
-/// `β((1 − y)ŷ) + (1 − β)(y(1 − ŷ))`, `βŷ + (1 − β)y` (OverlapLosses.swift's order).
+/// dice's parts (`kind` 0): `(ŷ − y)²`, `y² + ŷ²`, 0; tversky's (1, 2): `yŷ`,
+/// `β((1 − y)ŷ) + (1 − β)(y(1 − ŷ))`, `βŷ + (1 − β)y` (OverlapLosses.swift's order, each `β·a + b`
+/// fused).
 INLINE void S(overlapTerms)(int kind, v8d p, v8d y, double beta, v8d t[3]) {
   if (kind == LFK_OVERLAP_DICE) {
     v8d d = p - y;
@@ -302,9 +303,11 @@ INLINE void S(overlapTerms)(int kind, v8d p, v8d y, double beta, v8d t[3]) {
     t[2] = S(splat)(0);
   } else {
     v8d one = S(splat)(1);
+    // The products of two Floats are exact in Double; β·a + b rounded once (a fused multiply-add:
+    // one rounding fewer than the Swift kernel's, and two instructions fewer).
     t[0] = y * p;
-    t[1] = S(splat)(beta) * ((one - y) * p) + S(splat)(1 - beta) * (y * (one - p));
-    t[2] = S(splat)(beta) * p + S(splat)(1 - beta) * y;
+    t[1] = S(fma_)(S(splat)(beta), (one - y) * p, S(splat)(1 - beta) * (y * (one - p)));
+    t[2] = S(fma_)(S(splat)(beta), p, S(splat)(1 - beta) * y);
   }
 }
 
@@ -889,6 +892,63 @@ NOINLINE void S(logitGroups8)(const float *p, const float *y, size_t length, dou
   mag = mag + mag;
   memcpy(value, &v, sizeof v);
   memcpy(magnitude, &mag, sizeof mag);
+}
+
+/// Eight contiguous groups of `length ≤ 32` Float64 elements transposed into `out` (as
+/// `S(transpose8)`).
+INLINE void S(transpose8d)(const double *p, size_t length, double *out) {
+  for (size_t j = 0; j < 8; j++) {
+#pragma clang loop vectorize(disable)
+    for (size_t c = 0; c < length; c++) out[8 * c + j] = p[j * length + c];
+  }
+}
+
+/// Float64 logitcrossentropy of eight contiguous groups (LossFast's `ClassKernel.logitGroup`,
+/// compensated, eight groups at a time): lane `j` is `Σ y·(x − m) − L·Σ y` over group `j` as
+/// `hi[j] + lo[j]`, with `L = log1p(Σ' e^(x − m))` (the first maximal element left out of `Σ'`;
+/// the full-precision `exp`, the logarithm a double-double), `Σ y·(x − m)` and `Σ y` summed in
+/// compensated lanes (`x − m` split exactly, its products with `y` error-free), and `L·Σ y` an
+/// error-free product; NaN for a group with a NaN or an infinite maximum.
+NOINLINE void S(logitGroups8d)(const double *p, const double *y, size_t length, double *hi, double *lo) {
+  double xt[8 * LFK_GROUP_LENGTH_MAX], yt[8 * LFK_GROUP_LENGTH_MAX];
+  S(transpose8d)(p, length, xt);
+  S(transpose8d)(y, length, yt);
+  v8d zero = S(splat)(0);
+  v8d m = S(splat)(-INFINITY);
+  v8l nan = (v8l){0};
+  for (size_t c = 0; c < length; c++) {
+    v8d x = S(load8d)(xt + 8 * c);
+    nan |= x != x;
+    m = S(sel)(x > m, x, m);
+  }
+  v8d s = zero, as = zero, ac = zero, bs = zero, bc = zero;
+  v8l found = (v8l){0};
+  for (size_t c = 0; c < length; c++) {
+    v8d x = S(load8d)(xt + 8 * c);
+    v8d t = S(load8d)(yt + 8 * c);
+    v8l first = (x == m) & ~found;
+    found |= first;
+    v8d dl, pl;
+    v8d dh = S(twoSum)(x, -m, &dl);
+    s += S(sel)(first, zero, S(vexp64)(dh));
+    v8d ph = S(twoProduct)(t, dh, &pl);
+    S(accumulate)(&as, &ac, ph, pl + t * dl);
+    S(accumulate)(&bs, &bc, t, zero);
+  }
+  v8d ul, ll, ql, e;
+  v8d uh = S(twoSum)(S(splat)(1), s, &ul);
+  v8d lh = S(logDD)(uh, S(correction)(ul, uh), &ll);
+  v8d logSum = lh + ll;
+  v8d yTotal = bs + bc;
+  v8d qh = S(twoProduct)(logSum, yTotal, &ql);
+  v8d vh = S(twoSum)(as, -qh, &e);
+  v8d vl = e + (ac - ql);
+  v8l finite = (m - m) == zero;
+  v8l bad = nan | ~finite;
+  vh = S(sel)(bad, S(splat)(NAN), vh);
+  vl = S(sel)(bad, zero, vl);
+  memcpy(hi, &vh, sizeof vh);
+  memcpy(lo, &vl, sizeof vl);
 }
 
 /// The elementary functions alone, for the tests: `out[i] = f(x[i])` (0: log, 1: log1p, 2: exp

@@ -189,6 +189,12 @@ int lfk_logit_groups8_f32(
   return 0;
 }
 
+int lfk_logit_groups8_f64(int path, const double *yhat, const double *y, size_t length, double hi[8], double lo[8]) {
+  if (!lfk_path_available(path) || length > LFK_GROUP_LENGTH_MAX) return -1;
+  ON_PATH(path, logitGroups8d, yhat, y, length, hi, lo);
+  return 0;
+}
+
 int lfk_elementary_f64(int path, int function, const double *x, double *out, size_t n) {
   if (function < 0 || function > 2 || !lfk_path_available(path)) return -1;
   ON_PATH(path, elementary, function, x, out, n);

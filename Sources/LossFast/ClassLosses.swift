@@ -379,6 +379,24 @@ enum ClassKernel {
           g += 4
         }
       }
+      if compensated && kind == .logitcrossentropy && groupLength <= acrossGroupsLength {
+        // Float64 data: eight groups at a time with the C kernel; a group that is not finite
+        // there is computed again alone (and found not finite: the general path decides it).
+        while g + 8 <= range.upperBound, let pd = p.doubles(from: g * groupLength),
+          let yd = y.doubles(from: g * groupLength),
+          let (h, l) = VectorKernels.logitGroups8(pd, yd, length: groupLength)
+        {
+          for j in 0..<8 {
+            if h[j].isFinite && l[j].isFinite {
+              body(g + j, DoubleDouble(-h[j], -l[j]), 0)
+            } else {
+              let (v, m) = value(g + j)
+              body(g + j, v, m)
+            }
+          }
+          g += 8
+        }
+      }
       while g < range.upperBound {
         let (v, m) = value(g)
         body(g, v, m)

@@ -70,9 +70,9 @@ enum ElementwiseKernel {
     // Not for a term with a short form: its C kernel is the short one, and this is its fallback.
     if !A.compensated && !T.hasShortForm, let kernel = term.vectorKernel, range.count >= VectorKernels.minimumCount,
       let pf = p.floats(from: range.lowerBound), let yf = y.floats(from: range.lowerBound),
-      let pair = VectorKernels.shortSum(kernel.term, pf, yf, count: range.count, eps: kernel.eps)
+      let sum = VectorKernels.plainSum(kernel.term, pf, yf, count: range.count, eps: kernel.eps)
     {
-      return pair.first
+      return sum
     }
     // Float64 data, every term with a C kernel: the C kernels' double-double terms (fused
     // multiply-adds, double-double logarithms) and compensated lanes. A NaN lane (a non-finite or
@@ -116,9 +116,10 @@ enum ElementwiseKernel {
     _ term: T, _ p: P, _ y: Y, count n: Int, threads: Int, _ accumulator: A.Type
   ) -> DoubleDouble {
     // Compensated (Float64) terms cost about four times as much: the parallel threshold sees that.
+    // Plain memory-bound sums take the longer streaming chunks.
     Parallel.reduce(
-      count: n, threads: threads, cost: A.compensated ? 4 * T.cost : T.cost,
-      SumChunks<T, P, Y, A>(term: term, p: p, y: y))
+      count: n, chunk: !A.compensated && T.cost == 1 ? Chunking.streamingLength : Chunking.length, threads: threads,
+      cost: A.compensated ? 4 * T.cost : T.cost, SumChunks<T, P, Y, A>(term: term, p: p, y: y))
   }
 
   /// A chunk of ``sum``.

@@ -142,8 +142,8 @@ enum OverlapKernel {
     _ kind: Kind, _ p: P, _ y: Y, count n: Int, compensated: Bool, threads: Int
   ) -> Double {
     let sums = Parallel.reduce(
-      count: n, threads: threads, cost: compensated ? 4 : 1,
-      Chunks(kind: kind, p: p, y: y, compensated: compensated, valueOnly: true))
+      count: n, chunk: compensated ? Chunking.length : Chunking.streamingLength, threads: threads,
+      cost: compensated ? 4 : 1, Chunks(kind: kind, p: p, y: y, compensated: compensated, valueOnly: true))
     if sums.first.isFinite && sums.second.isFinite && sums.third.isFinite {
       switch kind {
       case .dice(let smooth):

@@ -91,6 +91,18 @@ package enum VectorKernels {
     }
   }
 
+  /// `Σ term` alone over `n` Float pairs (`shortSum` without the magnitudes: a term without a
+  /// short form, whose magnitudes are 0), the value lanes folded in lane order.
+  @inline(__always)
+  static func plainSum(
+    _ term: Int32, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int, eps: Double,
+    path: Int32 = path
+  ) -> DoubleDouble? {
+    var out = lfk_partials()
+    guard lfk_short_sum_f32(path, term, p, y, n, eps, &out) == 0 else { return nil }
+    return withUnsafeBytes(of: &out) { raw in laneSum(raw.bindMemory(to: Double.self), at: 0) }
+  }
+
   /// The sixteen lane partials `lanes[start ..< start + 16]` of one C sum as a double-double,
   /// added in lane order (the fixed order every path and thread count shares).
   @inline(__always)
@@ -116,7 +128,12 @@ extension VectorKernels {
       let status = lfk_overlap_sums_f32(path, code, p, y, n, beta, lanes.baseAddress!)
       guard status == 0 else { return nil }
       let read = UnsafeBufferPointer(lanes)
-      return SumTriple(first: laneSum(read, at: 0), second: laneSum(read, at: 16), third: laneSum(read, at: 32))
+      // The sum the kernel leaves 0 (dice's third; tversky's first when `valueOnly`) is not folded.
+      let isDice = code == Int32(LFK_OVERLAP_DICE)
+      let skipsFirst = code == Int32(LFK_OVERLAP_TVERSKY_VALUE)
+      return SumTriple(
+        first: skipsFirst ? .zero : laneSum(read, at: 0), second: laneSum(read, at: 16),
+        third: isDice ? .zero : laneSum(read, at: 32))
     }
   }
 
@@ -179,6 +196,25 @@ extension VectorKernels {
       }
     }
     return status == 0 ? (value, magnitude) : nil
+  }
+
+  /// Float64 logitcrossentropy's `Σ y·logsoftmax(ŷ)` over eight contiguous groups of `length`
+  /// elements as double-doubles (see `lfk_logit_groups8_f64`); nil for a path the C code does not
+  /// know.
+  @inline(__always)
+  package static func logitGroups8(
+    _ p: UnsafePointer<Double>, _ y: UnsafePointer<Double>, length: Int, path: Int32 = path
+  ) -> (hi: SIMD8<Double>, lo: SIMD8<Double>)? {
+    var hi = SIMD8<Double>()
+    var lo = SIMD8<Double>()
+    let status = withUnsafeMutableBytes(of: &hi) { h in
+      withUnsafeMutableBytes(of: &lo) { l in
+        lfk_logit_groups8_f64(
+          path, p, y, length, h.baseAddress!.assumingMemoryBound(to: Double.self),
+          l.baseAddress!.assumingMemoryBound(to: Double.self))
+      }
+    }
+    return status == 0 ? (hi, lo) : nil
   }
 
   /// `Σ (aᵢ − bᵢ)²` by the C kernels' streaming loop: the benchmarks' plain-C floor.

@@ -229,4 +229,56 @@ struct Float64ParityTests {
       #expect(sums.allSatisfy { $0.isFinite }, "\(loss): the kernel took the rare path on ordinary inputs: \(sums)")
     }
   }
+
+  @Test(
+    "Float64 logitcrossentropy groups (the C kernel, 8 groups at a time): within 1 ulp of LossSpec, the same bits on every path"
+  )
+  func logitGroups() throws {
+    var rng = SplitMix64(seed: 0x10617)
+    func uniform() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
+    var worst = (0.0, "")
+    // (classes, samples, logit spread): ordinary, saturated (one class far ahead), one class,
+    // 32 classes (the longest group the kernel takes), a tail of groups beyond the last eight.
+    for (classes, samples, spread) in [(10, 48, 8.0), (10, 43, 60.0), (1, 64, 5.0), (32, 17, 3.0), (7, 9, 1e-3)] {
+      var yhat: [Double] = []
+      var y: [Double] = []
+      for g in 0..<samples {
+        var labels: [Double] = []
+        for c in 0..<classes {
+          yhat.append(spread * (2 * uniform() - 1) + (spread > 10 && c == g % classes ? 40 : 0))
+          labels.append(g % 3 == 0 ? (c == g % classes ? 1 : 0) : uniform())
+        }
+        let total = labels.reduce(0, +)
+        y += labels.map { $0 / total }
+      }
+      let shape = Shape([classes, samples])
+      for agg in [Aggregation.sum, .mean] {
+        let request = LossRequest(
+          loss: .logitcrossentropy, dtype: .float64, yhat: try Tensor(shape: shape, values: yhat),
+          y: .array(try Tensor(shape: shape, values: y)), params: LossParameters(agg: agg))
+        let spec = try #require((try? LossSpec.evaluate(request))?.float64.first)
+        guard case .value(let v) = FastImplementation(threads: 1).evaluateSynchronously(request),
+          let r = v.values.first
+        else {
+          Issue.record("\(classes) × \(samples): no value")
+          continue
+        }
+        let g = ulps(r, spec, in: .float64)
+        if g > worst.0 { worst = (g, "\(classes) classes × \(samples), spread \(spread), \(agg): \(r) vs \(spec)") }
+      }
+      // The kernel on every path: the same bits.
+      var results: [[UInt64]] = []
+      for path in LossFast.VectorPath.available {
+        let r = yhat.withUnsafeBufferPointer { pb in
+          y.withUnsafeBufferPointer { yb in
+            VectorKernels.logitGroups8(pb.baseAddress!, yb.baseAddress!, length: classes, path: path.code)
+          }
+        }
+        let (h, l) = try #require(r)
+        results.append((0..<8).flatMap { [h[$0].bitPattern, l[$0].bitPattern] })
+      }
+      #expect(Set(results).count == 1, "\(classes) classes: paths differ")
+    }
+    #expect(worst.0 <= 1, "worst \(worst)")
+  }
 }

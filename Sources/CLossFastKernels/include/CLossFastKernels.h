@@ -107,6 +107,13 @@ int lfk_overlap_sums_f64(
 int lfk_logit_groups8_f32(
   int path, const float *yhat, const float *y, size_t length, double value[8], double magnitude[8]);
 
+/// Float64 logitcrossentropy of eight contiguous groups of `length` elements: `hi[j] + lo[j]` is
+/// `Σ y·logsoftmax(ŷ)` over group `j` (the full-precision `exp`, a double-double `log1p`,
+/// compensated sums; within a few units of 2⁻⁵³ of `Σ|y·(x − m)| + |L·Σ y|`); NaN in `hi[j]` for
+/// a group with a NaN or an infinite maximum. Returns 0, or -1 for an unavailable path or
+/// `length > LFK_GROUP_LENGTH_MAX`.
+int lfk_logit_groups8_f64(int path, const double *yhat, const double *y, size_t length, double hi[8], double lo[8]);
+
 /// The kernels' elementary functions, for the tests: `out[i] = f(x[i])` for `function` 0 (`log`),
 /// 1 (`log1p`) or 2 (`exp`, for `x ≤ 0` and NaN only). Returns 0, or -1 for an unknown function or
 /// unavailable path.
