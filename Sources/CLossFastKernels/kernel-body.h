@@ -859,10 +859,10 @@ INLINE void S(transpose8)(const float *p, size_t length, float *out) {
 }
 
 /// logitcrossentropy of eight contiguous groups (LossFast's `ClassKernel.logitGroupsShort`, with
-/// eight lanes): lane `j` is `Σ y·(x − m) − L·Σ y` over group `j`, `L = log1p(Σ' e^(x − m))` with
+/// eight lanes), as `S(logitGroups8)` returns them: lane `j` is `Σ y·(x − m) − L·Σ y` over group `j`, `L = log1p(Σ' e^(x − m))` with
 /// the first maximal element left out of `Σ'`; magnitude `2·|L·Σ y|`; NaN for a group with a
 /// NaN or an infinite maximum.
-NOINLINE void S(logitGroups8)(const float *p, const float *y, size_t length, double *value, double *magnitude) {
+INLINE void S(logitBlock8)(const float *p, const float *y, size_t length, v8d *value, v8d *magnitude) {
   float xt[8 * LFK_GROUP_LENGTH_MAX], yt[8 * LFK_GROUP_LENGTH_MAX];
   S(transpose8)(p, length, xt);
   S(transpose8)(y, length, yt);
@@ -887,11 +887,36 @@ NOINLINE void S(logitGroups8)(const float *p, const float *y, size_t length, dou
   }
   v8d product = S(vlog1p)(s) * b;
   v8l finite = (m - m) == S(splat)(0);
-  v8d v = S(sel)(nan | ~finite, S(splat)(NAN), a - product);
+  *value = S(sel)(nan | ~finite, S(splat)(NAN), a - product);
   v8d mag = S(vabs)(product);
-  mag = mag + mag;
+  *magnitude = mag + mag;
+}
+
+NOINLINE void S(logitGroups8)(const float *p, const float *y, size_t length, double *value, double *magnitude) {
+  v8d v, mag;
+  S(logitBlock8)(p, y, length, &v, &mag);
   memcpy(value, &v, sizeof v);
   memcpy(magnitude, &mag, sizeof mag);
+}
+
+/// `blocks` consecutive blocks of eight groups: the lane sums of the group values and of their
+/// magnitudes, up to the first block with a group that is not finite or not well conditioned
+/// (`magnitude > limit·|value|`); returns the number of blocks summed.
+NOINLINE size_t S(logitSum8)(const float *p, const float *y, size_t length, size_t blocks, double limit, lfk_partials *out) {
+  v8d vs = S(splat)(0), ms = S(splat)(0);
+  size_t b = 0;
+  for (; b < blocks; b++) {
+    v8d v, mag;
+    S(logitBlock8)(p + 8 * length * b, y + 8 * length * b, length, &v, &mag);
+    v8l kept = ((v - v) == S(splat)(0)) & (mag <= S(splat)(limit) * S(vabs)(v));
+    if (!S(all)(kept)) break;
+    vs += v;
+    ms += mag;
+  }
+  memset(out, 0, sizeof *out);
+  memcpy(out->value, &vs, sizeof vs);
+  memcpy(out->magnitude, &ms, sizeof ms);
+  return b;
 }
 
 /// Eight contiguous groups of `length ≤ 32` Float64 elements transposed into `out` (as

@@ -189,6 +189,14 @@ int lfk_logit_groups8_f32(
   return 0;
 }
 
+int lfk_logit_sum_f32(
+  int path, const float *yhat, const float *y, size_t length, size_t blocks, double limit, lfk_partials *out,
+  size_t *summed) {
+  if (!lfk_path_available(path) || length > LFK_GROUP_LENGTH_MAX) return -1;
+  *summed = ON_PATH(path, logitSum8, yhat, y, length, blocks, limit, out);
+  return 0;
+}
+
 int lfk_logit_groups8_f64(int path, const double *yhat, const double *y, size_t length, double hi[8], double lo[8]) {
   if (!lfk_path_available(path) || length > LFK_GROUP_LENGTH_MAX) return -1;
   ON_PATH(path, logitGroups8d, yhat, y, length, hi, lo);

@@ -193,7 +193,7 @@ enum ElementwiseKernel {
 
   /// The largest `Σ mᵢ / |Σ termᵢ|` at which a short-kernel sum is kept: its error is then below
   /// `2⁻³²·16 = 2⁻²⁸` relative, a sixteenth of a Float ulp.
-  static let shortConditionLimit = 16.0
+  package static let shortConditionLimit = 16.0
 
   /// The chunk length of the short-kernel sums (a multiple of the C kernels' 8 lanes).
   static let shortChunkLength = Chunking.length / 4

@@ -89,9 +89,10 @@ enum OverlapGradient {
     _ kind: OverlapKernel.Kind, _ p: P, _ y: Y, count n: Int, out: GradientOutputs<O>, compensated: Bool,
     threads: Int
   ) -> (value: Double, target: Double?) {
+    // The chunks of `OverlapKernel.evaluate`, so that the value is the same bits as there.
     let sums = Parallel.reduce(
-      count: n, threads: threads, cost: compensated ? 4 : 1,
-      OverlapKernel.Chunks(kind: kind, p: p, y: y, compensated: compensated))
+      count: n, chunk: compensated ? Chunking.length : Chunking.streamingLength, threads: threads,
+      cost: compensated ? 4 : 1, OverlapKernel.Chunks(kind: kind, p: p, y: y, compensated: compensated))
     let dice: Bool
     let divisor: DoubleDouble
     var value: Double

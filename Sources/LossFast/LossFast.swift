@@ -35,8 +35,8 @@ public enum LossFast {
   /// positive integer, else the number of online processors (read once).
   public static var defaultThreadCount: Int { Parallel.defaultThreadCount }
 
-  /// The elements per chunk of every reduction: a constant, so results do not depend on the
-  /// thread count.
+  /// The elements per chunk of the reductions (the Float32 sums of the memory-bound losses take
+  /// four times as many): constants, so results do not depend on the thread count.
   public static var chunkLength: Int { Chunking.length }
 
   /// The number of values `sum(x; dims)` leaves for an array of `shape` (the length of the

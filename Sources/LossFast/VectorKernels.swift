@@ -198,6 +198,29 @@ extension VectorKernels {
     return status == 0 ? (value, magnitude) : nil
   }
 
+  /// logitcrossentropy's group values summed over up to `blocks` blocks of eight contiguous
+  /// groups of `length` Float elements (see `lfk_logit_sum_f32`): the blocks summed (fewer when a
+  /// group in the next block is not finite or not well conditioned, whose block the caller then
+  /// takes group by group), the sum of their `Σ y·logsoftmax(ŷ)` and of their magnitudes, each
+  /// folded from its lanes in lane order; nil for a path the C code does not know.
+  @inline(__always)
+  package static func logitSum(
+    _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, length: Int, blocks: Int,
+    limit: Double = ElementwiseKernel.shortConditionLimit, path: Int32 = path
+  ) -> (blocks: Int, value: DoubleDouble, magnitude: DoubleDouble)? {
+    var out = lfk_partials()
+    var summed = 0
+    guard lfk_logit_sum_f32(path, p, y, length, blocks, limit, &out, &summed) == 0 else { return nil }
+    return withUnsafeBytes(of: &out) { raw in
+      let lanes = raw.bindMemory(to: Double.self)
+      var value = DoubleDouble.zero
+      var magnitude = DoubleDouble.zero
+      for j in 0..<8 { value += DoubleDouble(lanes[j]) }
+      for j in 16..<24 { magnitude += DoubleDouble(lanes[j]) }
+      return (summed, value, magnitude)
+    }
+  }
+
   /// Float64 logitcrossentropy's `Σ y·logsoftmax(ŷ)` over eight contiguous groups of `length`
   /// elements as double-doubles (see `lfk_logit_groups8_f64`); nil for a path the C code does not
   /// know.

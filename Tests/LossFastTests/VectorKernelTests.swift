@@ -256,6 +256,69 @@ struct VectorKernelTests {
     }
   }
 
+  @Test("logitcrossentropy block sums: the lanes of the eight-group values in block order, up to a bad block")
+  func logitSums() throws {
+    let length = 10
+    let blocks = 5
+    var rng = SplitMix64(seed: 0x5A5)
+    var p: [Float] = []
+    var y: [Float] = []
+    for _ in 0..<(8 * length * blocks) {
+      p.append(Float(Double(rng.next() >> 11) * 0x1p-53 * 16 - 8))
+      y.append(Float(Double(rng.next() >> 11) * 0x1p-53))
+    }
+    func sums(_ p: [Float], _ y: [Float]) throws -> (blocks: Int, value: DoubleDouble, magnitude: DoubleDouble) {
+      try #require(
+        p.withUnsafeBufferPointer { pb in
+          y.withUnsafeBufferPointer { yb in
+            VectorKernels.logitSum(pb.baseAddress!, yb.baseAddress!, length: length, blocks: blocks)
+          }
+        })
+    }
+    // The reference: each block's eight group values (the kernel tested above), added lane by
+    // lane in block order, the lanes then folded in order.
+    func reference(upTo count: Int) throws -> (DoubleDouble, DoubleDouble) {
+      var v = SIMD8<Double>()
+      var m = SIMD8<Double>()
+      for b in 0..<count {
+        let r = try #require(
+          p.withUnsafeBufferPointer { pb in
+            y.withUnsafeBufferPointer { yb in
+              VectorKernels.logitGroups8(
+                pb.baseAddress! + 8 * length * b, yb.baseAddress! + 8 * length * b, length: length)
+            }
+          })
+        v += r.value
+        m += r.magnitude
+      }
+      var value = DoubleDouble.zero
+      var magnitude = DoubleDouble.zero
+      for j in 0..<8 {
+        value += DoubleDouble(v[j])
+        magnitude += DoubleDouble(m[j])
+      }
+      return (value, magnitude)
+    }
+    let all = try sums(p, y)
+    let (value, magnitude) = try reference(upTo: blocks)
+    #expect(
+      all.blocks == blocks && all.value == value && all.magnitude == magnitude, "\(all) vs \(value), \(magnitude)")
+    // A NaN in block 3, and in block 2 a group whose labels make its value cancel: with
+    // `ℓ = logsoftmax(ŷ)`, `y₀ = ℓ₁`, `y₁ = −ℓ₀` and the other labels 0, `Σ y·ℓ ≈ 0` while
+    // `L·Σ y` is not: ill conditioned. The sums stop before block 2.
+    p[8 * length * 3 + 5] = .nan
+    let start = 8 * length * 2 + 4 * length
+    let group = (start..<(start + length)).map { Double(p[$0]) }
+    let top = group.max()!
+    let lse = top + Glibc.log(group.map { Glibc.exp($0 - top) }.reduce(0, +))
+    for c in 0..<length { y[start + c] = 0 }
+    y[start] = Float(group[1] - lse)
+    y[start + 1] = Float(-(group[0] - lse))
+    let partial = try sums(p, y)
+    let (early, earlyMagnitude) = try reference(upTo: 2)
+    #expect(partial.blocks == 2 && partial.value == early && partial.magnitude == earlyMagnitude, "\(partial)")
+  }
+
   /// Ordinary inputs with signs, exact fits, values beyond δ = 1 and beyond the hinge margin.
   static func plainInputs(count: Int, seed: UInt64) -> (p: [Float], y: [Float]) {
     var rng = SplitMix64(seed: seed)

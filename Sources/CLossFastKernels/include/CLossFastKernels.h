@@ -107,6 +107,15 @@ int lfk_overlap_sums_f64(
 int lfk_logit_groups8_f32(
   int path, const float *yhat, const float *y, size_t length, double value[8], double magnitude[8]);
 
+/// `lfk_logit_groups8_f32` over `blocks` consecutive blocks of eight groups (`8·blocks·length`
+/// elements), summed: `out->value[j]` (`j` in 0…7, the rest 0) the lane sums of the group values,
+/// `out->magnitude[j]` of their magnitudes, up to the first block with a group whose value is not
+/// finite or whose magnitude exceeds `limit` times its absolute value; `*summed` the number of
+/// blocks summed. Returns 0, or -1 for an unavailable path or `length > LFK_GROUP_LENGTH_MAX`.
+int lfk_logit_sum_f32(
+  int path, const float *yhat, const float *y, size_t length, size_t blocks, double limit, lfk_partials *out,
+  size_t *summed);
+
 /// Float64 logitcrossentropy of eight contiguous groups of `length` elements: `hi[j] + lo[j]` is
 /// `Σ y·logsoftmax(ŷ)` over group `j` (the full-precision `exp`, a double-double `log1p`,
 /// compensated sums; within a few units of 2⁻⁵³ of `Σ|y·(x − m)| + |L·Σ y|`); NaN in `hi[j]` for
