@@ -850,18 +850,23 @@ NOINLINE void S(stream64)(const double *p, const double *y, size_t n, lfk_partia
 
 /// Eight contiguous groups of `length ≤ 32` elements transposed into `out` (`out[8c + j]` is
 /// element `c` of group `j`), by scalar moves: read as columns, eight-lane gathers cost more than
-/// the whole kernel (Zen 4: a `vgatherqps` per column of eight took about 80 cycles).
-INLINE void S(transpose8)(const float *p, size_t length, float *out) {
-  for (size_t j = 0; j < 8; j++) {
-#pragma clang loop vectorize(disable)
-    for (size_t c = 0; c < length; c++) out[8 * c + j] = p[j * length + c];
+/// the whole kernel (Zen 4: a `vgatherqps` per column of eight took about 80 cycles). One for
+/// Float elements, one (`…d`) for Double ones.
+#define TRANSPOSE8(name, type)                                                  \
+  INLINE void S(name)(const type *p, size_t length, type *out) {               \
+    for (size_t j = 0; j < 8; j++) {                                            \
+      _Pragma("clang loop vectorize(disable)")                                  \
+      for (size_t c = 0; c < length; c++) out[8 * c + j] = p[j * length + c];   \
+    }                                                                           \
   }
-}
+TRANSPOSE8(transpose8, float)
+TRANSPOSE8(transpose8d, double)
+#undef TRANSPOSE8
 
 /// logitcrossentropy of eight contiguous groups (LossFast's `ClassKernel.logitGroupsShort`, with
-/// eight lanes), as `S(logitGroups8)` returns them: lane `j` is `Σ y·(x − m) − L·Σ y` over group `j`, `L = log1p(Σ' e^(x − m))` with
-/// the first maximal element left out of `Σ'`; magnitude `2·|L·Σ y|`; NaN for a group with a
-/// NaN or an infinite maximum.
+/// eight lanes), as `S(logitGroups8)` returns them: lane `j` is `Σ y·(x − m) − L·Σ y` over group
+/// `j`, `L = log1p(Σ' e^(x − m))` with the first maximal element left out of `Σ'`; magnitude
+/// `2·|L·Σ y|`; NaN for a group with a NaN or an infinite maximum.
 INLINE void S(logitBlock8)(const float *p, const float *y, size_t length, v8d *value, v8d *magnitude) {
   float xt[8 * LFK_GROUP_LENGTH_MAX], yt[8 * LFK_GROUP_LENGTH_MAX];
   S(transpose8)(p, length, xt);
@@ -917,15 +922,6 @@ NOINLINE size_t S(logitSum8)(const float *p, const float *y, size_t length, size
   memcpy(out->value, &vs, sizeof vs);
   memcpy(out->magnitude, &ms, sizeof ms);
   return b;
-}
-
-/// Eight contiguous groups of `length ≤ 32` Float64 elements transposed into `out` (as
-/// `S(transpose8)`).
-INLINE void S(transpose8d)(const double *p, size_t length, double *out) {
-  for (size_t j = 0; j < 8; j++) {
-#pragma clang loop vectorize(disable)
-    for (size_t c = 0; c < length; c++) out[8 * c + j] = p[j * length + c];
-  }
 }
 
 /// Float64 logitcrossentropy of eight contiguous groups (LossFast's `ClassKernel.logitGroup`,
