@@ -228,9 +228,12 @@ enum ClassKernel {
     // Float64 only (Float32 data are far from Double's subnormals): a result below 2⁻⁹⁶⁹ may
     // have lost bits to terms `y·log q` rounded in the subnormal range, or to a weight applied
     // to such a sum. crossentropy and logitcrossentropy are linear in y, so they are evaluated
-    // again with y·2⁶⁰⁰ (exact) and scaled back with one more rounding (faithful). A rescaled
-    // evaluation that is not finite (large labels) keeps the first result.
-    guard compensated, kind != .kldivergence else { return result }
+    // again with y·2⁶⁰⁰ (exact) and scaled back with one more rounding (faithful).
+    // kldivergence, `y·log(y/(ŷ + ϵ))`, is homogeneous of degree 1 in (ŷ, y, ϵ) together, so it is
+    // evaluated again with all three scaled by 2⁶⁰⁰ (e.g. labels of 5e-324 against ŷ = 0, whose
+    // terms were rounded to subnormals). A rescaled evaluation that is not finite (large inputs)
+    // keeps the first result.
+    guard compensated else { return result }
     let tiny = { (v: Double) in Swift.abs(v) < 0x1p-969 }
     switch result {
     case .scalar(let v):
@@ -238,9 +241,14 @@ enum ClassKernel {
     case .array(let values):
       guard values.contains(where: tiny) else { return result }
     }
-    let rescaled = try? unscaled(
-      kind, p, ScaledOperand(base: y, scale: 0x1p600), shape: shape, dims: dims, weight: weight, eps: eps,
-      agg: agg, compensated: compensated, threads: threads)
+    let rescaled =
+      kind == .kldivergence
+      ? try? unscaled(
+        kind, ScaledOperand(base: p, scale: 0x1p600), ScaledOperand(base: y, scale: 0x1p600), shape: shape,
+        dims: dims, weight: weight, eps: eps * 0x1p600, agg: agg, compensated: compensated, threads: threads)
+      : try? unscaled(
+        kind, p, ScaledOperand(base: y, scale: 0x1p600), shape: shape, dims: dims, weight: weight, eps: eps,
+        agg: agg, compensated: compensated, threads: threads)
     switch (result, rescaled) {
     case (.scalar(let v), .scalar(let s)?) where s.isFinite:
       return .scalar(tiny(v) ? s * 0x1p-600 : v)

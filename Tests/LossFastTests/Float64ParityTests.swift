@@ -281,4 +281,19 @@ struct Float64ParityTests {
     }
     #expect(worst.0 <= 1, "worst \(worst)")
   }
+
+  /// The counterexample the property suite found in CI (`implementation-agrees-with-reference`,
+  /// case seed 9214793008291809233, shrunk): labels 5e-324 and 1e-323 against ŷ = 0, whose terms
+  /// `y·log(y/ϵ)` round to subnormals; LossFast was 1 ulp (of 2⁻¹⁰⁷⁴) off before kldivergence's
+  /// tiny results were evaluated again with ŷ, y and ϵ scaled by 2⁶⁰⁰.
+  @Test("kldivergence with subnormal labels: the correctly rounded subnormal result")
+  func kldivergenceSubnormal() {
+    // 2⁻¹⁰⁷⁴ = 5e-324, 2⁻¹⁰⁷³ ≈ 1e-323; the second case a subnormal ŷ and label beside ordinary ones.
+    for (yhat, y) in [([0.0, 0, 0], [0x1p-1074, 0, 0x1p-1073]), ([0x1.2p-1030, 0.5, 0.5], [0x1.8p-1064, 0.5, 0.5])] {
+      for eps in [nil, 0.0] as [Double?] {
+        let g = Self.grade(.kldivergence, yhat, y, eps: eps, copies: 22)
+        #expect(g < 1, "ŷ = \(yhat), y = \(y), ϵ = \(String(describing: eps)): \(g) ulps")
+      }
+    }
+  }
 }
