@@ -99,7 +99,9 @@ struct RobustnessTests {
     let run = try await runExecutable(slow + ["--junit", directory.path])
     #expect(run.status == 2)
     #expect(run.error.contains("cannot write \(directory.path): it is a directory"), "\(run.error)")
-    #expect(started.duration(to: .now) < .seconds(60))
+    // Far below the adapter's 600 s hello (the check comes first); the bound leaves room for a
+    // loaded CI machine, where this took 60.2 s once with every suite running on two cores.
+    #expect(started.duration(to: .now) < .seconds(300))
     if FileManager.default.fileExists(atPath: "/proc/self") {
       let verify = try await runExecutable(["verify", "--reports", "/proc", "--law", "sum-is-n-times-mean"])
       #expect(verify.status == 2)

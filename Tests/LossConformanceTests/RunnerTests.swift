@@ -35,7 +35,10 @@ struct RunnerTests {
     let all = Fixtures.vectors.map(CaseSource.golden)
     let (report, evaluation) = try await conform(Fixtures.python("numpy_adapter.py"), all)
     #expect(evaluation.faults.isEmpty, "\(evaluation.faults.prefix(3).map(\.detail))")
-    #expect(evaluation.unsupported.isEmpty)
+    // Without ml_dtypes the adapter does not offer bfloat16 (its hello says so, and stderr): those
+    // cases, and only those, are unsupported then.
+    let unsupported = evaluation.unsupported.filter { Fixtures.pythonWithMLDtypes || $0.dtype != "bfloat16" }
+    #expect(unsupported.isEmpty, "\(unsupported.prefix(3).map { "\($0.id): \($0.detail)" })")
     #expect(
       evaluation.failures.isEmpty,
       "\(evaluation.failures.prefix(5).map { "\($0.id): \($0.verdict?.note ?? "")" })")

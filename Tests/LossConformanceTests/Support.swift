@@ -33,6 +33,20 @@ enum Fixtures {
     return process.terminationStatus == 0
   }()
 
+  /// Whether that `python3` also has ml_dtypes (the Python adapters' bfloat16; JAX installs it).
+  static let pythonWithMLDtypes: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "python3 -c 'import ml_dtypes' >/dev/null 2>&1"]
+    do {
+      try process.run()
+    } catch {
+      return false
+    }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+  }()
+
   /// The `losscheck` executable built with the tests, if any.
   static let losscheck: String? = {
     var candidates: [URL] = []
