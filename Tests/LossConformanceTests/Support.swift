@@ -19,11 +19,11 @@ enum Fixtures {
   /// The committed golden vectors, read once.
   static let vectors: [GoldenCase] = (try? VectorFiles.load(vectorsDirectory)) ?? []
 
-  /// Whether `python3` with numpy can run (the Python adapters need it).
-  static let pythonWithNumpy: Bool = {
+  /// Whether `python3` can import `module` (run once per module, at first use).
+  static func pythonCanImport(_ module: String) -> Bool {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "python3 -c 'import numpy' >/dev/null 2>&1"]
+    process.arguments = ["-c", "python3 -c 'import \(module)' >/dev/null 2>&1"]
     do {
       try process.run()
     } catch {
@@ -31,21 +31,13 @@ enum Fixtures {
     }
     process.waitUntilExit()
     return process.terminationStatus == 0
-  }()
+  }
+
+  /// Whether `python3` with numpy can run (the Python adapters need it).
+  static let pythonWithNumpy = pythonCanImport("numpy")
 
   /// Whether that `python3` also has ml_dtypes (the Python adapters' bfloat16; JAX installs it).
-  static let pythonWithMLDtypes: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "python3 -c 'import ml_dtypes' >/dev/null 2>&1"]
-    do {
-      try process.run()
-    } catch {
-      return false
-    }
-    process.waitUntilExit()
-    return process.terminationStatus == 0
-  }()
+  static let pythonWithMLDtypes = pythonCanImport("ml_dtypes")
 
   /// The `losscheck` executable built with the tests, if any.
   static let losscheck: String? = {
