@@ -50,19 +50,32 @@ struct GradientFactor {
     return v
   }
 
-  /// `f·(hi + lo)` as an unevaluated pair, with `c` the cotangent lanes (used for `none` only).
-  @inline(__always) func pair(_ hi: Lanes, _ lo: Lanes, _ c: Lanes) -> (Lanes, Lanes) {
+  /// `f·scale·(hi + lo)` as an unevaluated pair, with `c` the cotangent lanes (used for `none`
+  /// only) and `scale` a power of two (``GradientTerm/derivativeScale``), applied so that
+  /// `scale·hi` beyond the largest finite number does not overflow when the scaled result does
+  /// not: a mean divides by `n/scale` (exact), a cotangent's product is scaled after it where
+  /// `scale·hi` would overflow. Without overflow the bits are those of `f·((scale·hi) +
+  /// (scale·lo))`: scaling by a power of two is exact.
+  @inline(__always) func pair(_ hi: Lanes, _ lo: Lanes, _ c: Lanes, scale: Double = 1) -> (Lanes, Lanes) {
     switch kind {
     case .unit:
-      return (hi, lo)
+      return (hi * scale, lo * scale)
     case .mean(let n):
-      // q = hi/n, and the remainder (hi − q·n + lo)/n (q·n split exactly).
-      let q = hi / n
-      let (p, e) = twoProduct(q, Lanes(repeating: n))
-      return (q, (((hi - p) - e) + lo) / n)
+      // q = hi/d, and the remainder (hi − q·d + lo)/d (q·d split exactly), d = n/scale.
+      let d = n / scale
+      let q = hi / d
+      let (p, e) = twoProduct(q, Lanes(repeating: d))
+      return (q, (((hi - p) - e) + lo) / d)
     case .cotangent:
-      let (p, e) = twoProduct(hi, c)
-      return (p, e + lo * c)
+      let scaled = hi * scale
+      // Scaled first (the old order, whose products round the same way in the subnormal range)
+      // unless that overflows; then the product is scaled.
+      let first = finiteLanes(scaled) .| .!finiteLanes(hi)
+      let (p, e) = twoProduct(scaled.replacing(with: hi, where: .!first), c)
+      let l = e + (lo * scale).replacing(with: lo, where: .!first) * c
+      return (
+        p.replacing(with: p * scale, where: .!first), l.replacing(with: l * scale, where: .!first)
+      )
     }
   }
 
@@ -113,6 +126,15 @@ protocol GradientTerm: ElementwiseTerm {
   /// The literal derivatives of SEMANTICS.md in IEEE arithmetic (the rare path for a
   /// non-finite fast lane).
   func literalDerivatives(_ p: Double, _ y: Double) -> (yhat: Double, y: Double)
+  /// A power of two the derivatives of ``derivatives(_:_:target:_:)`` are to be multiplied by,
+  /// applied with the aggregation factor (``GradientFactor/pair(_:_:_:scale:)``): mse's and
+  /// squared_hinge's 2, so that `2·(1 − ŷ·y)·y` beyond the largest Double does not overflow when
+  /// the mean's `2·(1 − ŷ·y)·y/N` is finite.
+  static var derivativeScale: Double { get }
+}
+
+extension GradientTerm {
+  static var derivativeScale: Double { 1 }
 }
 
 extension MAETerm: GradientTerm {
@@ -131,17 +153,19 @@ extension MAETerm: GradientTerm {
 }
 
 extension MSETerm: GradientTerm {
-  /// `2(ŷ − y)`, `−2(ŷ − y)` (Float64: `ŷ − y` split exactly).
+  /// `2(ŷ − y)`, `−2(ŷ − y)` (Float64: `ŷ − y` split exactly), returned without the 2
+  /// (``derivativeScale``).
   @inline(__always) func derivatives<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, target: Bool, _: A.Type) -> (
     yhat: (Lanes, Lanes), y: (Lanes, Lanes)
   ) {
     if A.compensated {
       let (dh, dl) = twoSum(p, -y)
-      return ((2 * dh, 2 * dl), (-2 * dh, -2 * dl))
+      return ((dh, dl), (-dh, -dl))
     }
-    let d = 2 * (p - y)
+    let d = p - y
     return ((d, .zero), (-d, .zero))
   }
+  static var derivativeScale: Double { 2 }
   func literalDerivatives(_ p: Double, _ y: Double) -> (yhat: Double, y: Double) { (2 * (p - y), -2 * (p - y)) }
 }
 
@@ -336,7 +360,9 @@ extension HingeTerm: GradientTerm {
 }
 
 extension SquaredHingeTerm: GradientTerm {
-  /// `m = 1 − ŷ·y > 0`: `−2m·y`, `−2m·ŷ`; `m ≤ 0`: 0 (differentiable at 0); NaN: NaN.
+  /// `m = 1 − ŷ·y > 0`: `−2m·y`, `−2m·ŷ`; `m ≤ 0`: 0 (differentiable at 0); NaN: NaN. Returned
+  /// without the 2 (``derivativeScale``): at `ŷ = −10³⁰⁸`, `y = 1` the mean of two elements has
+  /// the finite derivative `−(1 + 10³⁰⁸)`, while `−2m·y` alone overflows.
   @inline(__always) func derivatives<A: LaneAccumulator>(_ p: Lanes, _ y: Lanes, target: Bool, _ acc: A.Type) -> (
     yhat: (Lanes, Lanes), y: (Lanes, Lanes)
   ) {
@@ -345,12 +371,13 @@ extension SquaredHingeTerm: GradientTerm {
     let nan = s .!= s
     func part(_ v: Lanes) -> (Lanes, Lanes) {
       let (h, l) = A.compensated ? product(mh, ml, v) : (mh * v, .zero)
-      let hi = (-2 * h).replacing(with: 0, where: inactive).replacing(with: .nan, where: nan)
-      let lo = (-2 * l).replacing(with: 0, where: inactive .| nan)
+      let hi = (-h).replacing(with: 0, where: inactive).replacing(with: .nan, where: nan)
+      let lo = (-l).replacing(with: 0, where: inactive .| nan)
       return (hi, lo)
     }
     return (part(y), target ? part(p) : (.zero, .zero))
   }
+  static var derivativeScale: Double { 2 }
   func literalDerivatives(_ p: Double, _ y: Double) -> (yhat: Double, y: Double) {
     let m = 1 - p * y
     if m.isNaN { return (m, m) }
@@ -422,15 +449,15 @@ struct ElementwiseGradientChunks<T: GradientTerm, P: Operand, Y: Operand, O: Out
         value.add(h.replacing(with: 0, where: .!keep), l.replacing(with: 0, where: .!keep))
       }
       let (dp, dy) = term.derivatives(a, b, target: wantsTarget, A.self)
-      let g = settle(factor.pair(dp.0, dp.1, c))
+      let g = settle(factor.pair(dp.0, dp.1, c, scale: T.derivativeScale))
       out.yhat.store(g, at: i, count: count)
       finite .&= finiteLanes(g)
       if let targetOut = out.y {
-        let gy = settle(factor.pair(dy.0, dy.1, c))
+        let gy = settle(factor.pair(dy.0, dy.1, c, scale: T.derivativeScale))
         targetOut.store(gy, at: i, count: count)
         finite .&= finiteLanes(gy)
       } else if out.scalarTarget {
-        let (th, tl) = factor.pair(dy.0, dy.1, c)
+        let (th, tl) = factor.pair(dy.0, dy.1, c, scale: T.derivativeScale)
         finite .&= finiteLanes(th)
         target.add(th.replacing(with: 0, where: .!keep), tl.replacing(with: 0, where: .!keep .| .!finiteLanes(tl)))
       }
@@ -491,8 +518,8 @@ enum ElementwiseGradient {
         compensated
         ? term.derivatives(a, b, target: wantsTarget, CompensatedAccumulator.self)
         : term.derivatives(a, b, target: wantsTarget, PlainAccumulator.self)
-      let g = settle(factor.pair(dp.0, dp.1, Lanes(repeating: c)))[0]
-      let gy = settle(factor.pair(dy.0, dy.1, Lanes(repeating: c)))[0]
+      let g = settle(factor.pair(dp.0, dp.1, Lanes(repeating: c), scale: T.derivativeScale))[0]
+      let gy = settle(factor.pair(dy.0, dy.1, Lanes(repeating: c), scale: T.derivativeScale))[0]
       let exact = term.literalDerivatives(p[i], y[i])
       if !g.isFinite { out.yhat.store(factor.scalar(exact.yhat, cotangent: c) + 0, at: i) }
       if let targetOut = out.y, !gy.isFinite { targetOut.store(factor.scalar(exact.y, cotangent: c) + 0, at: i) }
@@ -509,7 +536,7 @@ enum ElementwiseGradient {
           compensated
           ? term.derivatives(a, b, target: true, CompensatedAccumulator.self)
           : term.derivatives(a, b, target: true, PlainAccumulator.self)
-        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)))
+        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)), scale: T.derivativeScale)
         total += DoubleDouble(h[0], l[0].isFinite ? l[0] : 0)
       }
       for i in partial.bad..<n {
@@ -519,7 +546,7 @@ enum ElementwiseGradient {
           compensated
           ? term.derivatives(a, b, target: true, CompensatedAccumulator.self)
           : term.derivatives(a, b, target: true, PlainAccumulator.self)
-        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)))
+        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)), scale: T.derivativeScale)
         if h[0].isFinite {
           total += DoubleDouble(h[0], l[0].isFinite ? l[0] : 0)
         }

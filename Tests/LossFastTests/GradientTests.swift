@@ -270,6 +270,31 @@ struct GradientAPITests {
     return [bits(value)] + g.map(bits) + gy.map(bits)
   }
 
+  /// Expected values by exact arithmetic: squared_hinge's mean over two elements at ŷ = −10³⁰⁸,
+  /// y = 1 has `∂ŷ₀ = −2·(1 + 10³⁰⁸)/2 = −(1 + 10³⁰⁸)`, whose nearest Double is −1e308, and
+  /// `∂ŷ₁ = −2·½/2 = −½`; mse's `∂ŷ₀ = 2·(ŷ₀ − y₀)/2` is `ŷ₀ − y₀` rounded once (IEEE subtraction).
+  /// `2·(1 − ŷ·y)` and `2·(ŷ − y)` alone overflow: the 2 must be applied with the mean's division.
+  @Test("mse's and squared_hinge's Float64 derivatives stay finite where twice the margin or difference overflows")
+  func derivativesBeyondTheLargestDouble() throws {
+    var g = [Double](repeating: 0, count: 2)
+    _ = try g.withUnsafeMutableBufferPointer { g in
+      try LossFast.valueAndGradient(.squaredHinge, [-1e308, 0.5], [1.0, 1], into: g)
+    }
+    #expect(g == [-1e308, -0.5], "squared_hinge: \(g)")
+    _ = try g.withUnsafeMutableBufferPointer { g in
+      try LossFast.valueAndGradient(.mse, [1e308, 0], [-5e307, 0.25], into: g)
+    }
+    #expect(g == [1e308 - -5e307, -0.25], "mse: \(g)")
+    // A cotangent (agg = none) takes the same care: ∂ŷ₀ = 2·(1 + 10³⁰⁸)·¼ rounds to 5e307.
+    let cotangent: [Double] = [-0.25, 1]
+    try cotangent.withUnsafeBufferPointer { c in
+      try g.withUnsafeMutableBufferPointer { g in
+        try LossFast.valueAndGradient(.squaredHinge, [-1e308, 0.5], [1.0, 1], cotangent: c, into: g)
+      }
+    }
+    #expect(g == [5e307, -1], "squared_hinge with a cotangent: \(g)")
+  }
+
   @Test("the same bits for 1, 2, 3 and 8 threads (values, ∂ŷ, ∂y, a scalar y's summed ∂y)", arguments: LossID.allCases)
   func determinism(loss: LossID) throws {
     try check(loss, Float.self)
