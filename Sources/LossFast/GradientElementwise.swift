@@ -30,6 +30,9 @@ struct GradientFactor {
   #endif
   /// BFloat16 elements, as their bit patterns.
   var brains: UnsafePointer<UInt16>? = nil
+  /// The term's ``GradientTerm/derivativeScale`` (set by ``ElementwiseGradient/run``), which
+  /// ``pair(_:_:_:)`` applies; ``scalar(_:cotangent:)``'s literal derivatives include it already.
+  var scale: Double = 1
 
   /// Element `i` of the cotangent (1 when there is none).
   @inline(__always) func cotangent(_ i: Int) -> Double {
@@ -51,12 +54,12 @@ struct GradientFactor {
   }
 
   /// `f·scale·(hi + lo)` as an unevaluated pair, with `c` the cotangent lanes (used for `none`
-  /// only) and `scale` a power of two (``GradientTerm/derivativeScale``), applied so that
+  /// only) and ``scale`` a power of two, applied so that
   /// `scale·hi` beyond the largest finite number does not overflow when the scaled result does
   /// not: a mean divides by `n/scale` (exact), a cotangent's product is scaled after it where
   /// `scale·hi` would overflow. Without overflow the bits are those of `f·((scale·hi) +
   /// (scale·lo))`: scaling by a power of two is exact.
-  @inline(__always) func pair(_ hi: Lanes, _ lo: Lanes, _ c: Lanes, scale: Double = 1) -> (Lanes, Lanes) {
+  @inline(__always) func pair(_ hi: Lanes, _ lo: Lanes, _ c: Lanes) -> (Lanes, Lanes) {
     switch kind {
     case .unit:
       return (hi * scale, lo * scale)
@@ -127,7 +130,7 @@ protocol GradientTerm: ElementwiseTerm {
   /// non-finite fast lane).
   func literalDerivatives(_ p: Double, _ y: Double) -> (yhat: Double, y: Double)
   /// A power of two the derivatives of ``derivatives(_:_:target:_:)`` are to be multiplied by,
-  /// applied with the aggregation factor (``GradientFactor/pair(_:_:_:scale:)``): mse's and
+  /// applied with the aggregation factor (``GradientFactor/pair(_:_:_:)``): mse's and
   /// squared_hinge's 2, so that `2·(1 − ŷ·y)·y` beyond the largest Double does not overflow when
   /// the mean's `2·(1 − ŷ·y)·y/N` is finite.
   static var derivativeScale: Double { get }
@@ -449,15 +452,15 @@ struct ElementwiseGradientChunks<T: GradientTerm, P: Operand, Y: Operand, O: Out
         value.add(h.replacing(with: 0, where: .!keep), l.replacing(with: 0, where: .!keep))
       }
       let (dp, dy) = term.derivatives(a, b, target: wantsTarget, A.self)
-      let g = settle(factor.pair(dp.0, dp.1, c, scale: T.derivativeScale))
+      let g = settle(factor.pair(dp.0, dp.1, c))
       out.yhat.store(g, at: i, count: count)
       finite .&= finiteLanes(g)
       if let targetOut = out.y {
-        let gy = settle(factor.pair(dy.0, dy.1, c, scale: T.derivativeScale))
+        let gy = settle(factor.pair(dy.0, dy.1, c))
         targetOut.store(gy, at: i, count: count)
         finite .&= finiteLanes(gy)
       } else if out.scalarTarget {
-        let (th, tl) = factor.pair(dy.0, dy.1, c, scale: T.derivativeScale)
+        let (th, tl) = factor.pair(dy.0, dy.1, c)
         finite .&= finiteLanes(th)
         target.add(th.replacing(with: 0, where: .!keep), tl.replacing(with: 0, where: .!keep .| .!finiteLanes(tl)))
       }
@@ -481,6 +484,8 @@ enum ElementwiseGradient {
     compensated: Bool, threads: Int
   ) throws(LossError) -> (value: Double?, target: Double?) {
     let cost = (compensated ? 8 : 2) * T.cost
+    var factor = factor
+    factor.scale = T.derivativeScale
     let partial =
       compensated
       ? Parallel.reduce(
@@ -518,8 +523,8 @@ enum ElementwiseGradient {
         compensated
         ? term.derivatives(a, b, target: wantsTarget, CompensatedAccumulator.self)
         : term.derivatives(a, b, target: wantsTarget, PlainAccumulator.self)
-      let g = settle(factor.pair(dp.0, dp.1, Lanes(repeating: c), scale: T.derivativeScale))[0]
-      let gy = settle(factor.pair(dy.0, dy.1, Lanes(repeating: c), scale: T.derivativeScale))[0]
+      let g = settle(factor.pair(dp.0, dp.1, Lanes(repeating: c)))[0]
+      let gy = settle(factor.pair(dy.0, dy.1, Lanes(repeating: c)))[0]
       let exact = term.literalDerivatives(p[i], y[i])
       if !g.isFinite { out.yhat.store(factor.scalar(exact.yhat, cotangent: c) + 0, at: i) }
       if let targetOut = out.y, !gy.isFinite { targetOut.store(factor.scalar(exact.y, cotangent: c) + 0, at: i) }
@@ -536,7 +541,7 @@ enum ElementwiseGradient {
           compensated
           ? term.derivatives(a, b, target: true, CompensatedAccumulator.self)
           : term.derivatives(a, b, target: true, PlainAccumulator.self)
-        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)), scale: T.derivativeScale)
+        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)))
         total += DoubleDouble(h[0], l[0].isFinite ? l[0] : 0)
       }
       for i in partial.bad..<n {
@@ -546,7 +551,7 @@ enum ElementwiseGradient {
           compensated
           ? term.derivatives(a, b, target: true, CompensatedAccumulator.self)
           : term.derivatives(a, b, target: true, PlainAccumulator.self)
-        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)), scale: T.derivativeScale)
+        let (h, l) = factor.pair(dy.0, dy.1, Lanes(repeating: factor.cotangent(i)))
         if h[0].isFinite {
           total += DoubleDouble(h[0], l[0].isFinite ? l[0] : 0)
         }
